@@ -1,0 +1,1241 @@
+//! Journal events (`../shared/spec/events.md`): the typed event, its JSON form, and parsing with errors that name
+//! the line and the field.
+//!
+//! Unknown fields are kept (`Event::extra`) and written back unchanged; an unknown `type` is an error.
+
+use crate::cpr::{Cpr, Gender};
+use crate::municipality::MunicipalityCode;
+use crate::time::{parse_date, At};
+use chrono::NaiveDate;
+use compact_str::CompactString;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A reference to an object inside a journal (child, notification, plan, placement, site …).
+pub type Ref = CompactString;
+
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $da:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code used in the journal.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Danish label shown in the UI.
+            pub fn label_da(self) -> &'static str {
+                match self { $($name::$variant => $da),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The allowed codes, for error messages.
+            pub fn allowed() -> String {
+                [$($code),+].join(", ")
+            }
+
+            pub const WHAT: &'static str = $what;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+vocabulary!(
+    /// Event types of the journal.
+    EventType, "hændelsestype" {
+    ChildRegistered = "child_registered" / "Barn registreret",
+    NotificationReceived = "notification_received" / "Underretning modtaget",
+    NotificationAssessed = "notification_assessed" / "Underretning vurderet",
+    NotificationReceiptSent = "notification_receipt_sent" / "Kvittering sendt til fagperson",
+    NotificationFeedbackSent = "notification_feedback_sent" / "Tilbagemelding sendt til fagperson",
+    InvestigationStarted = "investigation_started" / "Børnefaglig undersøgelse påbegyndt",
+    InvestigationCompleted = "investigation_completed" / "Børnefaglig undersøgelse afsluttet",
+    ChildConversation = "child_conversation" / "Børnesamtale",
+    PlanCreated = "plan_created" / "Plan udarbejdet",
+    PlanFollowedUp = "plan_followed_up" / "Opfølgning",
+    InterventionDecided = "intervention_decided" / "Indsats besluttet",
+    InterventionStarted = "intervention_started" / "Indsats iværksat",
+    InterventionEnded = "intervention_ended" / "Indsats ophørt",
+    PlacementStarted = "placement_started" / "Anbringelse påbegyndt",
+    PlacementEnded = "placement_ended" / "Anbringelse ophørt",
+    SupervisionVisit = "supervision_visit" / "Tilsynsbesøg",
+    SiteRegistered = "site_registered" / "Anbringelsessted registreret",
+    SiteApproved = "site_approved" / "Anbringelsessted godkendt",
+    SiteApprovalRevoked = "site_approval_revoked" / "Godkendelse tilbagekaldt",
+    FosterTraining = "foster_training" / "Efteruddannelse af plejefamilie",
+    FosterSupervision = "foster_supervision" / "Supervision af plejefamilie",
+    OperationalSupervision = "operational_supervision" / "Driftsorienteret tilsyn",
+    SiteFinancesReported = "site_finances_reported" / "Økonominøgletal indberettet",
+    DangerSignal = "danger_signal" / "Faresignal",
+    DangerSignalHandled = "danger_signal_handled" / "Faresignal håndteret",
+    Correction = "correction" / "Rettelse",
+});
+
+vocabulary!(
+    /// Placement types (SEL § 66 / BL § 43, stk. 1); also the vocabulary of `site_type`.
+    PlacementType, "anbringelsestype" {
+    NetworkFosterFamily = "network_foster_family" / "Netværksplejefamilie",
+    FosterFamily = "foster_family" / "Plejefamilie",
+    MunicipalFosterFamily = "municipal_foster_family" / "Kommunal plejefamilie",
+    ResidentialHome = "residential_home" / "Opholdssted",
+    Institution = "institution" / "Døgninstitution",
+    OwnRoom = "own_room" / "Eget værelse",
+    BoardingSchool = "boarding_school" / "Kost-/efterskole",
+    ShipProject = "ship_project" / "Skibsprojekt",
+    Other = "other" / "Andet",
+});
+
+impl PlacementType {
+    /// Foster-family types (plejefamilier of every kind).
+    pub fn is_foster_family(self) -> bool {
+        matches!(self, Self::NetworkFosterFamily | Self::FosterFamily | Self::MunicipalFosterFamily)
+    }
+
+    /// Sites the Socialtilsyn approves and supervises (Socialtilsynsloven § 4): plejefamilier other than
+    /// netværksplejefamilier, opholdssteder and døgninstitutioner.
+    pub fn is_socialtilsyn_site(self) -> bool {
+        matches!(self, Self::FosterFamily | Self::MunicipalFosterFamily | Self::ResidentialHome | Self::Institution)
+    }
+}
+
+vocabulary!(
+    /// Outcome of the 24-hour assessment of a notification.
+    AssessmentOutcome, "vurdering" {
+    NoAction = "no_action" / "Ingen foranstaltning",
+    Investigate = "investigate" / "Børnefaglig undersøgelse",
+    AcuteMeasure = "acute_measure" / "Akut foranstaltning",
+    Advice = "advice" / "Rådgivning",
+});
+
+vocabulary!(
+    /// Purpose of a child conversation (børnesamtale).
+    ConversationPurpose, "formål" {
+    Investigation = "investigation" / "Undersøgelse",
+    Decision = "decision" / "Afgørelse",
+    Plan = "plan" / "Plan",
+    FollowUp = "follow_up" / "Opfølgning",
+    Supervision = "supervision" / "Tilsyn",
+    Other = "other" / "Andet",
+});
+
+vocabulary!(
+    /// Goal themes of a child's plan.
+    GoalTheme, "tema" {
+    Development = "development" / "Udvikling og adfærd",
+    School = "school" / "Skole og uddannelse",
+    Health = "health" / "Sundhed og trivsel",
+    Family = "family" / "Familie",
+    Friends = "friends" / "Venskaber og netværk",
+    Leisure = "leisure" / "Fritid",
+    Independence = "independence" / "Selvstændighed",
+    Other = "other" / "Andet",
+});
+
+vocabulary!(
+    /// Why an intervention ended.
+    EndReason, "ophørsårsag" {
+    GoalReached = "goal_reached" / "Mål nået",
+    NoEffect = "no_effect" / "Uden effekt",
+    Moved = "moved" / "Fraflytning",
+    Age = "age" / "Alder",
+    Other = "other" / "Andet",
+});
+
+/// A goal of a child's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub id: Ref,
+    pub theme: GoalTheme,
+    pub text: String,
+}
+
+/// Progress on one goal at a follow-up (score 1–10).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalProgress {
+    pub goal: Ref,
+    pub score: u8,
+}
+
+/// The type-specific content of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    ChildRegistered {
+        birth_date: NaiveDate,
+        municipality: MunicipalityCode,
+        cpr: Option<Cpr>,
+        name: Option<String>,
+        gender: Option<Gender>,
+    },
+    NotificationReceived {
+        notification: Ref,
+        from_professional: bool,
+        concern: Option<String>,
+        source: Option<Ref>,
+    },
+    NotificationAssessed {
+        notification: Ref,
+        outcome: AssessmentOutcome,
+    },
+    NotificationReceiptSent {
+        notification: Ref,
+    },
+    NotificationFeedbackSent {
+        notification: Ref,
+    },
+    InvestigationStarted {
+        investigation: Ref,
+        aware_since: Option<NaiveDate>,
+    },
+    InvestigationCompleted {
+        investigation: Ref,
+        conclusion: Option<String>,
+    },
+    ChildConversation {
+        purpose: ConversationPurpose,
+        without_carers: bool,
+        placement: Option<Ref>,
+        intervention: Option<Ref>,
+    },
+    PlanCreated {
+        plan: Ref,
+        goals: Vec<Goal>,
+    },
+    PlanFollowedUp {
+        plan: Option<Ref>,
+        intervention: Option<Ref>,
+        next_follow_up: Option<NaiveDate>,
+        goal_progress: Vec<GoalProgress>,
+    },
+    InterventionDecided {
+        intervention: Ref,
+        kind: Ref,
+        section: Option<Ref>,
+        plan: Option<Ref>,
+        daily_cost_dkk: Option<f64>,
+        ladder_step: Option<u8>,
+        conversation_waived: bool,
+        consent: Option<bool>,
+        urgent: bool,
+        plan_required: bool,
+    },
+    InterventionStarted {
+        intervention: Ref,
+    },
+    InterventionEnded {
+        intervention: Ref,
+        reason: Option<EndReason>,
+    },
+    PlacementStarted {
+        placement: Ref,
+        site: Ref,
+        placement_type: PlacementType,
+        consent: bool,
+        intervention: Option<Ref>,
+    },
+    PlacementEnded {
+        placement: Ref,
+        reason: Option<String>,
+    },
+    SupervisionVisit {
+        placement: Ref,
+        child_spoken_to: bool,
+        without_carers: bool,
+        child_view: Option<String>,
+    },
+    SiteRegistered {
+        site: Ref,
+        site_type: PlacementType,
+        name: String,
+        municipality: Option<MunicipalityCode>,
+    },
+    SiteApproved {
+        site: Ref,
+        valid_until: Option<NaiveDate>,
+        by: Option<Ref>,
+    },
+    SiteApprovalRevoked {
+        site: Ref,
+    },
+    FosterTraining {
+        site: Ref,
+        course: Option<String>,
+        hours: Option<f64>,
+    },
+    FosterSupervision {
+        site: Ref,
+    },
+    OperationalSupervision {
+        site: Ref,
+        announced: bool,
+    },
+    SiteFinancesReported {
+        site: Ref,
+        year: i32,
+        revenue_dkk: f64,
+        costs_dkk: f64,
+        equity_dkk: Option<f64>,
+    },
+    DangerSignal {
+        signal: Ref,
+        site: Option<Ref>,
+        placement: Option<Ref>,
+        kind: Option<String>,
+    },
+    DangerSignalHandled {
+        signal: Ref,
+        action: Option<String>,
+        socialtilsyn_notified: bool,
+    },
+    Correction {
+        corrects: Ref,
+        fields: Map<String, Value>,
+        reason: String,
+    },
+}
+
+/// One journal event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub at: At,
+    pub child: Option<Ref>,
+    pub id: Option<Ref>,
+    pub note: Option<String>,
+    pub body: Body,
+    /// Fields this version of Værn does not know, in their original order; written back unchanged.
+    pub extra: Vec<(String, Value)>,
+}
+
+/// Event types that belong to a placement site rather than a child: for these `child` may be absent.
+pub fn is_site_event(t: EventType) -> bool {
+    use EventType::*;
+    matches!(
+        t,
+        SiteRegistered
+            | SiteApproved
+            | SiteApprovalRevoked
+            | FosterTraining
+            | FosterSupervision
+            | OperationalSupervision
+            | SiteFinancesReported
+            | DangerSignal
+            | DangerSignalHandled
+            | Correction
+    )
+}
+
+impl Body {
+    pub fn event_type(&self) -> EventType {
+        use Body::*;
+        match self {
+            ChildRegistered { .. } => EventType::ChildRegistered,
+            NotificationReceived { .. } => EventType::NotificationReceived,
+            NotificationAssessed { .. } => EventType::NotificationAssessed,
+            NotificationReceiptSent { .. } => EventType::NotificationReceiptSent,
+            NotificationFeedbackSent { .. } => EventType::NotificationFeedbackSent,
+            InvestigationStarted { .. } => EventType::InvestigationStarted,
+            InvestigationCompleted { .. } => EventType::InvestigationCompleted,
+            ChildConversation { .. } => EventType::ChildConversation,
+            PlanCreated { .. } => EventType::PlanCreated,
+            PlanFollowedUp { .. } => EventType::PlanFollowedUp,
+            InterventionDecided { .. } => EventType::InterventionDecided,
+            InterventionStarted { .. } => EventType::InterventionStarted,
+            InterventionEnded { .. } => EventType::InterventionEnded,
+            PlacementStarted { .. } => EventType::PlacementStarted,
+            PlacementEnded { .. } => EventType::PlacementEnded,
+            SupervisionVisit { .. } => EventType::SupervisionVisit,
+            SiteRegistered { .. } => EventType::SiteRegistered,
+            SiteApproved { .. } => EventType::SiteApproved,
+            SiteApprovalRevoked { .. } => EventType::SiteApprovalRevoked,
+            FosterTraining { .. } => EventType::FosterTraining,
+            FosterSupervision { .. } => EventType::FosterSupervision,
+            OperationalSupervision { .. } => EventType::OperationalSupervision,
+            SiteFinancesReported { .. } => EventType::SiteFinancesReported,
+            DangerSignal { .. } => EventType::DangerSignal,
+            DangerSignalHandled { .. } => EventType::DangerSignalHandled,
+            Correction { .. } => EventType::Correction,
+        }
+    }
+}
+
+impl Event {
+    pub fn event_type(&self) -> EventType {
+        self.body.event_type()
+    }
+
+    /// A new event without id, note or unknown fields.
+    pub fn new(at: At, child: Option<Ref>, body: Body) -> Event {
+        Event { at, child, id: None, note: None, body, extra: Vec::new() }
+    }
+
+    /// The event as one JSON line (no trailing newline), fields in canonical order:
+    /// `type`, `at`, `child`, `id`, the type's fields, `note`, then unknown fields in their original order.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The event as a JSON object.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/// A problem with one line of a journal file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct LineError {
+    /// 1-based line number in the file (0 when not from a file).
+    pub line: usize,
+    /// The field at fault, if one is.
+    pub field: Option<String>,
+    /// Danish message.
+    pub message: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "linje {}, felt \"{}\": {}", self.line, field, self.message),
+            None => write!(f, "linje {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// A problem with a field (before the line number is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    fn at(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError { field: Some(field.to_string()), message: message.into() }
+    }
+
+    fn line(message: impl Into<String>) -> FieldError {
+        FieldError { field: None, message: message.into() }
+    }
+
+    pub fn with_line(self, line: usize) -> LineError {
+        LineError { line, field: self.field, message: self.message }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing: JSON object → raw fields (one pass, borrowed strings) → typed event with field errors.
+
+/// A JSON value as read from a line: scalars stay borrowed, arrays and objects become `Value`.
+#[derive(Debug, Clone)]
+enum Lit<'a> {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(Cow<'a, str>),
+    Json(Value),
+}
+
+impl Lit<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Lit::Null => Value::Null,
+            Lit::Bool(b) => Value::Bool(b),
+            Lit::Num(n) => Value::Number(n),
+            Lit::Str(s) => Value::String(s.into_owned()),
+            Lit::Json(v) => v,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Lit::Null => "null".into(),
+            Lit::Bool(b) => b.to_string(),
+            Lit::Num(n) => n.to_string(),
+            Lit::Str(s) => format!("\"{s}\""),
+            Lit::Json(Value::Array(_)) => "en liste".into(),
+            Lit::Json(_) => "et objekt".into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Lit<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lit<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Lit<'de>, E> {
+                Ok(Lit::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Lit<'de>, E> {
+                Ok(Lit::Num(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Lit<'de>, E> {
+                Ok(Lit::Num(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Lit<'de>, E> {
+                Number::from_f64(v).map(Lit::Num).ok_or_else(|| E::custom("ugyldigt tal"))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Lit<'de>, E> {
+                Ok(Lit::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Lit<'de>, E> {
+                Ok(Lit::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Lit<'de>, E> {
+                Ok(Lit::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Lit<'de>, E> {
+                Ok(Lit::Null)
+            }
+            fn visit_none<E>(self) -> Result<Lit<'de>, E> {
+                Ok(Lit::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Lit<'de>, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Lit::Json)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lit<'de>, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Lit::Json)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The fields of one JSON object, in order.
+struct RawObject<'a>(Vec<(Cow<'a, str>, Lit<'a>)>);
+
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("et JSON-objekt")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObject<'de>, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(10));
+                while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+                    let v = map.next_value::<Lit<'de>>()?;
+                    fields.push((k, v));
+                }
+                Ok(RawObject(fields))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Typed access to the fields of a raw object, with Danish errors naming the field. Consumed fields are taken out;
+/// what is left over is kept as unknown fields.
+struct Fields<'a> {
+    fields: Vec<(Cow<'a, str>, Option<Lit<'a>>)>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(raw: RawObject<'a>) -> Result<Fields<'a>, FieldError> {
+        let fields: Vec<_> = raw.0.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        for (i, (k, _)) in fields.iter().enumerate() {
+            if fields[..i].iter().any(|(k2, _)| k2 == k) {
+                return Err(FieldError::at(k, "feltet forekommer mere end én gang"));
+            }
+        }
+        Ok(Fields { fields })
+    }
+
+    fn take(&mut self, name: &str) -> Option<Lit<'a>> {
+        self.fields.iter_mut().find(|(k, _)| k == name).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
+    }
+
+    fn opt_str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, FieldError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Lit::Str(s)) => Ok(Some(s)),
+            Some(other) => Err(FieldError::at(name, format!("forventede tekst, fik {}", other.describe()))),
+        }
+    }
+
+    fn req_str(&mut self, name: &str) -> Result<Cow<'a, str>, FieldError> {
+        self.opt_str(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    }
+
+    fn opt_text(&mut self, name: &str) -> Result<Option<String>, FieldError> {
+        Ok(self.opt_str(name)?.map(Cow::into_owned))
+    }
+
+    fn opt_ref(&mut self, name: &str) -> Result<Option<Ref>, FieldError> {
+        match self.opt_str(name)? {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Err(FieldError::at(name, "må ikke være tom")),
+            Some(s) => Ok(Some(Ref::from(s.as_ref()))),
+        }
+    }
+
+    fn req_ref(&mut self, name: &str) -> Result<Ref, FieldError> {
+        self.opt_ref(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    }
+
+    fn opt_bool(&mut self, name: &str) -> Result<Option<bool>, FieldError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Lit::Bool(b)) => Ok(Some(b)),
+            Some(other) => Err(FieldError::at(name, format!("forventede true eller false, fik {}", other.describe()))),
+        }
+    }
+
+    fn flag(&mut self, name: &str) -> Result<bool, FieldError> {
+        Ok(self.opt_bool(name)?.unwrap_or(false))
+    }
+
+    fn req_bool(&mut self, name: &str) -> Result<bool, FieldError> {
+        self.opt_bool(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler (true eller false)"))
+    }
+
+    fn opt_num(&mut self, name: &str) -> Result<Option<f64>, FieldError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Lit::Num(n)) => n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| FieldError::at(name, "ugyldigt tal")),
+            Some(other) => Err(FieldError::at(name, format!("forventede et tal, fik {}", other.describe()))),
+        }
+    }
+
+    fn opt_amount(&mut self, name: &str) -> Result<Option<f64>, FieldError> {
+        match self.opt_num(name)? {
+            Some(x) if x < 0.0 => Err(FieldError::at(name, "beløbet må ikke være negativt")),
+            other => Ok(other),
+        }
+    }
+
+    fn req_num(&mut self, name: &str) -> Result<f64, FieldError> {
+        self.opt_num(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    }
+
+    fn opt_int(&mut self, name: &str, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Lit::Num(n)) => match n.as_i64() {
+                Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
+                _ => Err(FieldError::at(name, format!("forventede et helt tal fra {min} til {max}, fik {n}"))),
+            },
+            Some(other) => Err(FieldError::at(name, format!("forventede et helt tal, fik {}", other.describe()))),
+        }
+    }
+
+    fn opt_date(&mut self, name: &str) -> Result<Option<NaiveDate>, FieldError> {
+        match self.opt_str(name)? {
+            None => Ok(None),
+            Some(s) => parse_date(&s).map(Some).ok_or_else(|| {
+                FieldError::at(name, format!("ugyldig dato \"{s}\" (forventet ÅÅÅÅ-MM-DD, en dato der findes)"))
+            }),
+        }
+    }
+
+    fn req_date(&mut self, name: &str) -> Result<NaiveDate, FieldError> {
+        self.opt_date(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler (dato ÅÅÅÅ-MM-DD)"))
+    }
+
+    fn opt_enum<T>(
+        &mut self,
+        name: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: fn() -> String,
+    ) -> Result<Option<T>, FieldError> {
+        match self.opt_str(name)? {
+            None => Ok(None),
+            Some(s) => parse(&s)
+                .map(Some)
+                .ok_or_else(|| FieldError::at(name, format!("ukendt værdi \"{s}\" (tilladt: {})", allowed()))),
+        }
+    }
+
+    fn req_enum<T>(
+        &mut self,
+        name: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: fn() -> String,
+    ) -> Result<T, FieldError> {
+        self.opt_enum(name, parse, allowed)?
+            .ok_or_else(|| FieldError::at(name, format!("feltet mangler (tilladt: {})", allowed())))
+    }
+
+    fn opt_json(&mut self, name: &str) -> Option<Value> {
+        self.take(name).map(Lit::into_value)
+    }
+
+    fn rest(self) -> Vec<(String, Value)> {
+        self.fields.into_iter().filter_map(|(k, v)| v.map(|v| (k.into_owned(), v.into_value()))).collect()
+    }
+}
+
+fn parse_goals(v: Option<Value>) -> Result<Vec<Goal>, FieldError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let Value::Array(items) = v else { return Err(FieldError::at("goals", "forventede en liste af mål")) };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let field = |f: &str| format!("goals[{i}].{f}");
+            let obj = item.as_object().ok_or_else(|| FieldError::at(&format!("goals[{i}]"), "forventede et objekt"))?;
+            let s = |f: &str| obj.get(f).and_then(Value::as_str);
+            let id = s("id").filter(|x| !x.is_empty()).ok_or_else(|| FieldError::at(&field("id"), "feltet mangler"))?;
+            let theme_s = s("theme").ok_or_else(|| FieldError::at(&field("theme"), "feltet mangler"))?;
+            let theme = GoalTheme::parse(theme_s).ok_or_else(|| {
+                FieldError::at(
+                    &field("theme"),
+                    format!("ukendt tema \"{theme_s}\" (tilladt: {})", GoalTheme::allowed()),
+                )
+            })?;
+            Ok(Goal { id: id.into(), theme, text: s("text").unwrap_or_default().to_string() })
+        })
+        .collect()
+}
+
+fn parse_progress(v: Option<Value>) -> Result<Vec<GoalProgress>, FieldError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let Value::Array(items) = v else {
+        return Err(FieldError::at("goal_progress", "forventede en liste af {goal, score}"));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let obj = item
+                .as_object()
+                .ok_or_else(|| FieldError::at(&format!("goal_progress[{i}]"), "forventede et objekt"))?;
+            let goal = obj
+                .get("goal")
+                .and_then(Value::as_str)
+                .filter(|g| !g.is_empty())
+                .ok_or_else(|| FieldError::at(&format!("goal_progress[{i}].goal"), "feltet mangler"))?;
+            let score = obj.get("score").and_then(Value::as_u64).filter(|s| (1..=10).contains(s)).ok_or_else(|| {
+                FieldError::at(&format!("goal_progress[{i}].score"), "forventede et helt tal fra 1 til 10")
+            })?;
+            Ok(GoalProgress { goal: goal.into(), score: score as u8 })
+        })
+        .collect()
+}
+
+impl Event {
+    /// Parse one JSON object (one journal line).
+    pub fn parse_json(line: &str) -> Result<Event, FieldError> {
+        let raw: RawObject = serde_json::from_str(line).map_err(|e| {
+            let what = if e.is_eof() { "linjen slutter midt i et JSON-objekt" } else { "ugyldig JSON" };
+            FieldError::line(format!("{what} ({})", json_error_da(&e)))
+        })?;
+        Event::from_fields(Fields::new(raw)?)
+    }
+
+    /// Parse a JSON value (used when applying corrections and by the web layer).
+    pub fn from_value(v: &Value) -> Result<Event, FieldError> {
+        // Round-trip through text keeps one parser; corrections and forms are rare.
+        Event::parse_json(&v.to_string())
+    }
+
+    fn from_fields(mut f: Fields<'_>) -> Result<Event, FieldError> {
+        let type_s = f.req_str("type")?;
+        let t = EventType::parse(&type_s).ok_or_else(|| {
+            FieldError::at("type", format!("ukendt hændelsestype \"{type_s}\" (tilladt: {})", EventType::allowed()))
+        })?;
+        let at_s = f.req_str("at")?;
+        let at = At::parse(&at_s).map_err(|e| FieldError::at("at", e.to_string()))?;
+        let child = f.opt_ref("child")?;
+        if child.is_none() && !is_site_event(t) {
+            return Err(FieldError::at("child", "feltet mangler (barnets reference)"));
+        }
+        let id = f.opt_ref("id")?;
+        let note = f.opt_text("note")?;
+        let body = parse_body(t, &mut f)?;
+        Ok(Event { at, child, id, note, body, extra: f.rest() })
+    }
+}
+
+fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
+    use EventType as T;
+    Ok(match t {
+        T::ChildRegistered => {
+            let birth_date = f.req_date("birth_date")?;
+            let municipality_s = f.req_str("municipality")?;
+            let municipality = MunicipalityCode::parse(&municipality_s)
+                .map_err(|e| FieldError::at("municipality", e.to_string()))?;
+            let cpr = match f.opt_str("cpr")? {
+                None => None,
+                Some(s) => {
+                    let c = Cpr::parse(&s).map_err(|e| FieldError::at("cpr", e.to_string()))?;
+                    if c.birth_date().is_some_and(|d| d != birth_date) {
+                        return Err(FieldError::at(
+                            "cpr",
+                            format!(
+                                "CPR-nummerets fødselsdato ({}) stemmer ikke med birth_date ({})",
+                                c.birth_date().map(crate::calendar::format_dk).unwrap_or_default(),
+                                crate::calendar::format_dk(birth_date)
+                            ),
+                        ));
+                    }
+                    Some(c)
+                }
+            };
+            let name = f.opt_text("name")?;
+            let gender = match f.opt_str("gender")? {
+                None => None,
+                Some(s) => Some(Gender::parse(&s).map_err(|e| FieldError::at("gender", e.to_string()))?),
+            };
+            Body::ChildRegistered { birth_date, municipality, cpr, name, gender }
+        }
+        T::NotificationReceived => Body::NotificationReceived {
+            notification: f.req_ref("notification")?,
+            from_professional: f.flag("from_professional")?,
+            concern: f.opt_text("concern")?,
+            source: f.opt_ref("source")?,
+        },
+        T::NotificationAssessed => Body::NotificationAssessed {
+            notification: f.req_ref("notification")?,
+            outcome: f.req_enum("outcome", AssessmentOutcome::parse, AssessmentOutcome::allowed)?,
+        },
+        T::NotificationReceiptSent => Body::NotificationReceiptSent { notification: f.req_ref("notification")? },
+        T::NotificationFeedbackSent => Body::NotificationFeedbackSent { notification: f.req_ref("notification")? },
+        T::InvestigationStarted => Body::InvestigationStarted {
+            investigation: f.req_ref("investigation")?,
+            aware_since: f.opt_date("aware_since")?,
+        },
+        T::InvestigationCompleted => Body::InvestigationCompleted {
+            investigation: f.req_ref("investigation")?,
+            conclusion: f.opt_text("conclusion")?,
+        },
+        T::ChildConversation => Body::ChildConversation {
+            purpose: f
+                .opt_enum("purpose", ConversationPurpose::parse, ConversationPurpose::allowed)?
+                .unwrap_or(ConversationPurpose::Other),
+            without_carers: f.flag("without_carers")?,
+            placement: f.opt_ref("placement")?,
+            intervention: f.opt_ref("intervention")?,
+        },
+        T::PlanCreated => Body::PlanCreated { plan: f.req_ref("plan")?, goals: parse_goals(f.opt_json("goals"))? },
+        T::PlanFollowedUp => Body::PlanFollowedUp {
+            plan: f.opt_ref("plan")?,
+            intervention: f.opt_ref("intervention")?,
+            next_follow_up: f.opt_date("next_follow_up")?,
+            goal_progress: parse_progress(f.opt_json("goal_progress"))?,
+        },
+        T::InterventionDecided => {
+            let intervention = f.req_ref("intervention")?;
+            let kind = f.req_ref("kind")?;
+            let consent = f.opt_bool("consent")?;
+            if kind == "placement" && consent.is_none() {
+                return Err(FieldError::at(
+                    "consent",
+                    "feltet mangler: en anbringelse skal angive samtykke (true) eller uden samtykke (false)",
+                ));
+            }
+            Body::InterventionDecided {
+                intervention,
+                kind,
+                section: f.opt_ref("section")?,
+                plan: f.opt_ref("plan")?,
+                daily_cost_dkk: f.opt_amount("daily_cost_dkk")?,
+                ladder_step: f.opt_int("ladder_step", 1, 6)?.map(|x| x as u8),
+                conversation_waived: f.flag("conversation_waived")?,
+                consent,
+                urgent: f.flag("urgent")?,
+                plan_required: f.flag("plan_required")?,
+            }
+        }
+        T::InterventionStarted => Body::InterventionStarted { intervention: f.req_ref("intervention")? },
+        T::InterventionEnded => Body::InterventionEnded {
+            intervention: f.req_ref("intervention")?,
+            reason: f.opt_enum("reason", EndReason::parse, EndReason::allowed)?,
+        },
+        T::PlacementStarted => Body::PlacementStarted {
+            placement: f.req_ref("placement")?,
+            site: f.req_ref("site")?,
+            placement_type: f.req_enum("placement_type", PlacementType::parse, PlacementType::allowed)?,
+            consent: f.req_bool("consent")?,
+            intervention: f.opt_ref("intervention")?,
+        },
+        T::PlacementEnded => {
+            Body::PlacementEnded { placement: f.req_ref("placement")?, reason: f.opt_text("reason")? }
+        }
+        T::SupervisionVisit => Body::SupervisionVisit {
+            placement: f.req_ref("placement")?,
+            child_spoken_to: f.req_bool("child_spoken_to")?,
+            without_carers: f.flag("without_carers")?,
+            child_view: f.opt_text("child_view")?,
+        },
+        T::SiteRegistered => Body::SiteRegistered {
+            site: f.req_ref("site")?,
+            site_type: f.req_enum("site_type", PlacementType::parse, PlacementType::allowed)?,
+            name: f.req_str("name")?.into_owned(),
+            municipality: match f.opt_str("municipality")? {
+                None => None,
+                Some(s) => {
+                    Some(MunicipalityCode::parse(&s).map_err(|e| FieldError::at("municipality", e.to_string()))?)
+                }
+            },
+        },
+        T::SiteApproved => Body::SiteApproved {
+            site: f.req_ref("site")?,
+            valid_until: f.opt_date("valid_until")?,
+            by: f.opt_ref("by")?,
+        },
+        T::SiteApprovalRevoked => Body::SiteApprovalRevoked { site: f.req_ref("site")? },
+        T::FosterTraining => Body::FosterTraining {
+            site: f.req_ref("site")?,
+            course: f.opt_text("course")?,
+            hours: f.opt_amount("hours")?,
+        },
+        T::FosterSupervision => Body::FosterSupervision { site: f.req_ref("site")? },
+        T::OperationalSupervision => {
+            Body::OperationalSupervision { site: f.req_ref("site")?, announced: f.flag("announced")? }
+        }
+        T::SiteFinancesReported => Body::SiteFinancesReported {
+            site: f.req_ref("site")?,
+            year: f
+                .opt_int("year", 1900, 2200)?
+                .ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))? as i32,
+            revenue_dkk: f.req_num("revenue_dkk")?,
+            costs_dkk: f.req_num("costs_dkk")?,
+            equity_dkk: f.opt_num("equity_dkk")?,
+        },
+        T::DangerSignal => Body::DangerSignal {
+            signal: f.req_ref("signal")?,
+            site: f.opt_ref("site")?,
+            placement: f.opt_ref("placement")?,
+            kind: f.opt_text("kind")?,
+        },
+        T::DangerSignalHandled => Body::DangerSignalHandled {
+            signal: f.req_ref("signal")?,
+            action: f.opt_text("action")?,
+            socialtilsyn_notified: f.flag("socialtilsyn_notified")?,
+        },
+        T::Correction => {
+            let corrects = f.req_ref("corrects")?;
+            let fields = match f.opt_json("fields") {
+                Some(Value::Object(m)) if !m.is_empty() => m,
+                Some(Value::Object(_)) => return Err(FieldError::at("fields", "mindst ét felt skal rettes")),
+                Some(_) => return Err(FieldError::at("fields", "forventede et objekt med de rettede felter")),
+                None => return Err(FieldError::at("fields", "feltet mangler")),
+            };
+            if fields.contains_key("type") {
+                return Err(FieldError::at("fields", "en rettelse må ikke ændre hændelsens type"));
+            }
+            if fields.contains_key("id") {
+                return Err(FieldError::at("fields", "en rettelse må ikke ændre hændelsens id"));
+            }
+            let reason = f.req_str("reason")?.into_owned();
+            if reason.trim().is_empty() {
+                return Err(FieldError::at("reason", "en rettelse skal have en begrundelse"));
+            }
+            Body::Correction { corrects, fields, reason }
+        }
+    })
+}
+
+/// serde_json's error, in Danish, with the column.
+fn json_error_da(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let core = msg.split(" at line ").next().unwrap_or(&msg);
+    let da = if core.starts_with("expected value") {
+        "forventede en værdi".to_string()
+    } else if core.starts_with("EOF") {
+        "uventet slutning".to_string()
+    } else if core.starts_with("key must be a string") {
+        "feltnavne skal være tekst i anførselstegn".to_string()
+    } else if core.starts_with("trailing characters") {
+        "tegn efter objektets slutning".to_string()
+    } else if core.starts_with("invalid type") {
+        "linjen skal være ét JSON-objekt".to_string()
+    } else {
+        core.to_string()
+    };
+    format!("{da}, kolonne {}", e.column())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+
+fn num(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::Number(Number::from(x as i64))
+    } else {
+        Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", self.event_type().as_str())?;
+        m.serialize_entry("at", &self.at.to_string())?;
+        if let Some(c) = &self.child {
+            m.serialize_entry("child", c.as_str())?;
+        }
+        if let Some(id) = &self.id {
+            m.serialize_entry("id", id.as_str())?;
+        }
+        macro_rules! opt {
+            ($k:literal, $v:expr) => {
+                if let Some(v) = $v {
+                    m.serialize_entry($k, &v)?;
+                }
+            };
+        }
+        macro_rules! date {
+            ($k:literal, $v:expr) => {
+                if let Some(v) = $v {
+                    m.serialize_entry($k, &v.format("%Y-%m-%d").to_string())?;
+                }
+            };
+        }
+        macro_rules! flag {
+            ($k:literal, $v:expr) => {
+                if *$v {
+                    m.serialize_entry($k, &true)?;
+                }
+            };
+        }
+        use Body::*;
+        match &self.body {
+            ChildRegistered { birth_date, municipality, cpr, name, gender } => {
+                m.serialize_entry("birth_date", &birth_date.format("%Y-%m-%d").to_string())?;
+                m.serialize_entry("municipality", &municipality.to_string())?;
+                opt!("cpr", cpr.as_ref().map(Cpr::expose));
+                opt!("name", name);
+                opt!("gender", gender.map(Gender::as_code));
+            }
+            NotificationReceived { notification, from_professional, concern, source } => {
+                m.serialize_entry("notification", notification.as_str())?;
+                m.serialize_entry("from_professional", from_professional)?;
+                opt!("concern", concern);
+                opt!("source", source.as_deref());
+            }
+            NotificationAssessed { notification, outcome } => {
+                m.serialize_entry("notification", notification.as_str())?;
+                m.serialize_entry("outcome", outcome.as_str())?;
+            }
+            NotificationReceiptSent { notification } | NotificationFeedbackSent { notification } => {
+                m.serialize_entry("notification", notification.as_str())?;
+            }
+            InvestigationStarted { investigation, aware_since } => {
+                m.serialize_entry("investigation", investigation.as_str())?;
+                date!("aware_since", aware_since);
+            }
+            InvestigationCompleted { investigation, conclusion } => {
+                m.serialize_entry("investigation", investigation.as_str())?;
+                opt!("conclusion", conclusion);
+            }
+            ChildConversation { purpose, without_carers, placement, intervention } => {
+                m.serialize_entry("purpose", purpose.as_str())?;
+                m.serialize_entry("without_carers", without_carers)?;
+                opt!("placement", placement.as_deref());
+                opt!("intervention", intervention.as_deref());
+            }
+            PlanCreated { plan, goals } => {
+                m.serialize_entry("plan", plan.as_str())?;
+                let goals: Vec<Value> = goals
+                    .iter()
+                    .map(|g| serde_json::json!({"id": g.id.as_str(), "theme": g.theme.as_str(), "text": g.text}))
+                    .collect();
+                m.serialize_entry("goals", &goals)?;
+            }
+            PlanFollowedUp { plan, intervention, next_follow_up, goal_progress } => {
+                opt!("plan", plan.as_deref());
+                opt!("intervention", intervention.as_deref());
+                date!("next_follow_up", next_follow_up);
+                if !goal_progress.is_empty() {
+                    let p: Vec<Value> = goal_progress
+                        .iter()
+                        .map(|g| serde_json::json!({"goal": g.goal.as_str(), "score": g.score}))
+                        .collect();
+                    m.serialize_entry("goal_progress", &p)?;
+                }
+            }
+            InterventionDecided {
+                intervention,
+                kind,
+                section,
+                plan,
+                daily_cost_dkk,
+                ladder_step,
+                conversation_waived,
+                consent,
+                urgent,
+                plan_required,
+            } => {
+                m.serialize_entry("intervention", intervention.as_str())?;
+                m.serialize_entry("kind", kind.as_str())?;
+                opt!("section", section.as_deref());
+                opt!("plan", plan.as_deref());
+                opt!("daily_cost_dkk", daily_cost_dkk.map(num));
+                opt!("ladder_step", ladder_step);
+                flag!("conversation_waived", conversation_waived);
+                opt!("consent", consent);
+                flag!("urgent", urgent);
+                flag!("plan_required", plan_required);
+            }
+            InterventionStarted { intervention } => {
+                m.serialize_entry("intervention", intervention.as_str())?;
+            }
+            InterventionEnded { intervention, reason } => {
+                m.serialize_entry("intervention", intervention.as_str())?;
+                opt!("reason", reason.map(EndReason::as_str));
+            }
+            PlacementStarted { placement, site, placement_type, consent, intervention } => {
+                m.serialize_entry("placement", placement.as_str())?;
+                m.serialize_entry("site", site.as_str())?;
+                m.serialize_entry("placement_type", placement_type.as_str())?;
+                m.serialize_entry("consent", consent)?;
+                opt!("intervention", intervention.as_deref());
+            }
+            PlacementEnded { placement, reason } => {
+                m.serialize_entry("placement", placement.as_str())?;
+                opt!("reason", reason);
+            }
+            SupervisionVisit { placement, child_spoken_to, without_carers, child_view } => {
+                m.serialize_entry("placement", placement.as_str())?;
+                m.serialize_entry("child_spoken_to", child_spoken_to)?;
+                m.serialize_entry("without_carers", without_carers)?;
+                opt!("child_view", child_view);
+            }
+            SiteRegistered { site, site_type, name, municipality } => {
+                m.serialize_entry("site", site.as_str())?;
+                m.serialize_entry("site_type", site_type.as_str())?;
+                m.serialize_entry("name", name)?;
+                opt!("municipality", municipality.map(|x| x.to_string()));
+            }
+            SiteApproved { site, valid_until, by } => {
+                m.serialize_entry("site", site.as_str())?;
+                date!("valid_until", valid_until);
+                opt!("by", by.as_deref());
+            }
+            SiteApprovalRevoked { site } | FosterSupervision { site } => {
+                m.serialize_entry("site", site.as_str())?;
+            }
+            FosterTraining { site, course, hours } => {
+                m.serialize_entry("site", site.as_str())?;
+                opt!("course", course);
+                opt!("hours", hours.map(num));
+            }
+            OperationalSupervision { site, announced } => {
+                m.serialize_entry("site", site.as_str())?;
+                m.serialize_entry("announced", announced)?;
+            }
+            SiteFinancesReported { site, year, revenue_dkk, costs_dkk, equity_dkk } => {
+                m.serialize_entry("site", site.as_str())?;
+                m.serialize_entry("year", year)?;
+                m.serialize_entry("revenue_dkk", &num(*revenue_dkk))?;
+                m.serialize_entry("costs_dkk", &num(*costs_dkk))?;
+                opt!("equity_dkk", equity_dkk.map(num));
+            }
+            DangerSignal { signal, site, placement, kind } => {
+                m.serialize_entry("signal", signal.as_str())?;
+                opt!("site", site.as_deref());
+                opt!("placement", placement.as_deref());
+                opt!("kind", kind);
+            }
+            DangerSignalHandled { signal, action, socialtilsyn_notified } => {
+                m.serialize_entry("signal", signal.as_str())?;
+                opt!("action", action);
+                m.serialize_entry("socialtilsyn_notified", socialtilsyn_notified)?;
+            }
+            Correction { corrects, fields, reason } => {
+                m.serialize_entry("corrects", corrects.as_str())?;
+                m.serialize_entry("fields", fields)?;
+                m.serialize_entry("reason", reason)?;
+            }
+        }
+        opt!("note", &self.note);
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(line: &str) -> FieldError {
+        Event::parse_json(line).unwrap_err()
+    }
+
+    #[test]
+    fn parses_spec_example_and_round_trips() {
+        let lines = [
+            r#"{"type":"child_registered","at":"2024-02-01","child":"b1","birth_date":"2014-05-17","municipality":"101"}"#,
+            r#"{"type":"notification_received","at":"2024-03-04T10:15:00+01:00","child":"b1","notification":"n1","from_professional":true,"source":"school"}"#,
+            r#"{"type":"notification_assessed","at":"2024-03-05T09:00:00+01:00","child":"b1","notification":"n1","outcome":"investigate"}"#,
+            r#"{"type":"investigation_started","at":"2024-03-06","child":"b1","investigation":"u1","aware_since":"2024-03-04"}"#,
+        ];
+        for l in lines {
+            let e = Event::parse_json(l).unwrap();
+            assert_eq!(e.to_json_line(), l);
+        }
+    }
+
+    #[test]
+    fn keeps_unknown_fields_in_order() {
+        let l = r#"{"type":"foster_supervision","at":"2024-03-06","site":"s1","zeta":[1,2],"alpha":{"x":null}}"#;
+        let e = Event::parse_json(l).unwrap();
+        assert_eq!(e.extra.len(), 2);
+        assert_eq!(e.extra[0].0, "zeta");
+        assert_eq!(e.to_json_line(), l);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(err(r#"{"type":"teleport","at":"2024-01-01","child":"b"}"#).field.as_deref(), Some("type"));
+        assert_eq!(err(r#"{"at":"2024-01-01","child":"b"}"#).field.as_deref(), Some("type"));
+        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-30","child":"b","investigation":"u"}"#).field.as_deref(), Some("at"));
+        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-03","investigation":"u"}"#).field.as_deref(), Some("child"));
+        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-03","child":"b"}"#).field.as_deref(), Some("investigation"));
+        let e = err(r#"{"type":"notification_received","at":"2024-02-03","child":"b","notification":"n","from_professional":"ja"}"#);
+        assert_eq!(e.field.as_deref(), Some("from_professional"));
+        assert!(e.message.contains("true eller false"), "{}", e.message);
+        let e = err(r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-17","municipality":"999"}"#);
+        assert_eq!(e.field.as_deref(), Some("municipality"));
+        let e = err(r#"{"type":"placement_started","at":"2024-02-03","child":"b","placement":"p","site":"s","placement_type":"castle","consent":true}"#);
+        assert_eq!(e.field.as_deref(), Some("placement_type"));
+        assert!(e.message.contains("foster_family"));
+        let e = err(r#"{"type":"plan_created","at":"2024-02-03","child":"b","plan":"p","goals":[{"id":"g1","theme":"sport"}]}"#);
+        assert_eq!(e.field.as_deref(), Some("goals[0].theme"));
+        let e = err(r#"{"type":"correction","at":"2024-02-03","child":"b","corrects":"e1","fields":{"type":"x"},"reason":"fejl"}"#);
+        assert_eq!(e.field.as_deref(), Some("fields"));
+        let e = err(r#"{"type":"foster_supervision","at":"2024-02-03","site":"s","site":"t"}"#);
+        assert_eq!(e.field.as_deref(), Some("site"));
+        let e = err(r#"{"type":"foster_supervision","at":"2024-02-03","#);
+        assert!(e.field.is_none());
+        assert!(e.message.contains("JSON"), "{}", e.message);
+        let e = err(r#"[1,2]"#);
+        assert!(e.field.is_none());
+    }
+
+    #[test]
+    fn cpr_must_match_birth_date() {
+        let ok = r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-17","municipality":"101","cpr":"170514-4123"}"#;
+        assert!(Event::parse_json(ok).is_ok());
+        let bad = r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-18","municipality":"101","cpr":"170514-4123"}"#;
+        assert_eq!(err(bad).field.as_deref(), Some("cpr"));
+    }
+}

@@ -1,0 +1,205 @@
+//! Obligations — the output of the deadline engine (`../shared/spec/obligations.md`).
+
+use crate::calendar::{end_of_day, format_rfc3339_local};
+use crate::event::Ref;
+use crate::time::{AsOf, At};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Status of an obligation at as-of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Fulfilled on or before the deadline.
+    Met,
+    /// Fulfilled after the deadline.
+    Late,
+    /// Not fulfilled; the deadline has not passed.
+    Due,
+    /// Not fulfilled; the deadline has passed.
+    Overdue,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Met, Status::Late, Status::Due, Status::Overdue];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Late => "late",
+            Status::Due => "due",
+            Status::Overdue => "overdue",
+        }
+    }
+
+    pub fn label_da(self) -> &'static str {
+        match self {
+            Status::Met => "overholdt",
+            Status::Late => "for sent",
+            Status::Due => "kommende",
+            Status::Overdue => "overskredet",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A deadline: the end of a day, or an exact instant (rules counted in hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deadline {
+    EndOfDay(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+impl Deadline {
+    /// The instant the deadline passes.
+    pub fn instant(self) -> DateTime<Utc> {
+        match self {
+            Deadline::EndOfDay(d) => end_of_day(d),
+            Deadline::Instant(t) => t,
+        }
+    }
+
+    /// Seconds since the epoch, for sorting (fast path without time-zone lookups for dates).
+    pub fn sort_key(self) -> i64 {
+        match self {
+            Deadline::EndOfDay(d) => crate::calendar::end_of_day_ts(d),
+            Deadline::Instant(t) => t.timestamp(),
+        }
+    }
+
+    /// The local date of the deadline.
+    pub fn date(self) -> NaiveDate {
+        match self {
+            Deadline::EndOfDay(d) => d,
+            Deadline::Instant(t) => crate::calendar::local_date(t),
+        }
+    }
+
+    /// Whether the deadline has passed at as-of.
+    pub fn passed(self, as_of: AsOf) -> bool {
+        match self {
+            Deadline::EndOfDay(d) => {
+                let today = as_of.date();
+                today > d || (today == d && as_of.instant() > end_of_day(d))
+            }
+            Deadline::Instant(t) => as_of.instant() > t,
+        }
+    }
+
+    /// Whether an event at `at` fulfils the deadline in time.
+    pub fn in_time(self, at: &At) -> bool {
+        match self {
+            Deadline::EndOfDay(d) => at.date() <= d,
+            Deadline::Instant(t) => at.as_fulfilment() <= t,
+        }
+    }
+}
+
+impl std::fmt::Display for Deadline {
+    /// `YYYY-MM-DD` for a day, RFC 3339 with the Copenhagen offset for an instant.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Deadline::EndOfDay(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Deadline::Instant(t) => f.write_str(&format_rfc3339_local(*t)),
+        }
+    }
+}
+
+/// One obligation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Obligation {
+    pub rule: &'static str,
+    pub law: Arc<str>,
+    /// The child; `None` for a site-level obligation whose trigger names no child.
+    pub child: Option<Ref>,
+    pub subject: Ref,
+    pub due: Deadline,
+    pub status: Status,
+    pub met_at: Option<At>,
+}
+
+impl Obligation {
+    /// Sort as the spec says: child, due (as an instant), rule, subject.
+    pub fn sort(list: &mut [Obligation]) {
+        list.sort_by_cached_key(|o| (o.child.clone(), o.due.sort_key(), o.rule, o.subject.clone()));
+    }
+
+    /// Append the obligation as one JSON object (the contract's field order).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"rule\":");
+        json_str(out, self.rule);
+        out.push_str(",\"law\":");
+        json_str(out, &self.law);
+        out.push_str(",\"child\":");
+        match &self.child {
+            Some(c) => json_str(out, c),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"subject\":");
+        json_str(out, &self.subject);
+        out.push_str(",\"due\":\"");
+        let _ = write!(out, "{}", self.due);
+        out.push_str("\",\"status\":\"");
+        out.push_str(self.status.as_str());
+        out.push('"');
+        if let Some(m) = &self.met_at {
+            out.push_str(",\"met_at\":");
+            json_str(out, &m.to_output());
+        }
+        out.push('}');
+    }
+
+    /// The obligation as a JSON value.
+    pub fn to_value(&self) -> serde_json::Value {
+        let mut s = String::new();
+        self.write_json(&mut s);
+        serde_json::from_str(&s).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Write a list of obligations as one JSON array, one obligation per line.
+pub fn write_json_array(list: &[Obligation], out: &mut String) {
+    out.push('[');
+    for (i, o) in list.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        o.write_json(out);
+    }
+    out.push_str(if list.is_empty() { "]\n" } else { "\n]\n" });
+}
+
+fn json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape() {
+        let o = Obligation {
+            rule: "notification-assessment-24h",
+            law: Arc::from("Barnets lov § 136"),
+            child: Some("b1".into()),
+            subject: "n1".into(),
+            due: Deadline::Instant(crate::time::copenhagen(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(), 10, 15)),
+            status: Status::Met,
+            met_at: Some(At::parse("2024-03-05T09:00:00+01:00").unwrap()),
+        };
+        let mut s = String::new();
+        o.write_json(&mut s);
+        assert_eq!(
+            s,
+            r#"{"rule":"notification-assessment-24h","law":"Barnets lov § 136","child":"b1","subject":"n1","due":"2024-03-05T10:15:00+01:00","status":"met","met_at":"2024-03-05T09:00:00+01:00"}"#
+        );
+    }
+}

@@ -1,0 +1,703 @@
+//! The deadline engine: a pure function from a journal and an as-of instant to the list of obligations.
+//!
+//! Same journal + same as-of ⇒ same obligations, whatever the order of the lines. The readings of the catalogue
+//! are documented in `docs/deadline-engine.md`.
+
+use super::pack::{id, Regime, RulePack};
+use crate::calendar::{add_months, add_working_days};
+use crate::event::{Body, Event, EventType, PlacementType, Ref};
+use crate::obligation::{Deadline, Obligation, Status};
+use crate::time::{AsOf, At};
+use chrono::{Datelike, Duration, NaiveDate};
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Every obligation the events give rise to at `as_of`, sorted as the spec says. `events` must already have their
+/// corrections applied (`journal::apply_corrections`).
+pub fn obligations(events: &[Event], as_of: AsOf, pack: &RulePack) -> Vec<Obligation> {
+    let mut out = obligations_unsorted(events, as_of, pack);
+    out.par_sort_unstable_by(compare);
+    out
+}
+
+/// The spec's order: child, due (as an instant), rule, subject.
+pub fn compare(a: &Obligation, b: &Obligation) -> Ordering {
+    a.child
+        .cmp(&b.child)
+        .then_with(|| a.due.sort_key().cmp(&b.due.sort_key()))
+        .then_with(|| a.rule.cmp(b.rule))
+        .then_with(|| a.subject.cmp(&b.subject))
+}
+
+/// Whether an event fulfils obligations (then a date alone means the end of the day) rather than triggering them.
+fn is_fulfilment(t: EventType) -> bool {
+    use EventType::*;
+    matches!(
+        t,
+        NotificationAssessed
+            | NotificationReceiptSent
+            | NotificationFeedbackSent
+            | InvestigationCompleted
+            | ChildConversation
+            | PlanCreated
+            | PlanFollowedUp
+            | SupervisionVisit
+            | FosterTraining
+            | FosterSupervision
+            | OperationalSupervision
+            | DangerSignalHandled
+    )
+}
+
+/// The instant at which the event is known (role-dependent reading of a date alone).
+fn known_ts(e: &Event) -> i64 {
+    if is_fulfilment(e.event_type()) {
+        e.at.fulfil_ts()
+    } else {
+        e.at.trigger_ts()
+    }
+}
+
+/// Total order of events for processing: time, then type, then id, then content — never file order.
+fn event_order(a: &Event, ta: i64, b: &Event, tb: i64) -> Ordering {
+    ta.cmp(&tb)
+        .then_with(|| (a.event_type() as u8).cmp(&(b.event_type() as u8)))
+        .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| if a == b { Ordering::Equal } else { a.to_json_line().cmp(&b.to_json_line()) })
+}
+
+/// Like `obligations`, without the final sort.
+pub fn obligations_unsorted(events: &[Event], as_of: AsOf, pack: &RulePack) -> Vec<Obligation> {
+    let as_of_ts = as_of.instant().timestamp();
+    let keys: Vec<i64> = events.par_iter().with_min_len(8192).map(known_ts).collect();
+    let mut order: Vec<u32> = (0..events.len() as u32).filter(|&i| keys[i as usize] <= as_of_ts).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (ea, eb) = (&events[a as usize], &events[b as usize]);
+        ea.child
+            .cmp(&eb.child)
+            .then_with(|| event_order(ea, keys[a as usize], eb, keys[b as usize]))
+    });
+    let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
+
+    let world = World::build(&known);
+    let ctx = Ctx { pack, as_of, world: &world };
+
+    // Runs of one child (site-only events without a child form the first run).
+    let mut runs: Vec<&[&Event]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=known.len() {
+        if i == known.len() || known[i].child != known[start].child {
+            if known[start].child.is_some() {
+                runs.push(&known[start..i]);
+            }
+            start = i;
+        }
+    }
+
+    let mut out: Vec<Obligation> = runs
+        .par_iter()
+        .with_min_len(64)
+        .fold(Vec::new, |mut acc, run| {
+            child_rules(&ctx, run, &mut acc);
+            acc
+        })
+        .reduce(Vec::new, |mut a, mut b| {
+            a.append(&mut b);
+            a
+        });
+    for site in world.sites.values() {
+        site_rules(&ctx, site, &mut out);
+    }
+    for signal in world.signals.values() {
+        signal_rules(&ctx, signal, &mut out);
+    }
+    out
+}
+
+struct Ctx<'a> {
+    pack: &'a RulePack,
+    as_of: AsOf,
+    world: &'a World<'a>,
+}
+
+impl Ctx<'_> {
+    fn status(&self, due: Deadline, fulfilled: Option<&At>) -> (Status, Option<At>) {
+        match fulfilled {
+            Some(at) if due.in_time(at) => (Status::Met, Some(*at)),
+            Some(at) => (Status::Late, Some(*at)),
+            None if due.passed(self.as_of) => (Status::Overdue, None),
+            None => (Status::Due, None),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        out: &mut Vec<Obligation>,
+        rule: &'static str,
+        law: Arc<str>,
+        child: &Option<Ref>,
+        subject: &Ref,
+        due: Deadline,
+        fulfilled: Option<&At>,
+    ) {
+        let (status, met_at) = self.status(due, fulfilled);
+        out.push(Obligation { rule, law, child: child.clone(), subject: subject.clone(), due, status, met_at });
+    }
+
+    /// Whether a trigger at this local date has happened by as-of.
+    fn begun(&self, date: NaiveDate) -> bool {
+        crate::calendar::start_of_day_ts(date) <= self.as_of.instant().timestamp()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Facts about placement sites and danger signals (global: sites are shared by children).
+
+/// A continuous period in which a site's approval is in force.
+struct ApprovalSeries<'a> {
+    start: &'a Event,
+    /// Last day the approval is in force (None: open-ended).
+    last_day: Option<NaiveDate>,
+}
+
+#[derive(Default)]
+struct Site<'a> {
+    id: Option<&'a Ref>,
+    site_type: Option<PlacementType>,
+    approvals: Vec<&'a Event>,
+    revocations: Vec<&'a Event>,
+    trainings: Vec<&'a Event>,
+    supervisions: Vec<&'a Event>,
+    operational: Vec<&'a Event>,
+}
+
+impl<'a> Site<'a> {
+    fn series(&self) -> Vec<ApprovalSeries<'a>> {
+        let mut changes: Vec<(&'a Event, bool)> =
+            self.approvals.iter().map(|e| (*e, true)).chain(self.revocations.iter().map(|e| (*e, false))).collect();
+        changes.sort_by(|a, b| event_order(a.0, a.0.at.trigger_ts(), b.0, b.0.at.trigger_ts()));
+        let mut out: Vec<ApprovalSeries<'a>> = Vec::new();
+        let mut open = false;
+        for (e, is_approval) in changes {
+            let date = e.at.date();
+            if let Some(last) = out.last_mut() {
+                if open && last.last_day.is_some_and(|d| d < date) {
+                    open = false; // expired before this change
+                }
+                if open && !is_approval {
+                    last.last_day = Some(date - Duration::days(1));
+                    open = false;
+                    continue;
+                }
+                if open && is_approval {
+                    last.last_day = valid_until(e);
+                    continue;
+                }
+            }
+            if is_approval {
+                out.push(ApprovalSeries { start: e, last_day: valid_until(e) });
+                open = true;
+            }
+        }
+        out
+    }
+
+    fn in_force_on(&self, series: &[ApprovalSeries<'a>], date: NaiveDate) -> Option<&'a Event> {
+        series.iter().find(|s| s.start.at.date() <= date && s.last_day.is_none_or(|l| l >= date)).map(|_| {
+            // The approval that covers the date: the latest approval event of the series on or before the date.
+            self.approvals.iter().filter(|a| a.at.date() <= date).last().copied().unwrap_or(series[0].start)
+        })
+    }
+}
+
+fn valid_until(e: &Event) -> Option<NaiveDate> {
+    match &e.body {
+        Body::SiteApproved { valid_until, .. } => *valid_until,
+        _ => None,
+    }
+}
+
+struct Signal<'a> {
+    raised: &'a Event,
+    site: Option<&'a Ref>,
+    handled: Vec<&'a Event>,
+}
+
+struct World<'a> {
+    sites: HashMap<&'a Ref, Site<'a>>,
+    signals: HashMap<&'a Ref, Signal<'a>>,
+}
+
+impl<'a> World<'a> {
+    fn build(events: &[&'a Event]) -> World<'a> {
+        let mut sites: HashMap<&'a Ref, Site<'a>> = HashMap::new();
+        let mut signals: HashMap<&'a Ref, Signal<'a>> = HashMap::new();
+        let mut handled: Vec<(&'a Ref, &'a Event)> = Vec::new();
+        for &e in events {
+            match &e.body {
+                Body::SiteRegistered { site, site_type, .. } => {
+                    let s = sites.entry(site).or_default();
+                    s.id = Some(site);
+                    s.site_type = Some(*site_type);
+                }
+                Body::SiteApproved { site, .. } => entry(&mut sites, site).approvals.push(e),
+                Body::SiteApprovalRevoked { site } => entry(&mut sites, site).revocations.push(e),
+                Body::FosterTraining { site, .. } => entry(&mut sites, site).trainings.push(e),
+                Body::FosterSupervision { site } => entry(&mut sites, site).supervisions.push(e),
+                Body::OperationalSupervision { site, .. } => entry(&mut sites, site).operational.push(e),
+                Body::DangerSignal { signal, site, .. } => {
+                    signals.entry(signal).or_insert(Signal { raised: e, site: site.as_ref(), handled: Vec::new() });
+                }
+                Body::DangerSignalHandled { signal, .. } => handled.push((signal, e)),
+                _ => {}
+            }
+        }
+        for (signal, e) in handled {
+            if let Some(s) = signals.get_mut(signal) {
+                s.handled.push(e);
+            }
+        }
+        let by_fulfilment = |v: &mut Vec<&'a Event>| {
+            v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+        };
+        for s in sites.values_mut() {
+            by_fulfilment(&mut s.trainings);
+            by_fulfilment(&mut s.supervisions);
+            by_fulfilment(&mut s.operational);
+            s.approvals.sort_by(|a, b| event_order(a, a.at.trigger_ts(), b, b.at.trigger_ts()));
+        }
+        for s in signals.values_mut() {
+            by_fulfilment(&mut s.handled);
+        }
+        World { sites, signals }
+    }
+}
+
+fn entry<'a, 'm>(sites: &'m mut HashMap<&'a Ref, Site<'a>>, id: &'a Ref) -> &'m mut Site<'a> {
+    let s = sites.entry(id).or_default();
+    s.id = Some(id);
+    s
+}
+
+/// The earliest of some events by fulfilment instant (ties: processing order).
+fn earliest<'a>(it: impl Iterator<Item = &'a Event>) -> Option<&'a Event> {
+    it.min_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Site rules
+
+fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
+    let Some(site_id) = site.id else { return };
+    let Some(site_type) = site.site_type else { return };
+    if site.approvals.is_empty() {
+        return;
+    }
+    let series = site.series();
+    let pack = ctx.pack;
+
+    if site_type.is_socialtilsyn_site() {
+        for s in &series {
+            let anchor = s.start.at.date();
+            let mut prev_due: Option<NaiveDate> = None;
+            for k in 1.. {
+                let begins = prev_due.unwrap_or(anchor);
+                if !ctx.begun(begins) {
+                    break;
+                }
+                let months = pack.regime_at(begins).params.operational_supervision_months;
+                let due = add_months(anchor, (months * k) as i32);
+                if s.last_day.is_some_and(|l| due > l) {
+                    break;
+                }
+                let regime = pack.regime_at(due);
+                let done = site.operational.iter().find(|o| match prev_due {
+                    None => o.at.date() >= anchor,
+                    Some(p) => o.at.date() > p,
+                });
+                ctx.push(
+                    out,
+                    id::OPERATIONAL_SUPERVISION,
+                    regime.cite(id::OPERATIONAL_SUPERVISION),
+                    &s.start.child,
+                    site_id,
+                    Deadline::EndOfDay(due),
+                    done.map(|e| &e.at),
+                );
+                prev_due = Some(due);
+            }
+        }
+    }
+
+    if !site_type.is_foster_family() {
+        return;
+    }
+    if let Some(p) = pack.policy(id::FOSTER_SUPERVISION) {
+        let months = p.months.unwrap_or(3) as i32;
+        let law = p.citation();
+        for s in &series {
+            let anchor = s.start.at.date();
+            let mut due = add_months(anchor, months);
+            // Sessions on or after the approval, in order; each fulfils one occurrence.
+            let mut sessions = site.supervisions.iter().filter(|e| e.at.date() >= anchor);
+            loop {
+                if s.last_day.is_some_and(|l| due > l) {
+                    break;
+                }
+                let done = sessions.next();
+                ctx.push(out, id::FOSTER_SUPERVISION, law.clone(), &s.start.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+                match done {
+                    Some(e) => due = add_months(e.at.date(), months),
+                    None => break,
+                }
+            }
+        }
+    }
+    if let (Some(p), Some(first)) = (pack.policy(id::FOSTER_BASIC_COURSE), series.first()) {
+        let due = add_months(first.start.at.date(), p.months.unwrap_or(12) as i32);
+        let course = p.course.as_deref().unwrap_or("grundkursus");
+        if first.last_day.is_none_or(|l| due <= l) {
+            let done = site.trainings.iter().find(|e| match &e.body {
+                Body::FosterTraining { course: Some(c), .. } => c.trim().eq_ignore_ascii_case(course),
+                _ => false,
+            });
+            ctx.push(out, id::FOSTER_BASIC_COURSE, p.citation(), &first.start.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+        }
+    }
+    if let Some(p) = pack.policy(id::FOSTER_TRAINING_ANNUAL) {
+        let law = p.citation();
+        let mut years: Vec<(i32, &Event)> = Vec::new();
+        for s in &series {
+            let first_year = s.start.at.date().year();
+            let last_year = s.last_day.map(|l| l.year()).unwrap_or(ctx.as_of.date().year());
+            for y in first_year..=last_year {
+                let dec31 = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+                let jan1 = NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN);
+                let begins = jan1.max(s.start.at.date());
+                if !ctx.begun(begins) || s.last_day.is_some_and(|l| l < dec31) {
+                    continue;
+                }
+                if !years.iter().any(|(yy, _)| *yy == y) {
+                    years.push((y, s.start));
+                }
+            }
+        }
+        for (y, trigger) in years {
+            let done = site.trainings.iter().find(|e| e.at.date().year() == y);
+            let due = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+            ctx.push(out, id::FOSTER_TRAINING_ANNUAL, law.clone(), &trigger.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+        }
+    }
+}
+
+fn signal_rules(ctx: &Ctx, signal: &Signal, out: &mut Vec<Obligation>) {
+    let e = signal.raised;
+    let Body::DangerSignal { signal: signal_id, .. } = &e.body else { return };
+    let date = e.at.date();
+    if signal.site.is_some() {
+        // The working days come from the regime in force when the signal was raised; the citation from the due date.
+        let days = ctx.pack.regime_at(date).params.danger_signal_working_days;
+        let due = add_working_days(date, days);
+        let done = signal.handled.iter().find(|h| matches!(h.body, Body::DangerSignalHandled { socialtilsyn_notified: true, .. }));
+        let law = ctx.pack.regime_at(due).cite(id::SIGNAL_TO_SOCIALTILSYN);
+        ctx.push(out, id::SIGNAL_TO_SOCIALTILSYN, law, &e.child, signal_id, Deadline::EndOfDay(due), done.map(|h| &h.at));
+    }
+    if let Some(p) = ctx.pack.policy(id::SIGNAL_REACTION) {
+        let due = add_working_days(date, p.working_days.unwrap_or(10));
+        let done = signal.handled.first();
+        ctx.push(out, id::SIGNAL_REACTION, p.citation(), &e.child, signal_id, Deadline::EndOfDay(due), done.map(|h| &h.at));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child rules
+
+struct Placement<'a> {
+    id: &'a Ref,
+    site: &'a Ref,
+    placement_type: PlacementType,
+    start: &'a Event,
+    end: Option<&'a Event>,
+}
+
+fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
+    let Some(child) = &events[0].child else { return };
+    let child = &Some(child.clone());
+    let pack = ctx.pack;
+
+    let mut birth: Option<NaiveDate> = None;
+    let mut placements: Vec<Placement> = Vec::new();
+    let mut ended_interventions: Vec<(&Ref, &Event)> = Vec::new();
+    for e in events {
+        match &e.body {
+            Body::ChildRegistered { birth_date, .. } => birth = birth.or(Some(*birth_date)),
+            Body::PlacementStarted { placement, site, placement_type, .. } => placements.push(Placement {
+                id: placement,
+                site,
+                placement_type: *placement_type,
+                start: e,
+                end: None,
+            }),
+            Body::PlacementEnded { placement, .. } => {
+                if let Some(p) = placements.iter_mut().find(|p| p.id == placement && p.end.is_none()) {
+                    p.end = Some(e);
+                }
+            }
+            Body::InterventionEnded { intervention, .. } => ended_interventions.push((intervention, e)),
+            _ => {}
+        }
+    }
+    let of_type = |t: EventType| events.iter().copied().filter(move |e| e.event_type() == t);
+
+    for e in events {
+        match &e.body {
+            Body::NotificationReceived { notification, from_professional, .. } => {
+                let fulfils = |t: EventType| {
+                    earliest(of_type(t).filter(|f| match &f.body {
+                        Body::NotificationAssessed { notification: n, .. }
+                        | Body::NotificationReceiptSent { notification: n } => n == notification,
+                        _ => false,
+                    }))
+                };
+                let received = e.at.as_trigger();
+                let hours = pack.regime_at(e.at.date()).params.assessment_hours;
+                let due = Deadline::Instant(received + Duration::hours(i64::from(hours)));
+                let law = pack.regime_at(due.date()).cite(id::ASSESSMENT_24H);
+                let done = fulfils(EventType::NotificationAssessed);
+                ctx.push(out, id::ASSESSMENT_24H, law, child, notification, due, done.map(|f| &f.at));
+                if *from_professional {
+                    let days = pack.regime_at(e.at.date()).params.receipt_working_days;
+                    let due = add_working_days(e.at.date(), days);
+                    let law = pack.regime_at(due).cite(id::RECEIPT_6_WORKING_DAYS);
+                    let done = fulfils(EventType::NotificationReceiptSent);
+                    ctx.push(out, id::RECEIPT_6_WORKING_DAYS, law, child, notification, Deadline::EndOfDay(due), done.map(|f| &f.at));
+                }
+            }
+            Body::InvestigationStarted { investigation, aware_since } => {
+                let from = aware_since.unwrap_or(e.at.date());
+                let months = pack.regime_at(from).params.investigation_months;
+                let due = add_months(from, months as i32);
+                let done = earliest(of_type(EventType::InvestigationCompleted).filter(
+                    |f| matches!(&f.body, Body::InvestigationCompleted { investigation: i, .. } if i == investigation),
+                ));
+                let law = pack.regime_at(due).cite(id::INVESTIGATION_4_MONTHS);
+                ctx.push(out, id::INVESTIGATION_4_MONTHS, law, child, investigation, Deadline::EndOfDay(due), done.map(|f| &f.at));
+            }
+            Body::InterventionDecided { .. } => {
+                child_plan(ctx, events, e, child, out);
+                conversation(ctx, events, e, birth, child, out);
+            }
+            Body::InterventionStarted { intervention } => {
+                let end = ended_interventions.iter().find(|(i, _)| *i == intervention).map(|(_, e)| *e);
+                follow_ups(ctx, events, e, intervention, end, child, out);
+            }
+            _ => {}
+        }
+    }
+
+    for p in &placements {
+        placement_rules(ctx, events, p, child, out);
+    }
+}
+
+fn child_plan(ctx: &Ctx, events: &[&Event], decision: &Event, child: &Option<Ref>, out: &mut Vec<Obligation>) {
+    let Body::InterventionDecided { intervention, kind, plan, consent, urgent, plan_required, .. } = &decision.body
+    else {
+        return;
+    };
+    let date = decision.at.date();
+    let is_placement = kind.as_str() == "placement";
+    // (due date, citation key) under a regime, or None when it requires no plan.
+    let due_under = |r: &Regime| -> Option<(NaiveDate, &'static str)> {
+        let p = &r.params;
+        let key = if is_placement { id::CHILD_PLAN_PLACEMENT } else { id::CHILD_PLAN };
+        if p.plan_before_decision {
+            return Some(match (urgent, p.plan_urgent_months) {
+                (true, Some(m)) => (add_months(date, m as i32), key),
+                _ => (date, key),
+            });
+        }
+        if is_placement {
+            return match (consent, p.plan_consent_placement_months) {
+                (Some(true), Some(m)) => Some((add_months(date, m as i32), key)),
+                _ => Some((date, key)),
+            };
+        }
+        if p.plan_supporting_only_when_required && !plan_required {
+            return None;
+        }
+        Some((add_months(date, p.plan_supporting_months.unwrap_or(0) as i32), key))
+    };
+    let Some((regime, (due, key))) = ctx.pack.choose(date, |d: &(NaiveDate, &str)| d.0, due_under) else { return };
+    let done = earliest(events.iter().copied().filter(|f| match &f.body {
+        Body::PlanCreated { plan: p, .. } => plan.as_ref().is_none_or(|named| named == p),
+        _ => false,
+    }));
+    ctx.push(out, id::CHILD_PLAN, regime.cite(key), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
+}
+
+fn conversation(
+    ctx: &Ctx,
+    events: &[&Event],
+    decision: &Event,
+    birth: Option<NaiveDate>,
+    child: &Option<Ref>,
+    out: &mut Vec<Obligation>,
+) {
+    let Body::InterventionDecided { intervention, conversation_waived, .. } = &decision.body else { return };
+    if *conversation_waived {
+        return;
+    }
+    let due = decision.at.date();
+    let regime = ctx.pack.regime_at(due);
+    let p = &regime.params;
+    if let Some(b) = birth {
+        if add_months(b, (p.conversation_min_age_years * 12) as i32) > due {
+            return;
+        }
+    }
+    let window_start = add_months(due, -(p.conversation_window_months as i32));
+    let conversations = || events.iter().copied().filter(|f| f.event_type() == EventType::ChildConversation);
+    let within = conversations()
+        .filter(|f| f.at.date() >= window_start && f.at.date() <= due)
+        .max_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+    let done = within.or_else(|| earliest(conversations().filter(|f| f.at.date() > due)));
+    ctx.push(out, id::CONVERSATION, regime.cite(id::CONVERSATION), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
+}
+
+fn follow_ups(
+    ctx: &Ctx,
+    events: &[&Event],
+    start: &Event,
+    intervention: &Ref,
+    end: Option<&Event>,
+    child: &Option<Ref>,
+    out: &mut Vec<Obligation>,
+) {
+    let start_date = start.at.date();
+    let mut followed: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|f| {
+            matches!(&f.body, Body::PlanFollowedUp { intervention: Some(i), .. } if i == intervention)
+                && f.at.date() >= start_date
+        })
+        .collect();
+    followed.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+    // Barnets lov § 95, stk. 2: a børnefaglig undersøgelse running alongside (started on or before the start,
+    // completed after it) brings the first follow-up forward to its completion.
+    let parallel_completion = events
+        .iter()
+        .filter_map(|inv| match &inv.body {
+            Body::InvestigationStarted { investigation, .. } if inv.at.date() <= start_date => Some(investigation),
+            _ => None,
+        })
+        .filter_map(|investigation| {
+            earliest(events.iter().copied().filter(|f| {
+                matches!(&f.body, Body::InvestigationCompleted { investigation: i, .. } if i == investigation)
+            }))
+        })
+        .map(|f| f.at.date())
+        .filter(|d| *d > start_date)
+        .min();
+
+    let end_date = end.map(|e| e.at.date());
+    let mut prev: Option<&Event> = None;
+    let mut next_index = 0;
+    loop {
+        let trigger = prev.map(|p| p.at.date()).unwrap_or(start_date);
+        let due_under = |r: &Regime| -> Option<NaiveDate> {
+            let p = &r.params;
+            Some(match prev {
+                None => {
+                    let regular = add_months(start_date, p.follow_up_first_months as i32);
+                    match parallel_completion {
+                        Some(c) if p.follow_up_early_on_investigation => regular.min(c),
+                        _ => regular,
+                    }
+                }
+                Some(f) => {
+                    let next = match &f.body {
+                        Body::PlanFollowedUp { next_follow_up: Some(n), .. } if p.follow_up_honours_next_date => {
+                            Some(*n)
+                        }
+                        _ => None,
+                    };
+                    next.unwrap_or_else(|| add_months(f.at.date(), p.follow_up_then_months as i32))
+                }
+            })
+        };
+        let Some((regime, due)) = ctx.pack.choose(trigger, |d: &NaiveDate| *d, due_under) else { break };
+        if end_date.is_some_and(|e| due >= e) {
+            break;
+        }
+        let done = followed.get(next_index).copied();
+        ctx.push(out, id::FOLLOW_UP, regime.cite(id::FOLLOW_UP), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
+        match done {
+            Some(f) => {
+                prev = Some(f);
+                next_index += 1;
+            }
+            None => break,
+        }
+    }
+}
+
+fn placement_rules(ctx: &Ctx, events: &[&Event], p: &Placement, child: &Option<Ref>, out: &mut Vec<Obligation>) {
+    let pack = ctx.pack;
+    let start = p.start.at.date();
+    let end = p.end.map(|e| e.at.date());
+    let visits: Vec<&Event> = {
+        let mut v: Vec<&Event> = events
+            .iter()
+            .copied()
+            .filter(|e| {
+                matches!(&e.body, Body::SupervisionVisit { placement, child_spoken_to: true, .. } if placement == p.id)
+            })
+            .collect();
+        v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+        v
+    };
+
+    // Personal supervision: two qualifying visits in every placement year.
+    for k in 1.. {
+        let window_start = add_months(start, 12 * (k - 1));
+        if !ctx.begun(window_start) {
+            break;
+        }
+        let window_end = add_months(start, 12 * k);
+        if end.is_some_and(|e| e < window_end) {
+            break; // cut short by the end of the placement
+        }
+        let due = window_end - Duration::days(1);
+        let regime = pack.regime_at(due);
+        let needed = regime.params.visits_per_year.max(1) as usize;
+        let done = visits.iter().filter(|v| v.at.date() >= window_start && v.at.date() < window_end).nth(needed - 1);
+        ctx.push(out, id::SUPERVISION_VISITS, regime.cite(id::SUPERVISION_VISITS), child, p.id, Deadline::EndOfDay(due), done.map(|v| &v.at));
+    }
+
+    if let Some(policy) = pack.policy(id::FIRST_VISIT) {
+        let due = add_months(start, policy.months.unwrap_or(3) as i32);
+        if end.is_none_or(|e| due < e) {
+            let done = visits.iter().find(|v| v.at.date() >= start);
+            ctx.push(out, id::FIRST_VISIT, policy.citation(), child, p.id, Deadline::EndOfDay(due), done.map(|v| &v.at));
+        }
+    }
+
+    if p.placement_type.is_socialtilsyn_site() {
+        let site = ctx.world.sites.get(p.site);
+        let (in_force, later) = match site {
+            Some(s) => {
+                let series = s.series();
+                (s.in_force_on(&series, start), s.approvals.iter().find(|a| a.at.date() > start).copied())
+            }
+            None => (None, None),
+        };
+        let done = in_force.or(later);
+        let law = pack.regime_at(start).cite(id::SITE_APPROVED);
+        ctx.push(out, id::SITE_APPROVED, law, child, p.id, Deadline::EndOfDay(start), done.map(|a| &a.at));
+    }
+}

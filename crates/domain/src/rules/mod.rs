@@ -1,0 +1,7 @@
+//! The legal rules: rule packs (law regimes and municipality policies, as data) and the engine that applies them.
+
+pub mod engine;
+pub mod pack;
+
+pub use engine::obligations;
+pub use pack::{id, PackError, PolicyRule, Regime, RulePack};

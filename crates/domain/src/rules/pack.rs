@@ -1,0 +1,295 @@
+//! Rule packs: the law regimes (with their citations and parameters) and the municipality's policy rules, as data.
+//!
+//! The default pack (`default-pack.toml`) encodes `../shared/spec/rules.md`. A new law version is a new regime
+//! with a `from` date; a municipality's stricter guideline is a policy change. Neither needs code.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Stable rule ids (`rules.md`).
+pub mod id {
+    pub const ASSESSMENT_24H: &str = "notification-assessment-24h";
+    pub const RECEIPT_6_WORKING_DAYS: &str = "notification-receipt-6-working-days";
+    pub const INVESTIGATION_4_MONTHS: &str = "investigation-4-months";
+    pub const CHILD_PLAN: &str = "child-plan";
+    /// Citation key for the child plan of a placement (Barnets lov § 91, stk. 2).
+    pub const CHILD_PLAN_PLACEMENT: &str = "child-plan.placement";
+    pub const FOLLOW_UP: &str = "intervention-follow-up";
+    pub const SUPERVISION_VISITS: &str = "supervision-visits-2-per-year";
+    pub const CONVERSATION: &str = "child-conversation-before-decision";
+    pub const SITE_APPROVED: &str = "placement-site-approved";
+    pub const OPERATIONAL_SUPERVISION: &str = "operational-supervision-annual";
+    pub const SIGNAL_TO_SOCIALTILSYN: &str = "danger-signal-to-socialtilsyn";
+    pub const FOSTER_SUPERVISION: &str = "foster-family-supervision";
+    pub const FOSTER_BASIC_COURSE: &str = "foster-family-basic-course";
+    pub const FOSTER_TRAINING_ANNUAL: &str = "foster-family-training-annual";
+    pub const SIGNAL_REACTION: &str = "danger-signal-reaction";
+    pub const FIRST_VISIT: &str = "first-supervision-visit";
+
+    /// Every law rule, in catalogue order.
+    pub const LAW_RULES: &[&str] = &[
+        ASSESSMENT_24H,
+        RECEIPT_6_WORKING_DAYS,
+        INVESTIGATION_4_MONTHS,
+        CHILD_PLAN,
+        FOLLOW_UP,
+        SUPERVISION_VISITS,
+        CONVERSATION,
+        SITE_APPROVED,
+        OPERATIONAL_SUPERVISION,
+        SIGNAL_TO_SOCIALTILSYN,
+    ];
+
+    /// The Danish name of a rule, as caseworkers say it.
+    pub fn label_da(rule: &str) -> &'static str {
+        match rule {
+            ASSESSMENT_24H => "Vurdering af underretning inden for 24 timer",
+            RECEIPT_6_WORKING_DAYS => "Kvittering til fagperson inden for 6 hverdage",
+            INVESTIGATION_4_MONTHS => "Børnefaglig undersøgelse inden for 4 måneder",
+            CHILD_PLAN => "Handleplan / barnets plan",
+            FOLLOW_UP => "Opfølgning på indsats",
+            SUPERVISION_VISITS => "Tilsynsbesøg to gange om året",
+            CONVERSATION => "Børnesamtale før afgørelse",
+            SITE_APPROVED => "Godkendt anbringelsessted",
+            OPERATIONAL_SUPERVISION => "Driftsorienteret tilsyn hvert år",
+            SIGNAL_TO_SOCIALTILSYN => "Faresignal meddelt Socialtilsynet",
+            FOSTER_SUPERVISION => "Supervision af plejefamilie",
+            FOSTER_BASIC_COURSE => "Grundkursus for plejefamilie",
+            FOSTER_TRAINING_ANNUAL => "Årlig efteruddannelse af plejefamilie",
+            SIGNAL_REACTION => "Reaktion på faresignal",
+            FIRST_VISIT => "Første tilsynsbesøg",
+            _ => "Ukendt regel",
+        }
+    }
+
+    /// Every policy rule, in catalogue order.
+    pub const POLICY_RULES: &[&str] =
+        &[FOSTER_SUPERVISION, FOSTER_BASIC_COURSE, FOSTER_TRAINING_ANNUAL, SIGNAL_REACTION, FIRST_VISIT];
+}
+
+/// The parameters of one law regime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LawParams {
+    pub assessment_hours: u32,
+    pub receipt_working_days: u32,
+    pub investigation_months: u32,
+    /// The plan must exist before the decision (Serviceloven § 140).
+    #[serde(default)]
+    pub plan_before_decision: bool,
+    /// With `plan_before_decision`: months allowed when the decision was urgent.
+    #[serde(default)]
+    pub plan_urgent_months: Option<u32>,
+    /// Months after a placement decision with consent (Barnets lov § 91, stk. 2).
+    #[serde(default)]
+    pub plan_consent_placement_months: Option<u32>,
+    /// Months after a supporting intervention (Barnets lov § 91, stk. 1).
+    #[serde(default)]
+    pub plan_supporting_months: Option<u32>,
+    /// A supporting intervention needs a plan only when the decision says so (`plan_required`).
+    #[serde(default)]
+    pub plan_supporting_only_when_required: bool,
+    pub follow_up_first_months: u32,
+    pub follow_up_then_months: u32,
+    /// Barnets lov § 95, stk. 2: first follow-up at the latest when a parallel investigation is completed.
+    #[serde(default)]
+    pub follow_up_early_on_investigation: bool,
+    /// Barnets lov § 95, stk. 3: the follow-up decides the next date (`next_follow_up`).
+    #[serde(default)]
+    pub follow_up_honours_next_date: bool,
+    pub visits_per_year: u32,
+    pub conversation_window_months: u32,
+    pub conversation_min_age_years: u32,
+    pub operational_supervision_months: u32,
+    pub danger_signal_working_days: u32,
+}
+
+/// A law regime in force from a date until the next regime's `from`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regime {
+    pub id: String,
+    pub name: String,
+    pub from: NaiveDate,
+    pub citations: BTreeMap<String, Arc<str>>,
+    pub params: LawParams,
+}
+
+impl Regime {
+    /// The citation of a rule (or citation key) in this regime.
+    pub fn cite(&self, key: &str) -> Arc<str> {
+        self.citations.get(key).cloned().unwrap_or_else(|| Arc::from(format!("{} ({key})", self.name)))
+    }
+}
+
+/// A municipality policy rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    pub rule: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub months: Option<u32>,
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub course: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A policy file a municipality may give (`--policy`): overrides of the default policy rules by `rule` id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub policy: Vec<PolicyRule>,
+}
+
+/// Law regimes plus policy rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulePack {
+    pub regime: Vec<Regime>,
+    #[serde(default)]
+    pub policy: Vec<PolicyRule>,
+}
+
+/// A rule pack that does not make sense.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ugyldig regelpakke: {0}")]
+pub struct PackError(pub String);
+
+const DEFAULT_PACK: &str = include_str!("default-pack.toml");
+
+impl RulePack {
+    /// Parse and check a pack written in TOML.
+    pub fn from_toml(text: &str) -> Result<RulePack, PackError> {
+        let mut pack: RulePack = toml::from_str(text).map_err(|e| PackError(e.to_string()))?;
+        pack.regime.sort_by_key(|r| r.from);
+        if pack.regime.is_empty() {
+            return Err(PackError("mindst ét lovgrundlag (regime) skal være angivet".into()));
+        }
+        for r in &pack.regime {
+            for rule in id::LAW_RULES {
+                if !r.citations.contains_key(*rule) {
+                    return Err(PackError(format!("{} mangler henvisning for reglen {rule}", r.name)));
+                }
+            }
+        }
+        for p in &pack.policy {
+            if !id::POLICY_RULES.contains(&p.rule.as_str()) {
+                return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
+            }
+        }
+        Ok(pack)
+    }
+
+    /// Værn's default pack: Serviceloven until 31.12.2023, Barnets lov from 01.01.2024, and the policy defaults.
+    pub fn default_pack() -> RulePack {
+        // The embedded pack is checked by a unit test; an empty fallback can never be reached in a tested build.
+        RulePack::from_toml(DEFAULT_PACK).unwrap_or(RulePack { regime: Vec::new(), policy: Vec::new() })
+    }
+
+    /// Apply a municipality's policy file: each entry replaces the default rule with the same id.
+    pub fn with_policy(mut self, file: &str) -> Result<RulePack, PackError> {
+        let f: PolicyFile = toml::from_str(file).map_err(|e| PackError(e.to_string()))?;
+        for p in f.policy {
+            if !id::POLICY_RULES.contains(&p.rule.as_str()) {
+                return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
+            }
+            match self.policy.iter_mut().find(|q| q.rule == p.rule) {
+                Some(q) => *q = p,
+                None => self.policy.push(p),
+            }
+        }
+        Ok(self)
+    }
+
+    /// The regime in force on `date`.
+    pub fn regime_at(&self, date: NaiveDate) -> &Regime {
+        self.regime.iter().rev().find(|r| r.from <= date).unwrap_or(&self.regime[0])
+    }
+
+    /// The regime under which an obligation falls, when its due date depends on the regime: the newest regime
+    /// whose own due date falls in its own period; otherwise the regime in force at the trigger.
+    /// `due` returns `None` when the regime gives no obligation.
+    pub fn choose<T: Copy>(
+        &self,
+        trigger: NaiveDate,
+        due_date: impl Fn(&T) -> NaiveDate,
+        due: impl Fn(&Regime) -> Option<T>,
+    ) -> Option<(&Regime, T)> {
+        for r in self.regime.iter().rev() {
+            if let Some(d) = due(r) {
+                if std::ptr::eq(self.regime_at(due_date(&d)), r) {
+                    return Some((r, d));
+                }
+            }
+        }
+        let r = self.regime_at(trigger);
+        due(r).map(|d| (r, d))
+    }
+
+    /// An enabled policy rule.
+    pub fn policy(&self, rule: &str) -> Option<&PolicyRule> {
+        self.policy.iter().find(|p| p.rule == rule && p.enabled)
+    }
+}
+
+impl PolicyRule {
+    /// The `law` field of an obligation from this rule.
+    pub fn citation(&self) -> Arc<str> {
+        Arc::from(format!("Kommunal retningslinje: {}", self.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_pack_loads_and_cites_every_rule_in_both_regimes() {
+        let pack = RulePack::from_toml(DEFAULT_PACK).unwrap();
+        assert_eq!(pack.regime.len(), 2);
+        let sel = pack.regime_at(NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+        let bl = pack.regime_at(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+        assert_eq!(sel.id, "SEL");
+        assert_eq!(bl.id, "BL");
+        assert_eq!(&*sel.cite(id::INVESTIGATION_4_MONTHS), "Serviceloven § 50, stk. 7");
+        assert_eq!(&*bl.cite(id::INVESTIGATION_4_MONTHS), "Barnets lov § 20, stk. 3");
+        assert_eq!(pack.policy.len(), 5);
+    }
+
+    #[test]
+    fn policy_file_overrides_a_default() {
+        let pack = RulePack::default_pack()
+            .with_policy("[[policy]]\nrule = \"foster-family-supervision\"\nname = \"hver 2. måned\"\nmonths = 2\n")
+            .unwrap();
+        let p = pack.policy(id::FOSTER_SUPERVISION).unwrap();
+        assert_eq!(p.months, Some(2));
+        assert_eq!(&*p.citation(), "Kommunal retningslinje: hver 2. måned");
+        let off = RulePack::default_pack()
+            .with_policy("[[policy]]\nrule = \"danger-signal-reaction\"\nname = \"x\"\nenabled = false\n")
+            .unwrap();
+        assert!(off.policy(id::SIGNAL_REACTION).is_none());
+        assert!(RulePack::default_pack().with_policy("[[policy]]\nrule = \"nap\"\nname = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn a_third_regime_is_data() {
+        let text = DEFAULT_PACK.to_string()
+            + "\n[[regime]]\nid = \"BL2026\"\nname = \"Barnets lov (risikobaseret tilsyn)\"\nfrom = \"2026-07-01\"\n"
+            + &DEFAULT_PACK[DEFAULT_PACK.find("[regime.citations]\nnotification-assessment-24h = \"Barnets").unwrap()
+                ..DEFAULT_PACK.find("# Municipality policy").unwrap()];
+        let pack = RulePack::from_toml(&text).unwrap();
+        assert_eq!(pack.regime.len(), 3);
+        assert_eq!(pack.regime_at(NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()).id, "BL2026");
+    }
+}
