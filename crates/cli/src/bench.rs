@@ -55,12 +55,22 @@ pub fn run(args: Args) -> input::Result<()> {
     let What::Obligations = args.what;
     std::fs::create_dir_all(&args.dir).context("kunne ikke oprette benchmark-mappen")?;
     let sizes: Vec<usize> = if args.scaling {
-        [args.children / 4, args.children / 2, args.children * 3 / 4, args.children].into_iter().filter(|n| *n > 0).collect()
+        [args.children / 4, args.children / 2, args.children * 3 / 4, args.children]
+            .into_iter()
+            .filter(|n| *n > 0)
+            .collect()
     } else {
         vec![args.children]
     };
-    println!("vaern bench obligations — {} kerner, as-of {AS_OF}, bedste af {} kørsler", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), args.runs);
-    println!("{:>9} {:>10} {:>8} {:>9} {:>9} {:>11} {:>9} {:>9} {:>12} {:>10}", "børn", "hændelser", "MiB", "parse s", "eval s", "eval hænd/s", "skriv s", "e2e s", "e2e hænd/s", "e2e MiB");
+    println!(
+        "vaern bench obligations — {} kerner, as-of {AS_OF}, bedste af {} kørsler",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        args.runs
+    );
+    println!(
+        "{:>9} {:>10} {:>8} {:>9} {:>9} {:>11} {:>9} {:>9} {:>12} {:>10}",
+        "børn", "hændelser", "MiB", "parse s", "eval s", "eval hænd/s", "skriv s", "e2e s", "e2e hænd/s", "e2e MiB"
+    );
     for n in sizes {
         let s = sample(&args, n)?;
         println!(
@@ -130,10 +140,15 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
             .context("kunne ikke starte vaern obligations")?;
         e2e_s = e2e_s.min(t.elapsed().as_secs_f64());
         if !out.status.success() {
-            return Err(Failure::Other(anyhow::anyhow!("vaern obligations fejlede: {}", String::from_utf8_lossy(&out.stderr))));
+            return Err(Failure::Other(anyhow::anyhow!(
+                "vaern obligations fejlede: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(kib) = stderr.lines().find_map(|l| l.strip_prefix("peak_memory_kib=")).and_then(|v| v.trim().parse::<f64>().ok()) {
+        if let Some(kib) =
+            stderr.lines().find_map(|l| l.strip_prefix("peak_memory_kib=")).and_then(|v| v.trim().parse::<f64>().ok())
+        {
             peak = peak.max(kib / 1024.0);
         }
     }
@@ -149,4 +164,3 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
         e2e_peak_mib: peak,
     })
 }
-

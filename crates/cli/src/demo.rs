@@ -38,7 +38,8 @@ pub fn run(args: Args) -> input::Result<()> {
                 .map_err(|e| Failure::BadInput(format!("--municipality: {e}")))?,
         ),
     };
-    let cfg = SynthConfig { children: args.children, seed: args.seed, municipality, until: today, ..SynthConfig::default() };
+    let cfg =
+        SynthConfig { children: args.children, seed: args.seed, municipality, until: today, ..SynthConfig::default() };
     let events = generate(&cfg);
     let mut text = String::with_capacity(events.len() * 160);
     for e in &events {
@@ -64,7 +65,11 @@ pub fn run(args: Args) -> input::Result<()> {
         let of_rule: Vec<_> = list.iter().filter(|o| o.rule == *rule).collect();
         let n = |s: Status| of_rule.iter().filter(|o| o.status == s).count();
         let decided = n(Status::Met) + n(Status::Late) + n(Status::Overdue);
-        let share = if decided == 0 { "–".to_string() } else { format!("{:.0} %", 100.0 * n(Status::Met) as f64 / decided as f64) };
+        let share = if decided == 0 {
+            "–".to_string()
+        } else {
+            format!("{:.0} %", 100.0 * n(Status::Met) as f64 / decided as f64)
+        };
         let _ = writeln!(
             out,
             "{:<48} {:>9} {:>9} {:>9} {:>11} {:>10}",

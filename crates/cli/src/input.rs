@@ -37,7 +37,11 @@ pub fn read_text(path: &Path) -> Result<String> {
         let bytes = std::fs::read(path)
             .map_err(|e| Failure::BadInput(format!("kunne ikke læse filen {}: {e}", path.display())))?;
         text = String::from_utf8(bytes).map_err(|e| {
-            Failure::BadInput(format!("filen {} er ikke gyldig UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
+            Failure::BadInput(format!(
+                "filen {} er ikke gyldig UTF-8 (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
         })?;
     }
     Ok(text)

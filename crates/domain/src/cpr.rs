@@ -192,21 +192,10 @@ impl Cpr {
         let month = m1 * 10 + m2;
         let year = birth_year(y1 * 10 + y2, s1);
         match NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day)) {
-            Some(date) => Ok(Cpr {
-                digits,
-                birth_date: Some(date),
-                substitute: false,
-            }),
+            Some(date) => Ok(Cpr { digits, birth_date: Some(date), substitute: false }),
             None => {
-                let cpr = Cpr {
-                    digits,
-                    birth_date: None,
-                    substitute: false,
-                };
-                Err(CprError::InvalidDate {
-                    number: cpr.expose(),
-                    date: format!("{day:02}.{month:02}.{year:04}"),
-                })
+                let cpr = Cpr { digits, birth_date: None, substitute: false };
+                Err(CprError::InvalidDate { number: cpr.expose(), date: format!("{day:02}.{month:02}.{year:04}") })
             }
         }
     }
@@ -214,11 +203,7 @@ impl Cpr {
     /// Parses a substitute number (erstatningspersonnummer): the same ten-digit format, but the date part
     /// may be any digits. The result always reports [`Cpr::is_substitute`] and has no birth date.
     pub fn parse_substitute(s: &str) -> Result<Cpr, CprError> {
-        Ok(Cpr {
-            digits: read_digits(s)?,
-            birth_date: None,
-            substitute: true,
-        })
+        Ok(Cpr { digits: read_digits(s)?, birth_date: None, substitute: true })
     }
 
     /// Whether this is a substitute number (created through [`Cpr::parse_substitute`]).
@@ -244,12 +229,7 @@ impl Cpr {
     /// fail it are issued, so a `false` may at most be shown as a warning, never reject the number.
     pub fn mod11_ok(&self) -> bool {
         const WEIGHTS: [u32; 10] = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
-        let sum: u32 = self
-            .digits
-            .iter()
-            .zip(WEIGHTS)
-            .map(|(&d, w)| u32::from(d) * w)
-            .sum();
+        let sum: u32 = self.digits.iter().zip(WEIGHTS).map(|(&d, w)| u32::from(d) * w).sum();
         // Not `is_multiple_of`: that needs Rust 1.87, the workspace declares rust-version 1.85.
         #[allow(clippy::manual_is_multiple_of)]
         let ok = sum % 11 == 0;
@@ -362,11 +342,8 @@ mod tests {
     #[test]
     fn century_table_every_row_and_column() {
         // Rows of the table in cpr.md: 7th digits and the century per column (YY 00–36, 37–57, 58–99).
-        let rows: [(&[u8], [i32; 3]); 3] = [
-            (&[0, 1, 2, 3], [1900, 1900, 1900]),
-            (&[4, 9], [2000, 1900, 1900]),
-            (&[5, 6, 7, 8], [2000, 2000, 1800]),
-        ];
+        let rows: [(&[u8], [i32; 3]); 3] =
+            [(&[0, 1, 2, 3], [1900, 1900, 1900]), (&[4, 9], [2000, 1900, 1900]), (&[5, 6, 7, 8], [2000, 2000, 1800])];
         let columns: [&[i32]; 3] = [&[0, 1, 36], &[37, 45, 57], &[58, 80, 99]];
         let mut checked = 0;
         for (sevenths, centuries) in rows {
@@ -400,41 +377,17 @@ mod tests {
         assert_eq!(cpr("290224-0123").birth_date(), Some(ymd(1924, 2, 29)));
         assert_eq!(cpr("290256-6123").birth_date(), Some(ymd(2056, 2, 29)));
         let err = Cpr::parse("290223-0123").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "CPR-nummeret 290223-0123 har en ugyldig fødselsdato: 29.02.1923 findes ikke"
-        );
-        assert_eq!(
-            err,
-            CprError::InvalidDate {
-                number: "290223-0123".into(),
-                date: "29.02.1923".into()
-            }
-        );
+        assert_eq!(err.to_string(), "CPR-nummeret 290223-0123 har en ugyldig fødselsdato: 29.02.1923 findes ikke");
+        assert_eq!(err, CprError::InvalidDate { number: "290223-0123".into(), date: "29.02.1923".into() });
         // 1900 is not a leap year (7th digit 0 → 1900), nor is 1858.
-        assert!(Cpr::parse("290200-0123")
-            .unwrap_err()
-            .to_string()
-            .contains("29.02.1900 findes ikke"));
-        assert!(Cpr::parse("290258-5123")
-            .unwrap_err()
-            .to_string()
-            .contains("29.02.1858 findes ikke"));
+        assert!(Cpr::parse("290200-0123").unwrap_err().to_string().contains("29.02.1900 findes ikke"));
+        assert!(Cpr::parse("290258-5123").unwrap_err().to_string().contains("29.02.1858 findes ikke"));
     }
 
     #[test]
     fn impossible_dates() {
-        for s in [
-            "000190-1234",
-            "320190-1234",
-            "310490-1234",
-            "010090-1234",
-            "011390-1234",
-        ] {
-            assert!(
-                matches!(Cpr::parse(s), Err(CprError::InvalidDate { .. })),
-                "{s}"
-            );
+        for s in ["000190-1234", "320190-1234", "310490-1234", "010090-1234", "011390-1234"] {
+            assert!(matches!(Cpr::parse(s), Err(CprError::InvalidDate { .. })), "{s}");
         }
         assert_eq!(
             Cpr::parse("3104901234").unwrap_err().to_string(),
@@ -472,10 +425,7 @@ mod tests {
             assert_eq!(Cpr::parse(s), Err(CprError::Format), "{s:?}");
             assert_eq!(Cpr::parse_substitute(s), Err(CprError::Format), "{s:?}");
         }
-        assert_eq!(
-            CprError::Format.to_string(),
-            "CPR-nummeret skal have 10 cifre (DDMMÅÅ-SSSS)"
-        );
+        assert_eq!(CprError::Format.to_string(), "CPR-nummeret skal have 10 cifre (DDMMÅÅ-SSSS)");
     }
 
     #[test]
@@ -511,10 +461,7 @@ mod tests {
         assert_eq!(Gender::Female.label_da(), "pige");
         assert_eq!(Gender::Male.label_da(), "dreng");
         assert_eq!(Gender::Other.label_da(), "andet");
-        assert_eq!(
-            Gender::parse("K").unwrap_err().to_string(),
-            "Ukendt køn «K» (forventet F, M eller X)"
-        );
+        assert_eq!(Gender::parse("K").unwrap_err().to_string(), "Ukendt køn «K» (forventet F, M eller X)");
         assert!(Gender::parse("").is_err());
     }
 
@@ -564,10 +511,7 @@ mod tests {
     #[test]
     fn hash_and_eq() {
         use std::collections::HashSet;
-        let set: HashSet<Cpr> = ["070761-4285", "0707614285", "070761-4286"]
-            .into_iter()
-            .map(cpr)
-            .collect();
+        let set: HashSet<Cpr> = ["070761-4285", "0707614285", "070761-4286"].into_iter().map(cpr).collect();
         assert_eq!(set.len(), 2);
     }
 
@@ -583,30 +527,18 @@ mod tests {
     }
 
     fn valid_cpr() -> impl Strategy<Value = (NaiveDate, String)> {
-        (
-            1858i32..=2057,
-            1u32..=366,
-            any::<prop::sample::Index>(),
-            0u32..1000,
-            any::<bool>(),
+        (1858i32..=2057, 1u32..=366, any::<prop::sample::Index>(), 0u32..1000, any::<bool>()).prop_filter_map(
+            "day of year exists",
+            |(year, ordinal, pick, rest, hyphen)| {
+                use chrono::Datelike;
+                let date = NaiveDate::from_yo_opt(year, ordinal)?;
+                let sevenths = sevenths_for(year);
+                let d7 = sevenths[pick.index(sevenths.len())];
+                let sep = if hyphen { "-" } else { "" };
+                let s = format!("{:02}{:02}{:02}{sep}{d7}{rest:03}", date.day(), date.month(), year % 100);
+                Some((date, s))
+            },
         )
-            .prop_filter_map(
-                "day of year exists",
-                |(year, ordinal, pick, rest, hyphen)| {
-                    use chrono::Datelike;
-                    let date = NaiveDate::from_yo_opt(year, ordinal)?;
-                    let sevenths = sevenths_for(year);
-                    let d7 = sevenths[pick.index(sevenths.len())];
-                    let sep = if hyphen { "-" } else { "" };
-                    let s = format!(
-                        "{:02}{:02}{:02}{sep}{d7}{rest:03}",
-                        date.day(),
-                        date.month(),
-                        year % 100
-                    );
-                    Some((date, s))
-                },
-            )
     }
 
     proptest! {

@@ -612,11 +612,9 @@ impl<'a> Fields<'a> {
     fn opt_num(&mut self, name: &str) -> Result<Option<f64>, FieldError> {
         match self.take(name) {
             None => Ok(None),
-            Some(Lit::Num(n)) => n
-                .as_f64()
-                .filter(|x| x.is_finite())
-                .map(Some)
-                .ok_or_else(|| FieldError::at(name, "ugyldigt tal")),
+            Some(Lit::Num(n)) => {
+                n.as_f64().filter(|x| x.is_finite()).map(Some).ok_or_else(|| FieldError::at(name, "ugyldigt tal"))
+            }
             Some(other) => Err(FieldError::at(name, format!("forventede et tal, fik {}", other.describe()))),
         }
     }
@@ -777,8 +775,8 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
         T::ChildRegistered => {
             let birth_date = f.req_date("birth_date")?;
             let municipality_s = f.req_str("municipality")?;
-            let municipality = MunicipalityCode::parse(&municipality_s)
-                .map_err(|e| FieldError::at("municipality", e.to_string()))?;
+            let municipality =
+                MunicipalityCode::parse(&municipality_s).map_err(|e| FieldError::at("municipality", e.to_string()))?;
             let cpr = match f.opt_str("cpr")? {
                 None => None,
                 Some(s) => {
@@ -873,9 +871,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             consent: f.req_bool("consent")?,
             intervention: f.opt_ref("intervention")?,
         },
-        T::PlacementEnded => {
-            Body::PlacementEnded { placement: f.req_ref("placement")?, reason: f.opt_text("reason")? }
-        }
+        T::PlacementEnded => Body::PlacementEnded { placement: f.req_ref("placement")?, reason: f.opt_text("reason")? },
         T::SupervisionVisit => Body::SupervisionVisit {
             placement: f.req_ref("placement")?,
             child_spoken_to: f.req_bool("child_spoken_to")?,
@@ -910,9 +906,8 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
         }
         T::SiteFinancesReported => Body::SiteFinancesReported {
             site: f.req_ref("site")?,
-            year: f
-                .opt_int("year", 1900, 2200)?
-                .ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))? as i32,
+            year: f.opt_int("year", 1900, 2200)?.ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))?
+                as i32,
             revenue_dkk: f.req_num("revenue_dkk")?,
             costs_dkk: f.req_num("costs_dkk")?,
             equity_dkk: f.opt_num("equity_dkk")?,
@@ -1207,20 +1202,41 @@ mod tests {
     fn errors_name_the_field() {
         assert_eq!(err(r#"{"type":"teleport","at":"2024-01-01","child":"b"}"#).field.as_deref(), Some("type"));
         assert_eq!(err(r#"{"at":"2024-01-01","child":"b"}"#).field.as_deref(), Some("type"));
-        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-30","child":"b","investigation":"u"}"#).field.as_deref(), Some("at"));
-        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-03","investigation":"u"}"#).field.as_deref(), Some("child"));
-        assert_eq!(err(r#"{"type":"investigation_started","at":"2024-02-03","child":"b"}"#).field.as_deref(), Some("investigation"));
-        let e = err(r#"{"type":"notification_received","at":"2024-02-03","child":"b","notification":"n","from_professional":"ja"}"#);
+        assert_eq!(
+            err(r#"{"type":"investigation_started","at":"2024-02-30","child":"b","investigation":"u"}"#)
+                .field
+                .as_deref(),
+            Some("at")
+        );
+        assert_eq!(
+            err(r#"{"type":"investigation_started","at":"2024-02-03","investigation":"u"}"#).field.as_deref(),
+            Some("child")
+        );
+        assert_eq!(
+            err(r#"{"type":"investigation_started","at":"2024-02-03","child":"b"}"#).field.as_deref(),
+            Some("investigation")
+        );
+        let e = err(
+            r#"{"type":"notification_received","at":"2024-02-03","child":"b","notification":"n","from_professional":"ja"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("from_professional"));
         assert!(e.message.contains("true eller false"), "{}", e.message);
-        let e = err(r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-17","municipality":"999"}"#);
+        let e = err(
+            r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-17","municipality":"999"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("municipality"));
-        let e = err(r#"{"type":"placement_started","at":"2024-02-03","child":"b","placement":"p","site":"s","placement_type":"castle","consent":true}"#);
+        let e = err(
+            r#"{"type":"placement_started","at":"2024-02-03","child":"b","placement":"p","site":"s","placement_type":"castle","consent":true}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("placement_type"));
         assert!(e.message.contains("foster_family"));
-        let e = err(r#"{"type":"plan_created","at":"2024-02-03","child":"b","plan":"p","goals":[{"id":"g1","theme":"sport"}]}"#);
+        let e = err(
+            r#"{"type":"plan_created","at":"2024-02-03","child":"b","plan":"p","goals":[{"id":"g1","theme":"sport"}]}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("goals[0].theme"));
-        let e = err(r#"{"type":"correction","at":"2024-02-03","child":"b","corrects":"e1","fields":{"type":"x"},"reason":"fejl"}"#);
+        let e = err(
+            r#"{"type":"correction","at":"2024-02-03","child":"b","corrects":"e1","fields":{"type":"x"},"reason":"fejl"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("fields"));
         let e = err(r#"{"type":"foster_supervision","at":"2024-02-03","site":"s","site":"t"}"#);
         assert_eq!(e.field.as_deref(), Some("site"));

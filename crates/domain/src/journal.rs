@@ -173,7 +173,8 @@ mod tests {
         assert!(matches!(fixed[0].event.body, Body::SupervisionVisit { child_spoken_to: true, .. }));
         assert_eq!(fixed[0].event.at.to_string(), "2024-01-02");
 
-        let bad = r#"{"type":"correction","at":"2024-02-01","child":"b","corrects":"nope","fields":{"x":1},"reason":"r"}"#;
+        let bad =
+            r#"{"type":"correction","at":"2024-02-01","child":"b","corrects":"nope","fields":{"x":1},"reason":"r"}"#;
         let e = apply_corrections(&parse_jsonl(bad).unwrap()).unwrap_err();
         assert_eq!(e.line, 1);
         let bad_value = text.replace("true,\"at\"", "\"ja\",\"at\"");

@@ -29,13 +29,8 @@ pub enum Region {
 }
 
 impl Region {
-    const ALL: [Region; 5] = [
-        Region::Nordjylland,
-        Region::Midtjylland,
-        Region::Syddanmark,
-        Region::Hovedstaden,
-        Region::Sjaelland,
-    ];
+    const ALL: [Region; 5] =
+        [Region::Nordjylland, Region::Midtjylland, Region::Syddanmark, Region::Hovedstaden, Region::Sjaelland];
 
     /// The official region code (1081–1085).
     pub const fn code(self) -> u16 {
@@ -89,18 +84,8 @@ struct Municipality {
     region: Region,
 }
 
-const fn entry(
-    code: u16,
-    code_str: &'static str,
-    name: &'static str,
-    region: Region,
-) -> Municipality {
-    Municipality {
-        code,
-        code_str,
-        name,
-        region,
-    }
+const fn entry(code: u16, code_str: &'static str, name: &'static str, region: Region) -> Municipality {
+    Municipality { code, code_str, name, region }
 }
 
 /// All 98 municipalities, sorted by code (generated from `municipalities.csv`).
@@ -214,9 +199,7 @@ const _: () = {
         assert!(m.code >= 100 && m.code <= 999);
         let b = m.code_str.as_bytes();
         assert!(b.len() == 3);
-        assert!(
-            (b[0] - b'0') as u16 * 100 + (b[1] - b'0') as u16 * 10 + (b[2] - b'0') as u16 == m.code
-        );
+        assert!((b[0] - b'0') as u16 * 100 + (b[1] - b'0') as u16 * 10 + (b[2] - b'0') as u16 == m.code);
         if i > 0 {
             assert!(MUNICIPALITIES[i - 1].code < m.code);
         }
@@ -238,9 +221,7 @@ pub enum MunicipalityError {
     #[error("Kommunekoden skal have 3 cifre (fx 101 for København), men var «{0}»")]
     Format(String),
     /// Three digits, but not one of the 98 municipality codes.
-    #[error(
-        "Kommunekoden {0:03} findes ikke (forventet en af de 98 kommunekoder, fx 101 København)"
-    )]
+    #[error("Kommunekoden {0:03} findes ikke (forventet en af de 98 kommunekoder, fx 101 København)")]
     Unknown(u16),
 }
 
@@ -253,9 +234,7 @@ impl MunicipalityCode {
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(MunicipalityError::Format(t.to_owned()));
         }
-        let code = bytes
-            .iter()
-            .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0'));
+        let code = bytes.iter().fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0'));
         Self::from_code(code)
     }
 
@@ -296,9 +275,7 @@ impl MunicipalityCode {
 
     /// All 98 municipality codes, in code order.
     pub fn all() -> impl Iterator<Item = MunicipalityCode> {
-        (0..MUNICIPALITY_COUNT)
-            .filter_map(|i| u16::try_from(i).ok())
-            .map(MunicipalityCode)
+        (0..MUNICIPALITY_COUNT).filter_map(|i| u16::try_from(i).ok()).map(MunicipalityCode)
     }
 }
 
@@ -380,9 +357,7 @@ mod tests {
         assert_eq!(codes.len(), 98);
         let names: HashSet<&str> = all.iter().map(|m| m.name()).collect();
         assert_eq!(names.len(), 98);
-        assert!(all
-            .windows(2)
-            .all(|w| w[0].code() < w[1].code() && w[0] < w[1]));
+        assert!(all.windows(2).all(|w| w[0].code() < w[1].code() && w[0] < w[1]));
     }
 
     #[test]
@@ -439,14 +414,8 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(
-            MunicipalityCode::parse("000"),
-            Err(MunicipalityError::Unknown(0))
-        );
-        assert_eq!(
-            MunicipalityCode::parse("999"),
-            Err(MunicipalityError::Unknown(999))
-        );
+        assert_eq!(MunicipalityCode::parse("000"), Err(MunicipalityError::Unknown(0)));
+        assert_eq!(MunicipalityCode::parse("999"), Err(MunicipalityError::Unknown(999)));
         assert_eq!(
             MunicipalityCode::parse("999").unwrap_err().to_string(),
             "Kommunekoden 999 findes ikke (forventet en af de 98 kommunekoder, fx 101 København)"
@@ -455,47 +424,27 @@ mod tests {
             MunicipalityCode::parse("000").unwrap_err().to_string(),
             "Kommunekoden 000 findes ikke (forventet en af de 98 kommunekoder, fx 101 København)"
         );
-        for bad in [
-            "99", "abc", "1010", "", "  ", "10a", "+12", "-10", "1 1", "١٠١",
-        ] {
-            assert!(
-                matches!(
-                    MunicipalityCode::parse(bad),
-                    Err(MunicipalityError::Format(_))
-                ),
-                "{bad:?}"
-            );
+        for bad in ["99", "abc", "1010", "", "  ", "10a", "+12", "-10", "1 1", "١٠١"] {
+            assert!(matches!(MunicipalityCode::parse(bad), Err(MunicipalityError::Format(_))), "{bad:?}");
         }
         assert_eq!(
             MunicipalityCode::parse("abc").unwrap_err().to_string(),
             "Kommunekoden skal have 3 cifre (fx 101 for København), men var «abc»"
         );
-        assert_eq!(
-            MunicipalityCode::from_code(1010),
-            Err(MunicipalityError::Unknown(1010))
-        );
-        assert_eq!(
-            MunicipalityCode::from_code(0),
-            Err(MunicipalityError::Unknown(0))
-        );
+        assert_eq!(MunicipalityCode::from_code(1010), Err(MunicipalityError::Unknown(1010)));
+        assert_eq!(MunicipalityCode::from_code(0), Err(MunicipalityError::Unknown(0)));
     }
 
     #[test]
     fn serde_as_three_digit_string() {
         let m = code("101");
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"101\"");
-        assert_eq!(
-            serde_json::from_str::<MunicipalityCode>("\"825\"").unwrap(),
-            code("825")
-        );
+        assert_eq!(serde_json::from_str::<MunicipalityCode>("\"825\"").unwrap(), code("825"));
         assert!(serde_json::from_str::<MunicipalityCode>("\"999\"").is_err());
         assert!(serde_json::from_str::<MunicipalityCode>("101").is_err());
         let v: Vec<MunicipalityCode> = MunicipalityCode::all().collect();
         let json = serde_json::to_string(&v).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Vec<MunicipalityCode>>(&json).unwrap(),
-            v
-        );
+        assert_eq!(serde_json::from_str::<Vec<MunicipalityCode>>(&json).unwrap(), v);
     }
 
     #[test]

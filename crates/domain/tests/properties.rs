@@ -21,7 +21,12 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
     let kinds = ["consultation", "family_treatment", "placement", "contact_person"];
     let head = |t: &str| format!(r#"{{"type":"{t}","at":"{at}","child":"{c}""#);
     match kind % 22 {
-        0 => format!(r#"{},"birth_date":"20{:02}-03-0{}","municipality":"101"}}"#, head("child_registered"), 5 + pick % 18, 1 + pick % 9),
+        0 => format!(
+            r#"{},"birth_date":"20{:02}-03-0{}","municipality":"101"}}"#,
+            head("child_registered"),
+            5 + pick % 18,
+            1 + pick % 9
+        ),
         1 => format!(r#"{},"notification":"{c}n{o}","from_professional":{flag}}}"#, head("notification_received")),
         2 => format!(r#"{},"notification":"{c}n{o}","outcome":"investigate"}}"#, head("notification_assessed")),
         3 => format!(r#"{},"notification":"{c}n{o}"}}"#, head("notification_receipt_sent")),
@@ -39,7 +44,11 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
         9 => format!(r#"{},"intervention":"{c}i{o}"}}"#, head("intervention_started")),
         10 => format!(r#"{},"intervention":"{c}i{o}"}}"#, head("intervention_ended")),
         11 => {
-            let next = if flag { format!(r#","next_follow_up":"{}""#, base + Duration::days(30 + pick as i64 * 3)) } else { String::new() };
+            let next = if flag {
+                format!(r#","next_follow_up":"{}""#, base + Duration::days(30 + pick as i64 * 3))
+            } else {
+                String::new()
+            };
             format!(r#"{},"intervention":"{c}i{o}"{next}}}"#, head("plan_followed_up"))
         }
         12 => format!(
@@ -49,17 +58,37 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
             site_types[pick as usize % 3 + (obj as usize % 2)]
         ),
         13 => format!(r#"{},"placement":"{c}p{o}"}}"#, head("placement_ended")),
-        14 | 15 => format!(r#"{},"placement":"{c}p{o}","child_spoken_to":{},"without_carers":{flag}}}"#, head("supervision_visit"), pick % 5 != 0),
-        16 => format!(r#"{{"type":"site_approved","at":"{at}","site":"s{}"{}}}"#, pick % 3, if flag { format!(r#","valid_until":"{}""#, base + Duration::days(200 + pick as i64 * 5)) } else { String::new() }),
+        14 | 15 => format!(
+            r#"{},"placement":"{c}p{o}","child_spoken_to":{},"without_carers":{flag}}}"#,
+            head("supervision_visit"),
+            pick % 5 != 0
+        ),
+        16 => format!(
+            r#"{{"type":"site_approved","at":"{at}","site":"s{}"{}}}"#,
+            pick % 3,
+            if flag {
+                format!(r#","valid_until":"{}""#, base + Duration::days(200 + pick as i64 * 5))
+            } else {
+                String::new()
+            }
+        ),
         17 => format!(r#"{{"type":"site_approval_revoked","at":"{at}","site":"s{}"}}"#, pick % 3),
         18 => format!(r#"{{"type":"foster_supervision","at":"{at}","site":"s{}"}}"#, pick % 3),
-        19 => format!(r#"{{"type":"foster_training","at":"{at}","site":"s{}"{}}}"#, pick % 3, if flag { r#","course":"grundkursus""# } else { "" }),
+        19 => format!(
+            r#"{{"type":"foster_training","at":"{at}","site":"s{}"{}}}"#,
+            pick % 3,
+            if flag { r#","course":"grundkursus""# } else { "" }
+        ),
         20 => format!(r#"{{"type":"operational_supervision","at":"{at}","site":"s{}","announced":{flag}}}"#, pick % 3),
         _ => {
             if flag {
                 format!(r#"{},"signal":"{c}sig{o}","site":"s{}"}}"#, head("danger_signal"), pick % 3)
             } else {
-                format!(r#"{},"signal":"{c}sig{o}","socialtilsyn_notified":{}}}"#, head("danger_signal_handled"), pick % 2 == 0)
+                format!(
+                    r#"{},"signal":"{c}sig{o}","socialtilsyn_notified":{}}}"#,
+                    head("danger_signal_handled"),
+                    pick % 2 == 0
+                )
             }
         }
     }

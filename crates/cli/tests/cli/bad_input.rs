@@ -2,7 +2,8 @@
 
 use crate::vaern;
 
-const GOOD: &str = r#"{"type":"child_registered","at":"2024-02-01","child":"b1","birth_date":"2014-05-17","municipality":"101"}"#;
+const GOOD: &str =
+    r#"{"type":"child_registered","at":"2024-02-01","child":"b1","birth_date":"2014-05-17","municipality":"101"}"#;
 
 /// Run a journal whose line 3 is `bad` and check exit 2 and the message.
 fn rejects(bad: &str, field: Option<&str>, needle: &str) {
@@ -35,42 +36,126 @@ fn unknown_or_missing_type() {
 
 #[test]
 fn bad_times_and_dates() {
-    rejects(r#"{"type":"investigation_started","at":"2024-02-30","child":"b1","investigation":"u1"}"#, Some("at"), "ugyldig tid");
-    rejects(r#"{"type":"investigation_started","at":"i går","child":"b1","investigation":"u1"}"#, Some("at"), "ugyldig tid");
+    rejects(
+        r#"{"type":"investigation_started","at":"2024-02-30","child":"b1","investigation":"u1"}"#,
+        Some("at"),
+        "ugyldig tid",
+    );
+    rejects(
+        r#"{"type":"investigation_started","at":"i går","child":"b1","investigation":"u1"}"#,
+        Some("at"),
+        "ugyldig tid",
+    );
     rejects(r#"{"type":"investigation_started","child":"b1","investigation":"u1"}"#, Some("at"), "mangler");
-    rejects(r#"{"type":"investigation_started","at":"2024-02-03","child":"b1","investigation":"u1","aware_since":"03.02.2024"}"#, Some("aware_since"), "ugyldig dato");
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-13-17","municipality":"101"}"#, Some("birth_date"), "ugyldig dato");
+    rejects(
+        r#"{"type":"investigation_started","at":"2024-02-03","child":"b1","investigation":"u1","aware_since":"03.02.2024"}"#,
+        Some("aware_since"),
+        "ugyldig dato",
+    );
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-13-17","municipality":"101"}"#,
+        Some("birth_date"),
+        "ugyldig dato",
+    );
 }
 
 #[test]
 fn missing_and_mistyped_fields() {
     rejects(r#"{"type":"investigation_started","at":"2024-02-03","investigation":"u1"}"#, Some("child"), "mangler");
     rejects(r#"{"type":"investigation_started","at":"2024-02-03","child":"b1"}"#, Some("investigation"), "mangler");
-    rejects(r#"{"type":"notification_received","at":"2024-02-03","child":"b1","notification":"n1","from_professional":"ja"}"#, Some("from_professional"), "true eller false");
-    rejects(r#"{"type":"supervision_visit","at":"2024-02-03","child":"b1","placement":"p1"}"#, Some("child_spoken_to"), "mangler");
-    rejects(r#"{"type":"placement_started","at":"2024-02-03","child":"b1","placement":"p1","site":"s1","placement_type":"castle","consent":true}"#, Some("placement_type"), "ukendt værdi");
-    rejects(r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"placement"}"#, Some("consent"), "samtykke");
-    rejects(r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"consultation","ladder_step":9}"#, Some("ladder_step"), "1 til 6");
-    rejects(r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"consultation","daily_cost_dkk":-5}"#, Some("daily_cost_dkk"), "negativt");
-    rejects(r#"{"type":"notification_assessed","at":"2024-02-03","child":"b1","notification":"n1","outcome":"maybe"}"#, Some("outcome"), "no_action");
-    rejects(r#"{"type":"plan_followed_up","at":"2024-02-03","child":"b1","intervention":"i1","goal_progress":[{"goal":"g1","score":11}]}"#, Some("goal_progress[0].score"), "1 til 10");
-    rejects(r#"{"type":"foster_supervision","at":"2024-02-03","site":"s1","site":"s2"}"#, Some("site"), "mere end én gang");
+    rejects(
+        r#"{"type":"notification_received","at":"2024-02-03","child":"b1","notification":"n1","from_professional":"ja"}"#,
+        Some("from_professional"),
+        "true eller false",
+    );
+    rejects(
+        r#"{"type":"supervision_visit","at":"2024-02-03","child":"b1","placement":"p1"}"#,
+        Some("child_spoken_to"),
+        "mangler",
+    );
+    rejects(
+        r#"{"type":"placement_started","at":"2024-02-03","child":"b1","placement":"p1","site":"s1","placement_type":"castle","consent":true}"#,
+        Some("placement_type"),
+        "ukendt værdi",
+    );
+    rejects(
+        r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"placement"}"#,
+        Some("consent"),
+        "samtykke",
+    );
+    rejects(
+        r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"consultation","ladder_step":9}"#,
+        Some("ladder_step"),
+        "1 til 6",
+    );
+    rejects(
+        r#"{"type":"intervention_decided","at":"2024-02-03","child":"b1","intervention":"i1","kind":"consultation","daily_cost_dkk":-5}"#,
+        Some("daily_cost_dkk"),
+        "negativt",
+    );
+    rejects(
+        r#"{"type":"notification_assessed","at":"2024-02-03","child":"b1","notification":"n1","outcome":"maybe"}"#,
+        Some("outcome"),
+        "no_action",
+    );
+    rejects(
+        r#"{"type":"plan_followed_up","at":"2024-02-03","child":"b1","intervention":"i1","goal_progress":[{"goal":"g1","score":11}]}"#,
+        Some("goal_progress[0].score"),
+        "1 til 10",
+    );
+    rejects(
+        r#"{"type":"foster_supervision","at":"2024-02-03","site":"s1","site":"s2"}"#,
+        Some("site"),
+        "mere end én gang",
+    );
 }
 
 #[test]
 fn bad_identity_data() {
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-17","municipality":"999"}"#, Some("municipality"), "999");
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-17","municipality":"101","cpr":"170514"}"#, Some("cpr"), "10 cifre");
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"1923-02-28","municipality":"101","cpr":"290223-0123"}"#, Some("cpr"), "29.02.1923");
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-18","municipality":"101","cpr":"170514-4123"}"#, Some("cpr"), "stemmer ikke");
-    rejects(r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-18","municipality":"101","gender":"Q"}"#, Some("gender"), "Q");
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-17","municipality":"999"}"#,
+        Some("municipality"),
+        "999",
+    );
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-17","municipality":"101","cpr":"170514"}"#,
+        Some("cpr"),
+        "10 cifre",
+    );
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"1923-02-28","municipality":"101","cpr":"290223-0123"}"#,
+        Some("cpr"),
+        "29.02.1923",
+    );
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-18","municipality":"101","cpr":"170514-4123"}"#,
+        Some("cpr"),
+        "stemmer ikke",
+    );
+    rejects(
+        r#"{"type":"child_registered","at":"2024-02-01","child":"b3","birth_date":"2014-05-18","municipality":"101","gender":"Q"}"#,
+        Some("gender"),
+        "Q",
+    );
 }
 
 #[test]
 fn bad_corrections() {
-    rejects(r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"type":"x"},"reason":"fejl"}"#, Some("fields"), "type");
-    rejects(r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"at":"2024-01-01"}}"#, Some("reason"), "mangler");
-    rejects(r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"at":"2024-01-01"},"reason":"fejl"}"#, Some("corrects"), "e9");
+    rejects(
+        r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"type":"x"},"reason":"fejl"}"#,
+        Some("fields"),
+        "type",
+    );
+    rejects(
+        r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"at":"2024-01-01"}}"#,
+        Some("reason"),
+        "mangler",
+    );
+    rejects(
+        r#"{"type":"correction","at":"2024-02-03","child":"b1","corrects":"e9","fields":{"at":"2024-01-01"},"reason":"fejl"}"#,
+        Some("corrects"),
+        "e9",
+    );
 }
 
 #[test]

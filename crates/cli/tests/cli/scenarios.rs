@@ -67,7 +67,12 @@ fn law_scenarios() {
         laws.insert(s.law.clone());
         let out = vaern(&["obligations", "--events", "-", "--as-of", &s.as_of, "--format", "json"], Some(&s.events));
         if !out.status.success() {
-            failures.push(format!("{}: exit {:?}\n{}", s.name, out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{}: exit {:?}\n{}",
+                s.name,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
             continue;
         }
         let actual: Value = serde_json::from_slice(&out.stdout).expect("output is JSON");

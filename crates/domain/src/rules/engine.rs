@@ -75,9 +75,7 @@ pub fn obligations_unsorted(events: &[Event], as_of: AsOf, pack: &RulePack) -> V
     let mut order: Vec<u32> = (0..events.len() as u32).filter(|&i| keys[i as usize] <= as_of_ts).collect();
     order.par_sort_unstable_by(|&a, &b| {
         let (ea, eb) = (&events[a as usize], &events[b as usize]);
-        ea.child
-            .cmp(&eb.child)
-            .then_with(|| event_order(ea, keys[a as usize], eb, keys[b as usize]))
+        ea.child.cmp(&eb.child).then_with(|| event_order(ea, keys[a as usize], eb, keys[b as usize]))
     });
     let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
 
@@ -348,7 +346,15 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
                     break;
                 }
                 let done = sessions.next();
-                ctx.push(out, id::FOSTER_SUPERVISION, law.clone(), &s.start.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+                ctx.push(
+                    out,
+                    id::FOSTER_SUPERVISION,
+                    law.clone(),
+                    &s.start.child,
+                    site_id,
+                    Deadline::EndOfDay(due),
+                    done.map(|e| &e.at),
+                );
                 match done {
                     Some(e) => due = add_months(e.at.date(), months),
                     None => break,
@@ -364,7 +370,15 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
                 Body::FosterTraining { course: Some(c), .. } => c.trim().eq_ignore_ascii_case(course),
                 _ => false,
             });
-            ctx.push(out, id::FOSTER_BASIC_COURSE, p.citation(), &first.start.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+            ctx.push(
+                out,
+                id::FOSTER_BASIC_COURSE,
+                p.citation(),
+                &first.start.child,
+                site_id,
+                Deadline::EndOfDay(due),
+                done.map(|e| &e.at),
+            );
         }
     }
     if let Some(p) = pack.policy(id::FOSTER_TRAINING_ANNUAL) {
@@ -388,7 +402,15 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
         for (y, trigger) in years {
             let done = site.trainings.iter().find(|e| e.at.date().year() == y);
             let due = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
-            ctx.push(out, id::FOSTER_TRAINING_ANNUAL, law.clone(), &trigger.child, site_id, Deadline::EndOfDay(due), done.map(|e| &e.at));
+            ctx.push(
+                out,
+                id::FOSTER_TRAINING_ANNUAL,
+                law.clone(),
+                &trigger.child,
+                site_id,
+                Deadline::EndOfDay(due),
+                done.map(|e| &e.at),
+            );
         }
     }
 }
@@ -401,14 +423,33 @@ fn signal_rules(ctx: &Ctx, signal: &Signal, out: &mut Vec<Obligation>) {
         // The working days come from the regime in force when the signal was raised; the citation from the due date.
         let days = ctx.pack.regime_at(date).params.danger_signal_working_days;
         let due = add_working_days(date, days);
-        let done = signal.handled.iter().find(|h| matches!(h.body, Body::DangerSignalHandled { socialtilsyn_notified: true, .. }));
+        let done = signal
+            .handled
+            .iter()
+            .find(|h| matches!(h.body, Body::DangerSignalHandled { socialtilsyn_notified: true, .. }));
         let law = ctx.pack.regime_at(due).cite(id::SIGNAL_TO_SOCIALTILSYN);
-        ctx.push(out, id::SIGNAL_TO_SOCIALTILSYN, law, &e.child, signal_id, Deadline::EndOfDay(due), done.map(|h| &h.at));
+        ctx.push(
+            out,
+            id::SIGNAL_TO_SOCIALTILSYN,
+            law,
+            &e.child,
+            signal_id,
+            Deadline::EndOfDay(due),
+            done.map(|h| &h.at),
+        );
     }
     if let Some(p) = ctx.pack.policy(id::SIGNAL_REACTION) {
         let due = add_working_days(date, p.working_days.unwrap_or(10));
         let done = signal.handled.first();
-        ctx.push(out, id::SIGNAL_REACTION, p.citation(), &e.child, signal_id, Deadline::EndOfDay(due), done.map(|h| &h.at));
+        ctx.push(
+            out,
+            id::SIGNAL_REACTION,
+            p.citation(),
+            &e.child,
+            signal_id,
+            Deadline::EndOfDay(due),
+            done.map(|h| &h.at),
+        );
     }
 }
 
@@ -434,13 +475,9 @@ fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
     for e in events {
         match &e.body {
             Body::ChildRegistered { birth_date, .. } => birth = birth.or(Some(*birth_date)),
-            Body::PlacementStarted { placement, site, placement_type, .. } => placements.push(Placement {
-                id: placement,
-                site,
-                placement_type: *placement_type,
-                start: e,
-                end: None,
-            }),
+            Body::PlacementStarted { placement, site, placement_type, .. } => {
+                placements.push(Placement { id: placement, site, placement_type: *placement_type, start: e, end: None })
+            }
             Body::PlacementEnded { placement, .. } => {
                 if let Some(p) = placements.iter_mut().find(|p| p.id == placement && p.end.is_none()) {
                     p.end = Some(e);
@@ -473,7 +510,15 @@ fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
                     let due = add_working_days(e.at.date(), days);
                     let law = pack.regime_at(due).cite(id::RECEIPT_6_WORKING_DAYS);
                     let done = fulfils(EventType::NotificationReceiptSent);
-                    ctx.push(out, id::RECEIPT_6_WORKING_DAYS, law, child, notification, Deadline::EndOfDay(due), done.map(|f| &f.at));
+                    ctx.push(
+                        out,
+                        id::RECEIPT_6_WORKING_DAYS,
+                        law,
+                        child,
+                        notification,
+                        Deadline::EndOfDay(due),
+                        done.map(|f| &f.at),
+                    );
                 }
             }
             Body::InvestigationStarted { investigation, aware_since } => {
@@ -484,7 +529,15 @@ fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
                     |f| matches!(&f.body, Body::InvestigationCompleted { investigation: i, .. } if i == investigation),
                 ));
                 let law = pack.regime_at(due).cite(id::INVESTIGATION_4_MONTHS);
-                ctx.push(out, id::INVESTIGATION_4_MONTHS, law, child, investigation, Deadline::EndOfDay(due), done.map(|f| &f.at));
+                ctx.push(
+                    out,
+                    id::INVESTIGATION_4_MONTHS,
+                    law,
+                    child,
+                    investigation,
+                    Deadline::EndOfDay(due),
+                    done.map(|f| &f.at),
+                );
             }
             Body::InterventionDecided { .. } => {
                 child_plan(ctx, events, e, child, out);
@@ -565,7 +618,15 @@ fn conversation(
         .filter(|f| f.at.date() >= window_start && f.at.date() <= due)
         .max_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
     let done = within.or_else(|| earliest(conversations().filter(|f| f.at.date() > due)));
-    ctx.push(out, id::CONVERSATION, regime.cite(id::CONVERSATION), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
+    ctx.push(
+        out,
+        id::CONVERSATION,
+        regime.cite(id::CONVERSATION),
+        child,
+        intervention,
+        Deadline::EndOfDay(due),
+        done.map(|f| &f.at),
+    );
 }
 
 fn follow_ups(
@@ -596,9 +657,9 @@ fn follow_ups(
             _ => None,
         })
         .filter_map(|investigation| {
-            earliest(events.iter().copied().filter(|f| {
-                matches!(&f.body, Body::InvestigationCompleted { investigation: i, .. } if i == investigation)
-            }))
+            earliest(events.iter().copied().filter(
+                |f| matches!(&f.body, Body::InvestigationCompleted { investigation: i, .. } if i == investigation),
+            ))
         })
         .map(|f| f.at.date())
         .filter(|d| *d > start_date)
@@ -635,7 +696,15 @@ fn follow_ups(
             break;
         }
         let done = followed.get(next_index).copied();
-        ctx.push(out, id::FOLLOW_UP, regime.cite(id::FOLLOW_UP), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
+        ctx.push(
+            out,
+            id::FOLLOW_UP,
+            regime.cite(id::FOLLOW_UP),
+            child,
+            intervention,
+            Deadline::EndOfDay(due),
+            done.map(|f| &f.at),
+        );
         match done {
             Some(f) => {
                 prev = Some(f);
@@ -676,14 +745,30 @@ fn placement_rules(ctx: &Ctx, events: &[&Event], p: &Placement, child: &Option<R
         let regime = pack.regime_at(due);
         let needed = regime.params.visits_per_year.max(1) as usize;
         let done = visits.iter().filter(|v| v.at.date() >= window_start && v.at.date() < window_end).nth(needed - 1);
-        ctx.push(out, id::SUPERVISION_VISITS, regime.cite(id::SUPERVISION_VISITS), child, p.id, Deadline::EndOfDay(due), done.map(|v| &v.at));
+        ctx.push(
+            out,
+            id::SUPERVISION_VISITS,
+            regime.cite(id::SUPERVISION_VISITS),
+            child,
+            p.id,
+            Deadline::EndOfDay(due),
+            done.map(|v| &v.at),
+        );
     }
 
     if let Some(policy) = pack.policy(id::FIRST_VISIT) {
         let due = add_months(start, policy.months.unwrap_or(3) as i32);
         if end.is_none_or(|e| due < e) {
             let done = visits.iter().find(|v| v.at.date() >= start);
-            ctx.push(out, id::FIRST_VISIT, policy.citation(), child, p.id, Deadline::EndOfDay(due), done.map(|v| &v.at));
+            ctx.push(
+                out,
+                id::FIRST_VISIT,
+                policy.citation(),
+                child,
+                p.id,
+                Deadline::EndOfDay(due),
+                done.map(|v| &v.at),
+            );
         }
     }
 
