@@ -111,7 +111,7 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
     for _ in 0..args.runs {
         let t = Instant::now();
         let entries = parse_jsonl(&text).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
-        let entries = apply_corrections(&entries).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+        let entries = apply_corrections(&entries, Some(as_of)).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
         let evs: Vec<_> = entries.into_iter().map(|e| e.event).collect();
         parse_s = parse_s.min(t.elapsed().as_secs_f64());
         let t = Instant::now();

@@ -1,6 +1,7 @@
 //! A journal: events read from JSON Lines (with line numbers), checked for unique ids, and corrections applied.
 
 use crate::event::{Body, Event, LineError};
+use crate::time::AsOf;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -94,8 +95,9 @@ pub fn check_unique_ids(entries: &[Entry]) -> Result<(), LineError> {
 }
 
 /// The events as the engine reads them: every `correction` applied to the event it corrects (in time order, then
-/// file order). Corrections themselves stay out of the result; the journal keeps them.
-pub fn apply_corrections(entries: &[Entry]) -> Result<Vec<Entry>, LineError> {
+/// file order). With `known_at`, corrections made after that instant are not yet applied (the journal as it read
+/// then). Corrections themselves stay out of the result; the journal keeps them. Every correction is checked.
+pub fn apply_corrections(entries: &[Entry], known_at: Option<AsOf>) -> Result<Vec<Entry>, LineError> {
     let mut corrections: Vec<&Entry> =
         entries.iter().filter(|e| matches!(e.event.body, Body::Correction { .. })).collect();
     let mut out: Vec<Entry> =
@@ -133,7 +135,9 @@ pub fn apply_corrections(entries: &[Entry]) -> Result<Vec<Entry>, LineError> {
             }),
             message: format!("rettelsen giver en ugyldig hændelse: {}", e.message),
         })?;
-        updates.push((i, corrected));
+        if known_at.is_none_or(|t| c.event.at.as_trigger() <= t.instant()) {
+            updates.push((i, corrected));
+        }
     }
     for (i, e) in updates {
         out[i].event = e;
@@ -168,17 +172,17 @@ mod tests {
         let text = r#"{"type":"supervision_visit","at":"2024-01-01","child":"b","placement":"p","child_spoken_to":false,"id":"v1"}
 {"type":"correction","at":"2024-02-01","child":"b","corrects":"v1","fields":{"child_spoken_to":true,"at":"2024-01-02"},"reason":"tastefejl"}"#;
         let entries = parse_jsonl(text).unwrap();
-        let fixed = apply_corrections(&entries).unwrap();
+        let fixed = apply_corrections(&entries, None).unwrap();
         assert_eq!(fixed.len(), 1);
         assert!(matches!(fixed[0].event.body, Body::SupervisionVisit { child_spoken_to: true, .. }));
         assert_eq!(fixed[0].event.at.to_string(), "2024-01-02");
 
         let bad =
             r#"{"type":"correction","at":"2024-02-01","child":"b","corrects":"nope","fields":{"x":1},"reason":"r"}"#;
-        let e = apply_corrections(&parse_jsonl(bad).unwrap()).unwrap_err();
+        let e = apply_corrections(&parse_jsonl(bad).unwrap(), None).unwrap_err();
         assert_eq!(e.line, 1);
         let bad_value = text.replace("true,\"at\"", "\"ja\",\"at\"");
-        let e = apply_corrections(&parse_jsonl(&bad_value).unwrap()).unwrap_err();
+        let e = apply_corrections(&parse_jsonl(&bad_value).unwrap(), None).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("fields.child_spoken_to"));
     }
 }

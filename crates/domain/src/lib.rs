@@ -10,6 +10,7 @@ pub mod journal;
 pub mod municipality;
 pub mod obligation;
 pub mod rules;
+pub mod synth;
 pub mod time;
 
 use journal::{apply_corrections, parse_jsonl, JournalErrors};
@@ -20,7 +21,7 @@ use time::AsOf;
 /// Read a journal in JSON Lines and compute its obligations at `as_of` — the `vaern obligations` pipeline.
 pub fn obligations_from_jsonl(text: &str, as_of: AsOf, pack: &RulePack) -> Result<Vec<Obligation>, JournalErrors> {
     let entries = parse_jsonl(text)?;
-    let entries = apply_corrections(&entries)?;
+    let entries = apply_corrections(&entries, Some(as_of))?;
     let events: Vec<event::Event> = entries.into_iter().map(|e| e.event).collect();
     Ok(rules::obligations(&events, as_of, pack))
 }

@@ -18,7 +18,10 @@ pub fn vaern(args: &[&str], stdin: Option<&str>) -> Output {
     {
         let mut input = child.stdin.take().expect("stdin");
         if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).expect("write stdin");
+            // The command may exit (bad arguments) before it reads stdin.
+            if let Err(e) = input.write_all(text.as_bytes()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+            }
         }
     }
     child.wait_with_output().expect("vaern finishes")
