@@ -9,6 +9,7 @@ pub mod event;
 pub mod journal;
 pub mod municipality;
 pub mod obligation;
+pub mod personal;
 pub mod rules;
 pub mod synth;
 pub mod time;

@@ -226,6 +226,9 @@ pub enum MunicipalityError {
 }
 
 impl MunicipalityCode {
+    /// København (101), the first row of the table.
+    pub const KOEBENHAVN: MunicipalityCode = MunicipalityCode(0);
+
     /// Parses a three-digit municipality code such as `"101"` or `"825"` (surrounding whitespace is
     /// ignored). Exactly three digits are required: `"99"` and `"1010"` are rejected.
     pub fn parse(s: &str) -> Result<Self, MunicipalityError> {

@@ -59,25 +59,35 @@ pub fn generate(cfg: &SynthConfig) -> Vec<Event> {
         return Vec::new();
     }
     let world = World::new(cfg);
-    let sites: Vec<Vec<Event>> = world
-        .sites
-        .par_iter()
-        .enumerate()
-        .map(|(i, site)| {
-            let mut dice = Dice::new(cfg.seed, STREAM_SITE_EVENTS, i as u64);
-            let mut out = Vec::new();
-            site_events(&world, site, &mut dice, None, &mut out);
-            finish(&mut out, world.until);
-            out
-        })
-        .collect();
-    let children: Vec<Vec<Event>> =
-        (0..cfg.children).into_par_iter().with_min_len(64).map(|i| ChildGen::new(&world, i).run()).collect();
-    let total = sites.iter().chain(children.iter()).map(Vec::len).sum();
-    let mut out = Vec::with_capacity(total);
-    for v in sites.into_iter().chain(children) {
-        out.extend(v);
+    // Units are the pool sites, then the children. Building one vector per unit and concatenating them would fault
+    // every page of the output in one thread; instead, count each unit's events first (generated and dropped: the
+    // allocator reuses the memory), let all threads touch the output with placeholders, and generate each block of
+    // units again (deterministic) straight into its own slice.
+    let units = world.sites.len() + cfg.children;
+    let counts: Vec<usize> = (0..units).into_par_iter().with_min_len(64).map(|u| world.unit(u).len()).collect();
+    let total: usize = counts.iter().sum();
+    let placeholder = Event::new(At::date_only(cfg.until), None, Body::FosterSupervision { site: Ref::default() });
+    let mut out: Vec<Event> = Vec::with_capacity(total);
+    out.par_extend(rayon::iter::repeat_n(placeholder, total));
+    const BLOCK: usize = 128;
+    let mut slices: Vec<(usize, &mut [Event])> = Vec::with_capacity(units / BLOCK + 1);
+    let mut rest: &mut [Event] = &mut out;
+    for (b, chunk) in counts.chunks(BLOCK).enumerate() {
+        let n = chunk.iter().sum::<usize>().min(rest.len());
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        slices.push((b * BLOCK, head));
+        rest = tail;
     }
+    slices.into_par_iter().for_each(|(first, slice)| {
+        let mut dst = slice.iter_mut();
+        for u in first..(first + BLOCK).min(units) {
+            for e in world.unit(u) {
+                if let Some(d) = dst.next() {
+                    *d = e;
+                }
+            }
+        }
+    });
     out
 }
 
@@ -350,12 +360,18 @@ const CONCERNS_OTHER: &[&str] = &[
     "Bekymring for barnets trivsel",
     "Mistanke om omsorgssvigt",
 ];
-const CONCLUSIONS: &[&str] = &[
-    "Behov for støtte i hjemmet",
-    "Behov for særlig støtte; indsats anbefales",
-    "Anbringelse uden for hjemmet anbefales",
+/// Conclusions of a børnefaglig undersøgelse, by what follows it.
+const CONCLUDE_NONE: &[&str] =
+    &["Ingen yderligere foranstaltninger", "Forældrene ønsker rådgivning; sagen følges", "Barnet trives; sagen lukkes"];
+const CONCLUDE_SUPPORT: &[&str] =
+    &["Behov for støtte i hjemmet", "Behov for særlig støtte; indsats anbefales", "Familiebehandling anbefales"];
+const CONCLUDE_PLACEMENT: &[&str] =
+    &["Anbringelse uden for hjemmet anbefales", "Barnets behov kan ikke dækkes i hjemmet; anbringelse anbefales"];
+const CONCLUDE_ANY: &[&str] = &[
     "Ingen yderligere foranstaltninger",
     "Forældrene ønsker rådgivning; sagen følges",
+    "Behov for støtte i hjemmet",
+    "Den nuværende indsats fortsætter",
 ];
 const CHILD_VIEWS: &[&str] = &[
     "Jeg har det godt her.",
@@ -551,6 +567,9 @@ struct World<'a> {
     cumulative: Vec<f64>,
     quality: Vec<Quality>,
     sites: Vec<SitePlan>,
+    /// Digits of the child references (`b000001`): at least six, more for very large journals so that the
+    /// references sort in child order.
+    child_width: usize,
     /// Pool sites by placement type (`PlacementType as usize`).
     by_type: Vec<Vec<usize>>,
 }
@@ -584,10 +603,25 @@ impl<'a> World<'a> {
             cumulative,
             quality,
             sites: Vec::new(),
+            child_width: cfg.children.to_string().len().max(6),
             by_type: vec![Vec::new(); PlacementType::ALL.len()],
         };
         world.plan_sites();
         world
+    }
+
+    /// The events of one unit: pool site `u`, or child `u - sites`; sorted by time, none after the end.
+    fn unit(&self, u: usize) -> Vec<Event> {
+        match self.sites.get(u) {
+            Some(site) => {
+                let mut dice = Dice::new(self.cfg.seed, STREAM_SITE_EVENTS, u as u64);
+                let mut out = Vec::new();
+                site_events(self, site, &mut dice, None, &mut out);
+                finish(&mut out, self.until);
+                out
+            }
+            None => ChildGen::new(self, u - self.sites.len()).run(),
+        }
     }
 
     /// A municipality drawn by population share.
@@ -989,7 +1023,7 @@ impl<'w> ChildGen<'w> {
         ChildGen {
             world,
             d: Dice::new(world.cfg.seed, STREAM_CHILD, index as u64),
-            child: format_compact!("b{:06}", index + 1),
+            child: format_compact!("b{:0width$}", index + 1, width = world.child_width),
             birth: world.start,
             municipality: world.municipalities[0],
             surname: "",
@@ -1118,7 +1152,7 @@ impl<'w> ChildGen<'w> {
         for (date, outcome) in notes {
             if outcome == AssessmentOutcome::Investigate && self.d.chance(0.8) {
                 let started = date + self.d.days(1, 14);
-                self.investigation(date, started, true);
+                self.investigation(date, started, true, CONCLUDE_NONE);
             }
         }
     }
@@ -1133,7 +1167,7 @@ impl<'w> ChildGen<'w> {
             (case_start, Vec::new())
         };
         let started = aware + self.d.days(1, 14);
-        let (_, completed) = self.investigation(aware, started, false);
+        let (_, completed) = self.investigation(aware, started, false, CONCLUDE_SUPPORT);
         let mut decided = completed.unwrap_or(started + Duration::days(120)) + self.d.days(7, 45);
         let k = self.d.weighted([0.40, 0.35, 0.25].into_iter()) + 1;
         for _ in 0..k {
@@ -1146,7 +1180,7 @@ impl<'w> ChildGen<'w> {
         for (date, outcome) in later {
             if outcome == AssessmentOutcome::Investigate && self.d.chance(0.5) {
                 let started = date + self.d.days(1, 14);
-                self.investigation(date, started, true);
+                self.investigation(date, started, true, CONCLUDE_ANY);
             }
         }
     }
@@ -1161,12 +1195,14 @@ impl<'w> ChildGen<'w> {
         let (mut decided, mut start, consent) = if acute {
             // Acute placement; the investigation runs alongside it.
             let decided = aware + self.d.days(0, 2);
-            self.investigation(aware, started, false);
+            self.investigation(aware, started, false, CONCLUDE_PLACEMENT);
             (decided, decided, self.d.chance(0.55))
         } else {
-            let (_, completed) = self.investigation(aware, started, false);
+            let preventive_first = self.d.chance(0.5);
+            let conclusions = if preventive_first { CONCLUDE_SUPPORT } else { CONCLUDE_PLACEMENT };
+            let (_, completed) = self.investigation(aware, started, false, conclusions);
             let mut decided = completed.unwrap_or(started + Duration::days(120)) + self.d.days(7, 60);
-            if self.d.chance(0.5) {
+            if preventive_first {
                 // Preventive measures first, ended when the placement is decided.
                 let steps = self.d.weighted([0.6, 0.4].into_iter()) + 1;
                 let mut at = decided;
@@ -1210,7 +1246,7 @@ impl<'w> ChildGen<'w> {
         for (date, outcome) in notes.into_iter().skip(1) {
             if outcome == AssessmentOutcome::Investigate && self.d.chance(0.3) {
                 let started = date + self.d.days(1, 14);
-                self.investigation(date, started, true);
+                self.investigation(date, started, true, CONCLUDE_ANY);
             }
         }
     }
@@ -1235,7 +1271,7 @@ impl<'w> ChildGen<'w> {
             for (date, outcome) in self.notifications(first, n, outcome) {
                 if outcome == AssessmentOutcome::Investigate && self.d.chance(0.5) {
                     let started = date + self.d.days(1, 14);
-                    self.investigation(date, started, true);
+                    self.investigation(date, started, true, CONCLUDE_ANY);
                 }
             }
         }
@@ -1346,7 +1382,13 @@ impl<'w> ChildGen<'w> {
 
     /// A børnefaglig undersøgelse: mostly completed within 4 months of `aware`, some late, a few never (when
     /// `may_stay_open`).
-    fn investigation(&mut self, aware: NaiveDate, started: NaiveDate, may_stay_open: bool) -> Investigation {
+    fn investigation(
+        &mut self,
+        aware: NaiveDate,
+        started: NaiveDate,
+        may_stay_open: bool,
+        conclusions: &'static [&'static str],
+    ) -> Investigation {
         let investigation = self.next_id(INVESTIGATION);
         let aware_since = if aware < started { Some(aware) } else { None };
         self.push_day(started, Body::InvestigationStarted { investigation: investigation.clone(), aware_since });
@@ -1365,7 +1407,7 @@ impl<'w> ChildGen<'w> {
             None
         };
         if let Some(c) = completed {
-            let conclusion = Some(self.d.pick(CONCLUSIONS).to_string());
+            let conclusion = Some(self.d.pick(conclusions).to_string());
             self.push_day(c, Body::InvestigationCompleted { investigation, conclusion });
         }
         self.investigations.push((started, completed));
@@ -1516,7 +1558,7 @@ impl<'w> ChildGen<'w> {
                 if date >= bl_from() && self.d.chance(0.4) { Some(date + self.d.days(60, 183)) } else { None };
             // A follow-up names the plan (and scores its goals) once the plan exists; now and then the plan is
             // revised with new goals.
-            if plan.is_some_and(|p| p.date < date) && self.d.chance(0.2) {
+            if plan.is_some_and(|p| p.date + Duration::days(180) < date) && self.d.chance(0.25) {
                 let p = self.new_plan(date);
                 scores = p.goals.iter().map(|_| self.d.int(2, 5)).collect();
                 revised = Some(p);
@@ -2156,6 +2198,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn synth_blocks_equal_plain_concatenation() {
+        let c = cfg(700, 9);
+        let world = World::new(&c);
+        let plain: Vec<Event> = (0..world.sites.len() + c.children).flat_map(|u| world.unit(u)).collect();
+        assert_eq!(generate(&c), plain);
+    }
+
+    #[test]
+    #[ignore]
+    fn synth_print_child() {
+        let events = generate(&cfg(60, 1));
+        let placed: Vec<&Ref> = events
+            .iter()
+            .filter(|e| matches!(e.body, Body::PlacementStarted { .. }))
+            .filter_map(|e| e.child.as_ref())
+            .collect();
+        let first = placed.first().copied();
+        for e in events.iter().filter(|e| e.child.as_ref() == first) {
+            println!("{}", e.to_json_line());
+        }
+        for e in events.iter().filter(|e| e.child.is_none()).take(40) {
+            println!("{}", e.to_json_line());
+        }
+    }
+
     /// National scale: `cargo test --release -p vaern-domain synth_national -- --ignored --nocapture`.
     #[test]
     #[ignore]
@@ -2173,5 +2241,19 @@ mod tests {
             std::mem::size_of::<Event>()
         );
         assert!(events.len() >= 5_000_000);
+        let list = placements(&events);
+        let mut mix: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (t, _) in &list {
+            *mix.entry(t.as_str()).or_default() += 1;
+        }
+        for (k, v) in mix {
+            println!("{k:30} {:5.1} %", 100.0 * v as f64 / list.len() as f64);
+        }
+        let placed: HashSet<&Ref> = events
+            .iter()
+            .filter(|e| matches!(e.body, Body::PlacementStarted { .. }))
+            .filter_map(|e| e.child.as_ref())
+            .collect();
+        println!("placed children {:.1} %", 100.0 * placed.len() as f64 / c.children as f64);
     }
 }

@@ -42,6 +42,16 @@ pub mod id {
         SIGNAL_TO_SOCIALTILSYN,
     ];
 
+    /// Rules whose obligations belong to a placement site (their subject is the site), not to a child's case.
+    pub fn is_site_rule(rule: &str) -> bool {
+        matches!(rule, OPERATIONAL_SUPERVISION | FOSTER_SUPERVISION | FOSTER_BASIC_COURSE | FOSTER_TRAINING_ANNUAL)
+    }
+
+    /// Rules about danger signals (their subject is the signal).
+    pub fn is_signal_rule(rule: &str) -> bool {
+        matches!(rule, SIGNAL_TO_SOCIALTILSYN | SIGNAL_REACTION)
+    }
+
     /// The Danish name of a rule, as caseworkers say it.
     pub fn label_da(rule: &str) -> &'static str {
         match rule {

@@ -1,0 +1,566 @@
+//! The append-only journal: preparing rows (core, personal part, hash), appending them in one transaction under
+//! the chain lock together with the read models, reading them back, and verifying the chain.
+
+use crate::chain::{self, Link};
+use crate::{col, projection, Store, StoreError};
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::event::{Body, Event, EventType};
+use domain::personal;
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+use std::collections::{BTreeSet, HashMap};
+
+/// Who records events, and when (the clock is a parameter: the domain and the store never read it).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Actor {
+    pub fn new(user: impl Into<String>, now: DateTime<Utc>) -> Actor {
+        Actor { user: user.into(), now }
+    }
+}
+
+/// Recording metadata carried by an exported line (`"recorded": {…}`), so a re-import reproduces the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub by: String,
+    pub at: String,
+    pub municipality: String,
+    /// Salt of the personal part (when it is present).
+    pub salt: Option<String>,
+    /// Digest of an erased personal part.
+    pub erased_digest: Option<String>,
+}
+
+/// One row ready to be chained.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub line: usize,
+    pub event_id: String,
+    pub event_type: EventType,
+    pub child: Option<String>,
+    pub site: Option<String>,
+    pub object: Option<String>,
+    pub municipality: String,
+    pub at: String,
+    pub core: String,
+    pub personal: Option<(String, String)>,
+    pub digest: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppendOutcome {
+    /// Events written.
+    pub appended: usize,
+    /// Events skipped because an identical event with the same id was already in the journal.
+    pub skipped: usize,
+    /// The sequence number of the last event in the journal after the append.
+    pub head_seq: i64,
+    /// Ids of the appended events, in order.
+    pub ids: Vec<String>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub municipality: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    /// Whether the personal part was erased.
+    pub erased: bool,
+    pub hash: String,
+    pub event: Event,
+}
+
+/// The site a event concerns (for site units and the `site` column).
+pub(crate) fn site_of(e: &Event) -> Option<&str> {
+    match &e.body {
+        Body::SiteRegistered { site, .. }
+        | Body::SiteApproved { site, .. }
+        | Body::SiteApprovalRevoked { site }
+        | Body::FosterTraining { site, .. }
+        | Body::FosterSupervision { site }
+        | Body::OperationalSupervision { site, .. }
+        | Body::SiteFinancesReported { site, .. }
+        | Body::PlacementStarted { site, .. } => Some(site),
+        Body::DangerSignal { site, .. } => site.as_deref(),
+        _ => None,
+    }
+}
+
+/// The object an event introduces or is about (notification, investigation, plan, intervention, placement, site,
+/// signal; for a correction the event it corrects).
+pub(crate) fn object_of(e: &Event) -> Option<&str> {
+    use Body::*;
+    Some(match &e.body {
+        ChildRegistered { .. } => return None,
+        NotificationReceived { notification, .. }
+        | NotificationAssessed { notification, .. }
+        | NotificationReceiptSent { notification }
+        | NotificationFeedbackSent { notification } => notification,
+        InvestigationStarted { investigation, .. } | InvestigationCompleted { investigation, .. } => investigation,
+        ChildConversation { intervention, placement, .. } => return intervention.as_deref().or(placement.as_deref()),
+        PlanCreated { plan, .. } => plan,
+        PlanFollowedUp { intervention, plan, .. } => return intervention.as_deref().or(plan.as_deref()),
+        InterventionDecided { intervention, .. }
+        | InterventionStarted { intervention }
+        | InterventionEnded { intervention, .. } => intervention,
+        PlacementStarted { placement, .. } | PlacementEnded { placement, .. } | SupervisionVisit { placement, .. } => {
+            placement
+        }
+        SiteRegistered { site, .. }
+        | SiteApproved { site, .. }
+        | SiteApprovalRevoked { site }
+        | FosterTraining { site, .. }
+        | FosterSupervision { site }
+        | OperationalSupervision { site, .. }
+        | SiteFinancesReported { site, .. } => site,
+        DangerSignal { signal, .. } | DangerSignalHandled { signal, .. } => signal,
+        Correction { corrects, .. } => corrects,
+    })
+}
+
+/// Canonical text of a JSON object (field order as given).
+fn text(m: &Map<String, Value>) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
+/// Split an event into its stored parts. `event.id` must be set.
+pub(crate) fn prepare(
+    line: usize,
+    event: &Event,
+    municipality: &str,
+    actor: &Actor,
+    recorded: Option<&Recorded>,
+) -> Result<Prepared, StoreError> {
+    let event_id =
+        event.id.as_deref().map(str::to_string).ok_or_else(|| StoreError::Input("hændelse uden id".into()))?;
+    let Value::Object(full) = event.to_value() else {
+        return Err(StoreError::Input(format!("linje {line}: hændelsen kunne ikke gemmes")));
+    };
+    let (core, personal) = personal::split(event.event_type(), &full);
+    let core = text(&core);
+    let (personal, digest) = match (personal, recorded) {
+        (None, _) => (None, None),
+        (Some(_), Some(Recorded { erased_digest: Some(d), .. })) => (None, Some(d.clone())),
+        (Some(p), r) => {
+            let data = text(&p);
+            let salt = r.and_then(|r| r.salt.clone()).unwrap_or_else(chain::new_salt);
+            let digest = chain::personal_digest(&salt, &data);
+            (Some((data, salt)), Some(digest))
+        }
+    };
+    // An erased event exported without its personal part keeps the digest it was chained with.
+    let digest = match (digest, recorded.and_then(|r| r.erased_digest.clone())) {
+        (None, Some(d)) => Some(d),
+        (d, _) => d,
+    };
+    Ok(Prepared {
+        line,
+        event_id,
+        event_type: event.event_type(),
+        child: event.child.as_deref().map(str::to_string),
+        site: site_of(event).map(str::to_string),
+        object: object_of(event).map(str::to_string),
+        municipality: recorded.map(|r| r.municipality.clone()).unwrap_or_else(|| municipality.to_string()),
+        at: event.at.to_string(),
+        core,
+        personal,
+        digest,
+        recorded_by: recorded.map(|r| r.by.clone()).unwrap_or_else(|| actor.user.clone()),
+        recorded_at: recorded
+            .map(|r| r.at.clone())
+            .unwrap_or_else(|| actor.now.to_rfc3339_opts(SecondsFormat::Micros, true)),
+    })
+}
+
+/// A new event id (UUID v7: time-ordered).
+pub fn new_event_id(now: DateTime<Utc>) -> String {
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, now.timestamp().max(0) as u64, now.timestamp_subsec_nanos());
+    uuid::Uuid::new_v7(ts).to_string()
+}
+
+impl Store {
+    /// Append events recorded by `actor` (the web forms' and the API's path). Ids are generated where missing.
+    /// Everything is checked first — a bad event rejects the whole batch and nothing is written.
+    pub async fn append(&self, actor: &Actor, mut events: Vec<Event>) -> Result<AppendOutcome, StoreError> {
+        for e in &mut events {
+            if e.id.is_none() {
+                e.id = Some(new_event_id(actor.now).into());
+            }
+        }
+        let items: Vec<(usize, Event, Option<Recorded>)> =
+            events.into_iter().enumerate().map(|(i, e)| (i + 1, e, None)).collect();
+        self.append_items(actor, items, false).await
+    }
+
+    /// Check, prepare and append. With `idempotent`, events whose id is already stored with the same content are
+    /// skipped (import); otherwise an existing id is an error.
+    pub(crate) async fn append_items(
+        &self,
+        actor: &Actor,
+        items: Vec<(usize, Event, Option<Recorded>)>,
+        idempotent: bool,
+    ) -> Result<AppendOutcome, StoreError> {
+        // Municipality of each child: registered in this batch, else in the read model, else the instance's.
+        let mut child_municipality: HashMap<String, String> = HashMap::new();
+        for (_, e, _) in &items {
+            if let (Body::ChildRegistered { municipality, .. }, Some(c)) = (&e.body, &e.child) {
+                child_municipality.entry(c.to_string()).or_insert_with(|| municipality.to_string());
+            }
+        }
+        let mut tx = self.pool().begin().await?;
+        // The chain lock: the first statement is a write, so SQLite takes its write lock at once and PostgreSQL
+        // locks the head row; concurrent appenders queue here and the chain stays linear.
+        sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let head = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let (mut seq, mut prev): (i64, String) = (col(&head, "seq")?, col(&head, "hash")?);
+
+        let children: BTreeSet<String> =
+            items.iter().filter_map(|(_, e, _)| e.child.as_deref().map(str::to_string)).collect();
+        for c in &children {
+            if child_municipality.contains_key(c) {
+                continue;
+            }
+            let row = sqlx::query("SELECT municipality FROM rm_child WHERE child = $1")
+                .bind(c)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = row {
+                child_municipality.insert(c.clone(), col(&row, "municipality")?);
+            }
+        }
+        let default = self.municipality().to_string();
+        let mut prepared = Vec::with_capacity(items.len());
+        for (line, e, rec) in &items {
+            let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
+            prepared.push(prepare(*line, e, m, actor, rec.as_ref())?);
+        }
+
+        // Existing ids: identical content is skipped on import, anything else is refused.
+        let existing = existing_rows(&mut tx, prepared.iter().map(|p| p.event_id.as_str())).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut outcome = AppendOutcome::default();
+        let mut to_write = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            if !seen.insert(p.event_id.clone()) {
+                return Err(StoreError::Input(format!(
+                    "linje {}, felt \"id\": id \"{}\" forekommer to gange",
+                    p.line, p.event_id
+                )));
+            }
+            match existing.get(&p.event_id) {
+                Some((core, data))
+                    if idempotent
+                        && *core == p.core
+                        && (data.is_none() || data.as_deref() == p.personal.as_ref().map(|x| x.0.as_str())) =>
+                {
+                    outcome.skipped += 1;
+                }
+                Some(_) => {
+                    return Err(StoreError::Input(format!(
+                        "linje {}, felt \"id\": id \"{}\" findes allerede i journalen med et andet indhold",
+                        p.line, p.event_id
+                    )))
+                }
+                None => to_write.push(p),
+            }
+        }
+        check_corrections(&mut tx, &items, &existing).await?;
+
+        let mut units = projection::Units::default();
+        for p in &to_write {
+            seq += 1;
+            let hash = Link {
+                prev_hash: &prev,
+                seq,
+                event_id: &p.event_id,
+                municipality: &p.municipality,
+                recorded_by: &p.recorded_by,
+                recorded_at: &p.recorded_at,
+                personal_digest: p.digest.as_deref(),
+                core: &p.core,
+            }
+            .hash();
+            sqlx::query(
+                "INSERT INTO journal (seq, event_id, event_type, child, site, municipality, at, core, personal_digest, \
+                 recorded_by, recorded_at, prev_hash, hash, object) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(seq)
+            .bind(&p.event_id)
+            .bind(p.event_type.as_str())
+            .bind(&p.child)
+            .bind(&p.site)
+            .bind(&p.municipality)
+            .bind(&p.at)
+            .bind(&p.core)
+            .bind(&p.digest)
+            .bind(&p.recorded_by)
+            .bind(&p.recorded_at)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(&p.object)
+            .execute(&mut *tx)
+            .await?;
+            if let Some((data, salt)) = &p.personal {
+                sqlx::query("INSERT INTO journal_personal (event_id, data, salt) VALUES ($1, $2, $3)")
+                    .bind(&p.event_id)
+                    .bind(data)
+                    .bind(salt)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            units.note(p);
+            prev = hash;
+            outcome.ids.push(p.event_id.clone());
+        }
+        outcome.appended = to_write.len();
+        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&prev)
+            .execute(&mut *tx)
+            .await?;
+        outcome.head_seq = seq;
+        if !to_write.is_empty() {
+            projection::refresh_units(self, &mut tx, units, actor.now).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The stored events of a child, in journal order (with personal data unless erased).
+    pub async fn child_events(&self, child: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!("{SELECT_STORED} WHERE j.child = $1 ORDER BY j.seq"))
+            .bind(child)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(stored_from_row).collect()
+    }
+
+    /// All stored events in journal order, in pages (for export, rebuild and statistics).
+    pub async fn events_page(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!("{SELECT_STORED} WHERE j.seq > $1 ORDER BY j.seq LIMIT $2"))
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(stored_from_row).collect()
+    }
+
+    /// Number of events in the journal.
+    pub async fn event_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT seq FROM chain_head WHERE id = 1").fetch_one(self.pool()).await?;
+        col(&row, "seq")
+    }
+}
+
+pub(crate) const SELECT_STORED: &str = "SELECT j.seq, j.event_id, j.municipality, j.recorded_by, j.recorded_at, \
+     j.core, j.personal_digest, j.hash, p.data, p.salt, p.erased_at \
+     FROM journal j LEFT JOIN journal_personal p ON p.event_id = j.event_id";
+
+/// Rebuild the event from a stored row (core + personal part unless erased).
+pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+    let seq: i64 = col(row, "seq")?;
+    let core_text: String = col(row, "core")?;
+    let data: Option<String> = col(row, "data")?;
+    let erased_at: Option<String> = col(row, "erased_at")?;
+    let digest: Option<String> = col(row, "personal_digest")?;
+    let core: Map<String, Value> = serde_json::from_str(&core_text)
+        .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq} kan ikke læses: {e}")))?;
+    let personal: Option<Map<String, Value>> = match &data {
+        Some(d) => {
+            Some(serde_json::from_str(d).map_err(|e| StoreError::Corrupt(format!("persondata for nr. {seq}: {e}")))?)
+        }
+        None => None,
+    };
+    let merged = personal::merge(&core, personal.as_ref());
+    let event = if personal::is_empty_correction(&merged) {
+        // A correction whose only content was personal data that has since been erased: nothing left to correct.
+        let mut m = merged;
+        m.insert("fields".into(), serde_json::json!({ "note": personal::ERASED }));
+        Event::from_value(&Value::Object(m))
+    } else {
+        Event::from_value(&Value::Object(merged))
+    }
+    .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq}: {}", e.message)))?;
+    Ok(StoredEvent {
+        seq,
+        event_id: col(row, "event_id")?,
+        municipality: col(row, "municipality")?,
+        recorded_by: col(row, "recorded_by")?,
+        recorded_at: col(row, "recorded_at")?,
+        erased: erased_at.is_some() || (digest.is_some() && data.is_none()),
+        hash: col(row, "hash")?,
+        event,
+    })
+}
+
+/// Stored (core, personal data) of the given ids.
+async fn existing_rows<'a>(
+    tx: &mut Transaction<'_, Any>,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, (String, Option<String>)>, StoreError> {
+    let ids: Vec<&str> = ids.collect();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT j.event_id, j.core, p.data FROM journal j LEFT JOIN journal_personal p ON p.event_id = j.event_id \
+             WHERE j.event_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            out.insert(col(&row, "event_id")?, (col(&row, "core")?, col(&row, "data")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Every correction must name an event of the journal (stored or in the batch) and give a valid event.
+async fn check_corrections(
+    tx: &mut Transaction<'_, Any>,
+    items: &[(usize, Event, Option<Recorded>)],
+    _existing: &HashMap<String, (String, Option<String>)>,
+) -> Result<(), StoreError> {
+    let in_batch: HashMap<&str, &Event> =
+        items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
+    for (line, e, _) in items {
+        let Body::Correction { corrects, fields, .. } = &e.body else { continue };
+        let target: Event = match in_batch.get(corrects.as_str()) {
+            Some(t) => (*t).clone(),
+            None => {
+                let row = sqlx::query(&format!("{SELECT_STORED} WHERE j.event_id = $1"))
+                    .bind(corrects.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                match row {
+                    Some(r) => stored_from_row(&r)?.event,
+                    None => {
+                        return Err(StoreError::Input(format!(
+                            "linje {line}, felt \"corrects\": der findes ingen hændelse med id \"{corrects}\""
+                        )))
+                    }
+                }
+            }
+        };
+        if matches!(target.body, Body::Correction { .. }) {
+            return Err(StoreError::Input(format!(
+                "linje {line}, felt \"corrects\": en rettelse kan ikke rette en anden rettelse"
+            )));
+        }
+        let mut v = target.to_value();
+        if let Some(obj) = v.as_object_mut() {
+            for (k, val) in fields {
+                obj.insert(k.clone(), val.clone());
+            }
+        }
+        Event::from_value(&v).map_err(|err| {
+            StoreError::Input(format!(
+                "linje {line}, felt \"fields.{}\": rettelsen giver en ugyldig hændelse: {}",
+                err.field.unwrap_or_default(),
+                err.message
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The result of `verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events: i64,
+    /// The first broken link: sequence number, event id and what is wrong.
+    pub first_broken: Option<(i64, String, String)>,
+}
+
+impl Store {
+    /// Recompute the hash chain from the start and report the first broken link.
+    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut prev = chain::GENESIS.to_string();
+        let mut after = 0i64;
+        let mut expected_seq = 1i64;
+        let mut count = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT j.seq, j.event_id, j.municipality, j.recorded_by, j.recorded_at, j.core, j.personal_digest, \
+                 j.prev_hash, j.hash, p.data, p.salt FROM journal j LEFT JOIN journal_personal p ON p.event_id = j.event_id \
+                 WHERE j.seq > $1 ORDER BY j.seq LIMIT 5000",
+            )
+            .bind(after)
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let seq: i64 = col(row, "seq")?;
+                let id: String = col(row, "event_id")?;
+                let broken =
+                    |why: String| Ok(VerifyReport { events: count, first_broken: Some((seq, id.clone(), why)) });
+                if seq != expected_seq {
+                    return broken(format!("hændelse nr. {expected_seq} mangler (næste er nr. {seq})"));
+                }
+                let stored_prev: String = col(row, "prev_hash")?;
+                if stored_prev != prev {
+                    return broken("henvisningen til den forrige hændelse passer ikke".into());
+                }
+                let digest: Option<String> = col(row, "personal_digest")?;
+                let data: Option<String> = col(row, "data")?;
+                let salt: Option<String> = col(row, "salt")?;
+                if let (Some(d), Some(data), Some(salt)) = (&digest, &data, &salt) {
+                    if chain::personal_digest(salt, data) != *d {
+                        return broken("persondata er ændret".into());
+                    }
+                }
+                let (core, municipality, by, at): (String, String, String, String) =
+                    (col(row, "core")?, col(row, "municipality")?, col(row, "recorded_by")?, col(row, "recorded_at")?);
+                let hash = Link {
+                    prev_hash: &prev,
+                    seq,
+                    event_id: &id,
+                    municipality: &municipality,
+                    recorded_by: &by,
+                    recorded_at: &at,
+                    personal_digest: digest.as_deref(),
+                    core: &core,
+                }
+                .hash();
+                let stored: String = col(row, "hash")?;
+                if hash != stored {
+                    return broken("indholdet passer ikke til hashen (ændret efter registrering)".into());
+                }
+                prev = hash;
+                after = seq;
+                expected_seq += 1;
+                count += 1;
+            }
+        }
+        let head = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1").fetch_one(self.pool()).await?;
+        let (hseq, hhash): (i64, String) = (col(&head, "seq")?, col(&head, "hash")?);
+        if hseq != count || hhash != prev {
+            return Ok(VerifyReport {
+                events: count,
+                first_broken: Some((
+                    hseq,
+                    String::new(),
+                    format!("kædens hoved (nr. {hseq}) passer ikke med journalens {count} hændelser"),
+                )),
+            });
+        }
+        Ok(VerifyReport { events: count, first_broken: None })
+    }
+}

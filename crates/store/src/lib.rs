@@ -1,0 +1,182 @@
+//! Værn's storage: the append-only, hash-chained case journal and the read models, on SQLite (embedded default,
+//! WAL, `synchronous=FULL`) and PostgreSQL (production), chosen by the URL. One implementation of runtime SQL with
+//! `$n` placeholders serves both back-ends (sqlx `Any`); the schema has one migration tree per back-end.
+
+pub mod chain;
+pub mod export;
+pub mod import;
+mod journal;
+pub mod migrate;
+pub mod projection;
+pub mod retention;
+
+pub use journal::{Actor, AppendOutcome, StoredEvent};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The back-end of a database URL (`sqlite://…`, `postgres://…`).
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "DATABASE_URL skal begynde med sqlite:// eller postgres:// (fik \"{}\")",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A URL with its password replaced by `***` (for messages and logs).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Errors of the storage layer (Danish messages).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("konfiguration: {0}")]
+    Config(String),
+    #[error("databasefejl: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Schema(String),
+    #[error("ugyldigt input:\n{0}")]
+    Input(String),
+    #[error("journalen er beskadiget: {0}")]
+    Corrupt(String),
+    #[error("findes ikke: {0}")]
+    NotFound(String),
+    #[error("filfejl: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A connected store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// The municipality this instance keeps journals for (events of unregistered children and sites default to it).
+    municipality: domain::municipality::MunicipalityCode,
+}
+
+/// The default municipality of an instance that was not told otherwise (København).
+pub fn default_municipality() -> domain::municipality::MunicipalityCode {
+    domain::municipality::MunicipalityCode::KOEBENHAVN
+}
+
+impl Store {
+    /// Connect, apply migrations, and refuse a database newer than this binary.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, default_municipality()).await
+    }
+
+    /// Connect for a given municipality.
+    pub async fn connect_with(
+        url: &str,
+        municipality: domain::municipality::MunicipalityCode,
+    ) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+            }
+            _ => url.to_string(),
+        };
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        options = match backend {
+            Backend::Sqlite => {
+                options.max_connections(if url.contains(":memory:") { 1 } else { 8 }).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; \
+                             PRAGMA foreign_keys=ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+            }
+            Backend::Postgres => options.max_connections(16),
+        };
+        let pool = options.connect(&url).await?;
+        let store = Store { pool, backend, municipality };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn municipality(&self) -> domain::municipality::MunicipalityCode {
+        self.municipality
+    }
+
+    /// Close all connections (checkpointing the SQLite WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Read a column, mapping a type mismatch to a store error.
+pub(crate) fn col<T>(row: &AnyRow, name: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    Ok(row.try_get::<T, _>(name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_and_hide_passwords() {
+        assert_eq!(Backend::of_url("sqlite://vaern.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://u:p@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::of_url("mysql://x").is_err());
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://vaern.db"), "sqlite://vaern.db");
+    }
+}

@@ -1,0 +1,562 @@
+//! Read models: per child the case state and the obligations, per caseworker / team / municipality the counts.
+//!
+//! They are derived data. A *unit* (a child, a site, or a signal without a child) is recomputed with the deadline
+//! engine in the same transaction as the append that touched it; `rebuild` recomputes everything from the journal;
+//! `refresh_stale` recomputes units last computed before today (new placement years begin without any event).
+
+use crate::journal::{stored_from_row, Prepared, StoredEvent, SELECT_STORED};
+use crate::{col, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::calendar::local_date;
+use domain::event::{Body, Event, EventType};
+use domain::journal::{apply_corrections, Entry};
+use domain::obligation::{Obligation, Status};
+use domain::rules::{id, obligations, RulePack};
+use domain::time::AsOf;
+use sqlx::{Any, Transaction};
+use std::collections::{BTreeSet, HashMap};
+
+/// A unit of recomputation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Unit {
+    Child(String),
+    Site(String),
+    Signal(String),
+}
+
+impl Unit {
+    pub fn key(&self) -> String {
+        match self {
+            Unit::Child(c) => format!("child:{c}"),
+            Unit::Site(s) => format!("site:{s}"),
+            Unit::Signal(s) => format!("signal:{s}"),
+        }
+    }
+
+    /// The unit an obligation belongs to.
+    pub fn of(o: &Obligation) -> Unit {
+        if id::is_site_rule(o.rule) {
+            return Unit::Site(o.subject.to_string());
+        }
+        match &o.child {
+            Some(c) => Unit::Child(c.to_string()),
+            None => Unit::Signal(o.subject.to_string()),
+        }
+    }
+}
+
+/// Units touched by an append, collected while writing.
+#[derive(Debug, Default)]
+pub struct Units {
+    units: BTreeSet<Unit>,
+    /// Sites whose approval changed: every child placed there is recomputed (placement-site-approved).
+    approval_sites: BTreeSet<String>,
+    /// Objects whose owning unit must be looked up (handled signals, corrected events).
+    lookups: BTreeSet<String>,
+}
+
+impl Units {
+    pub(crate) fn note(&mut self, p: &Prepared) {
+        if let Some(c) = &p.child {
+            self.units.insert(Unit::Child(c.clone()));
+        }
+        use EventType::*;
+        match p.event_type {
+            SiteRegistered | SiteApproved | SiteApprovalRevoked => {
+                if let Some(s) = &p.site {
+                    self.units.insert(Unit::Site(s.clone()));
+                    self.approval_sites.insert(s.clone());
+                }
+            }
+            FosterTraining | FosterSupervision | OperationalSupervision | SiteFinancesReported => {
+                if let Some(s) = &p.site {
+                    self.units.insert(Unit::Site(s.clone()));
+                }
+            }
+            DangerSignal if p.child.is_none() => {
+                if let Some(o) = &p.object {
+                    self.units.insert(Unit::Signal(o.clone()));
+                }
+            }
+            DangerSignalHandled | Correction => {
+                if let Some(o) = &p.object {
+                    self.lookups.insert(o.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Recompute the touched units inside the append transaction.
+pub(crate) async fn refresh_units(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    mut units: Units,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for object in &units.lookups {
+        // The signal a handling belongs to, or the event a correction corrects: its units too.
+        let rows =
+            sqlx::query("SELECT event_type, child, site, object FROM journal WHERE object = $1 OR event_id = $1")
+                .bind(object)
+                .fetch_all(&mut **tx)
+                .await?;
+        for r in rows {
+            let t: String = col(&r, "event_type")?;
+            let child: Option<String> = col(&r, "child")?;
+            let site: Option<String> = col(&r, "site")?;
+            match (child, t.as_str()) {
+                (Some(c), _) => {
+                    units.units.insert(Unit::Child(c));
+                }
+                (None, "danger_signal") => {
+                    units.units.insert(Unit::Signal(object.clone()));
+                }
+                (None, _) => {
+                    if let Some(s) = site {
+                        units.units.insert(Unit::Site(s.clone()));
+                        units.approval_sites.insert(s);
+                    }
+                }
+            }
+        }
+    }
+    for site in &units.approval_sites {
+        let rows =
+            sqlx::query("SELECT DISTINCT child FROM journal WHERE site = $1 AND event_type = 'placement_started'")
+                .bind(site)
+                .fetch_all(&mut **tx)
+                .await?;
+        for r in rows {
+            if let Some(c) = col::<Option<String>>(&r, "child")? {
+                units.units.insert(Unit::Child(c));
+            }
+        }
+    }
+    let pack = RulePack::default_pack();
+    for unit in &units.units {
+        recompute(store, tx, unit, &pack, now).await?;
+    }
+    Ok(())
+}
+
+async fn fetch(
+    tx: &mut Transaction<'_, Any>,
+    filter: &str,
+    binds: &[&str],
+    out: &mut HashMap<i64, StoredEvent>,
+) -> Result<(), StoreError> {
+    let sql = format!("{SELECT_STORED} WHERE {filter}");
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    for row in q.fetch_all(&mut **tx).await? {
+        let e = stored_from_row(&row)?;
+        out.insert(e.seq, e);
+    }
+    Ok(())
+}
+
+/// The events the engine needs for a unit.
+async fn unit_events(tx: &mut Transaction<'_, Any>, unit: &Unit) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut found: HashMap<i64, StoredEvent> = HashMap::new();
+    match unit {
+        Unit::Child(c) => {
+            fetch(tx, "j.child = $1", &[c], &mut found).await?;
+            let mut sites = BTreeSet::new();
+            let mut signals = BTreeSet::new();
+            for e in found.values() {
+                match &e.event.body {
+                    Body::PlacementStarted { site, .. } => {
+                        sites.insert(site.to_string());
+                    }
+                    Body::DangerSignal { signal, .. } => {
+                        signals.insert(signal.to_string());
+                    }
+                    _ => {}
+                }
+            }
+            for s in &sites {
+                fetch(
+                    tx,
+                    "j.site = $1 AND j.event_type IN ('site_registered', 'site_approved', 'site_approval_revoked')",
+                    &[s],
+                    &mut found,
+                )
+                .await?;
+            }
+            for s in &signals {
+                fetch(tx, "j.object = $1 AND j.event_type = 'danger_signal_handled'", &[s], &mut found).await?;
+            }
+        }
+        Unit::Site(s) => fetch(tx, "j.site = $1", &[s], &mut found).await?,
+        Unit::Signal(s) => {
+            fetch(tx, "j.object = $1 AND j.event_type IN ('danger_signal', 'danger_signal_handled')", &[s], &mut found)
+                .await?
+        }
+    }
+    let ids: Vec<String> = found.values().map(|e| e.event_id.clone()).collect();
+    for id in &ids {
+        fetch(tx, "j.event_type = 'correction' AND j.object = $1", &[id], &mut found).await?;
+    }
+    let mut v: Vec<StoredEvent> = found.into_values().collect();
+    v.sort_by_key(|e| e.seq);
+    Ok(v)
+}
+
+/// The engine's input from stored events: corrections known at as-of applied.
+pub fn engine_events(stored: &[StoredEvent], as_of: AsOf) -> Result<Vec<Event>, StoreError> {
+    let entries: Vec<Entry> = stored.iter().map(|s| Entry { line: s.seq as usize, event: s.event.clone() }).collect();
+    let fixed = apply_corrections(&entries, Some(as_of))
+        .map_err(|e| StoreError::Corrupt(format!("rettelse i hændelse nr. {}: {}", e.line, e.message)))?;
+    Ok(fixed.into_iter().map(|e| e.event).collect())
+}
+
+/// The as-of of the read models: the end of the local day of `now`.
+pub fn as_of_today(now: DateTime<Utc>) -> AsOf {
+    AsOf::end_of(local_date(now))
+}
+
+async fn recompute(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    unit: &Unit,
+    pack: &RulePack,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let stored = unit_events(tx, unit).await?;
+    let as_of = as_of_today(now);
+    let events = engine_events(&stored, as_of)?;
+    let list: Vec<Obligation> =
+        obligations(&events, as_of, pack).into_iter().filter(|o| Unit::of(o) == *unit).collect();
+    let municipality = unit_municipality(store, &stored, unit);
+    write_unit(tx, unit, &municipality, &list, local_date(now)).await?;
+    if let Unit::Child(c) = unit {
+        let mine: Vec<&StoredEvent> = stored.iter().filter(|e| e.event.child.as_deref() == Some(c.as_str())).collect();
+        write_child(tx, c, &municipality, &mine).await?;
+    }
+    Ok(())
+}
+
+fn unit_municipality(store: &Store, stored: &[StoredEvent], unit: &Unit) -> String {
+    let own = |e: &&StoredEvent| match unit {
+        Unit::Child(c) => e.event.child.as_deref() == Some(c.as_str()),
+        _ => true,
+    };
+    stored
+        .iter()
+        .filter(own)
+        .find_map(|e| match &e.event.body {
+            Body::ChildRegistered { municipality, .. } => Some(municipality.to_string()),
+            Body::SiteRegistered { municipality: Some(m), .. } => Some(m.to_string()),
+            _ => None,
+        })
+        .or_else(|| stored.iter().filter(own).map(|e| e.municipality.clone()).next())
+        .unwrap_or_else(|| store.municipality().to_string())
+}
+
+async fn write_unit(
+    tx: &mut Transaction<'_, Any>,
+    unit: &Unit,
+    municipality: &str,
+    list: &[Obligation],
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let key = unit.key();
+    sqlx::query("DELETE FROM rm_obligation WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
+    for o in list {
+        let fulfilled = match o.status {
+            Status::Met => "met",
+            Status::Late => "late",
+            Status::Due | Status::Overdue => "open",
+        };
+        sqlx::query(
+            "INSERT INTO rm_obligation (unit, child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&key)
+        .bind(o.child.as_deref())
+        .bind(municipality)
+        .bind(o.rule)
+        .bind(&*o.law)
+        .bind(o.subject.as_str())
+        .bind(o.due.to_string())
+        .bind(o.due.sort_key())
+        .bind(fulfilled)
+        .bind(o.met_at.map(|m| m.to_output()))
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM rm_unit WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
+    sqlx::query("INSERT INTO rm_unit (unit, computed_for) VALUES ($1, $2)")
+        .bind(&key)
+        .bind(today.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The case state of a child: registration, current placement, open interventions.
+async fn write_child(
+    tx: &mut Transaction<'_, Any>,
+    child: &str,
+    municipality: &str,
+    events: &[&StoredEvent],
+) -> Result<(), StoreError> {
+    let mut birth = None;
+    let mut gender = None;
+    let mut placements: Vec<(String, String, String, String)> = Vec::new();
+    let mut ended_placements = BTreeSet::new();
+    let mut started = BTreeSet::new();
+    let mut ended = BTreeSet::new();
+    let mut last: Option<String> = None;
+    let mut by_time: Vec<&&StoredEvent> = events.iter().collect();
+    by_time.sort_by_key(|e| (e.event.at.trigger_ts(), e.seq));
+    for e in by_time {
+        match &e.event.body {
+            Body::ChildRegistered { birth_date, gender: g, .. } => {
+                birth = Some(birth_date.to_string());
+                gender = g.map(|g| g.as_code().to_string());
+            }
+            Body::PlacementStarted { placement, site, placement_type, .. } => placements.push((
+                placement.to_string(),
+                site.to_string(),
+                placement_type.as_str().to_string(),
+                e.event.at.date().to_string(),
+            )),
+            Body::PlacementEnded { placement, .. } => {
+                ended_placements.insert(placement.to_string());
+            }
+            Body::InterventionStarted { intervention } => {
+                started.insert(intervention.to_string());
+            }
+            Body::InterventionEnded { intervention, .. } => {
+                ended.insert(intervention.to_string());
+            }
+            _ => {}
+        }
+        last = Some(e.event.at.date().to_string());
+    }
+    let current = placements.iter().rev().find(|p| !ended_placements.contains(&p.0));
+    let open = started.difference(&ended).count() as i64;
+    sqlx::query("DELETE FROM rm_child WHERE child = $1").bind(child).execute(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO rm_child (child, municipality, birth_date, gender, placement, site, placement_type, placed_since, \
+         open_interventions, last_event_at, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(child)
+    .bind(municipality)
+    .bind(birth)
+    .bind(gender)
+    .bind(current.map(|p| p.0.clone()))
+    .bind(current.map(|p| p.1.clone()))
+    .bind(current.map(|p| p.2.clone()))
+    .bind(current.map(|p| p.3.clone()))
+    .bind(open)
+    .bind(last)
+    .bind(events.len() as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An obligation as the read model serves it, with its status at a given instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObligationRow {
+    pub child: Option<String>,
+    pub municipality: String,
+    pub rule: String,
+    pub law: String,
+    pub subject: String,
+    pub due: String,
+    pub due_ts: i64,
+    pub status: Status,
+    pub met_at: Option<String>,
+}
+
+fn status_at(fulfilled: &str, due_ts: i64, now: DateTime<Utc>) -> Status {
+    match fulfilled {
+        "met" => Status::Met,
+        "late" => Status::Late,
+        _ if now.timestamp() > due_ts => Status::Overdue,
+        _ => Status::Due,
+    }
+}
+
+/// Counts of obligations for one group (caseworker, team or municipality).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub key: String,
+    pub met: i64,
+    pub late: i64,
+    pub due: i64,
+    pub overdue: i64,
+}
+
+/// How to group counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Caseworker,
+    Team,
+    Municipality,
+}
+
+impl Store {
+    /// A child's obligations from the read model, with status at `now`, in the contract's order.
+    pub async fn child_obligations(&self, child: &str, now: DateTime<Utc>) -> Result<Vec<ObligationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at FROM rm_obligation \
+             WHERE child = $1 ORDER BY due_ts, rule, subject",
+        )
+        .bind(child)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let fulfilled: String = col(r, "fulfilled")?;
+                let due_ts: i64 = col(r, "due_ts")?;
+                Ok(ObligationRow {
+                    child: col(r, "child")?,
+                    municipality: col(r, "municipality")?,
+                    rule: col(r, "rule")?,
+                    law: col(r, "law")?,
+                    subject: col(r, "subject")?,
+                    due: col(r, "due")?,
+                    due_ts,
+                    status: status_at(&fulfilled, due_ts, now),
+                    met_at: col(r, "met_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Met / late / due / overdue per caseworker, team or municipality at `now`.
+    pub async fn counts(&self, by: GroupBy, now: DateTime<Utc>) -> Result<Vec<Counts>, StoreError> {
+        let key = match by {
+            GroupBy::Caseworker => "COALESCE(a.caseworker, '')",
+            GroupBy::Team => "COALESCE(a.team, '')",
+            GroupBy::Municipality => "o.municipality",
+        };
+        let sql = format!(
+            "SELECT {key} AS k, \
+             SUM(CASE WHEN o.fulfilled = 'met' THEN 1 ELSE 0 END) AS met, \
+             SUM(CASE WHEN o.fulfilled = 'late' THEN 1 ELSE 0 END) AS late, \
+             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts >= $1 THEN 1 ELSE 0 END) AS due, \
+             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
+             FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child \
+             GROUP BY {key} ORDER BY {key}"
+        );
+        let rows = sqlx::query(&sql).bind(now.timestamp()).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Counts {
+                    key: col(r, "k")?,
+                    met: col(r, "met")?,
+                    late: col(r, "late")?,
+                    due: col(r, "due")?,
+                    overdue: col(r, "overdue")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Assign a child's case to a caseworker and team (work routes to teams, not only to people who may leave).
+    pub async fn assign(
+        &self,
+        child: &str,
+        caseworker: Option<&str>,
+        team: Option<&str>,
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM case_assignment WHERE child = $1").bind(child).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO case_assignment (child, caseworker, team, assigned_at, assigned_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(child)
+        .bind(caseworker)
+        .bind(team)
+        .bind(actor.now.to_rfc3339())
+        .bind(&actor.user)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recompute every read model from the journal (`vaern rebuild`). Returns the number of obligations.
+    pub async fn rebuild(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut stored = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.events_page(after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            stored.extend(page);
+        }
+        let as_of = as_of_today(now);
+        let events = engine_events(&stored, as_of)?;
+        let list = obligations(&events, as_of, &RulePack::default_pack());
+        let mut by_unit: HashMap<Unit, Vec<Obligation>> = HashMap::new();
+        for o in list {
+            by_unit.entry(Unit::of(&o)).or_default().push(o);
+        }
+        let mut children: HashMap<String, Vec<&StoredEvent>> = HashMap::new();
+        for e in &stored {
+            if let Some(c) = &e.event.child {
+                children.entry(c.to_string()).or_default().push(e);
+            }
+        }
+        let mut units: BTreeSet<Unit> = by_unit.keys().cloned().collect();
+        units.extend(children.keys().map(|c| Unit::Child(c.clone())));
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM rm_obligation").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM rm_unit").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM rm_child").execute(&mut *tx).await?;
+        let today = local_date(now);
+        let mut count = 0;
+        for unit in &units {
+            let list = by_unit.get(unit).map(Vec::as_slice).unwrap_or(&[]);
+            let own: Vec<StoredEvent> = match unit {
+                Unit::Child(c) => children.get(c).map(|v| v.iter().map(|e| (*e).clone()).collect()).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let municipality = unit_municipality(self, &own, unit);
+            write_unit(&mut tx, unit, &municipality, list, today).await?;
+            if let Unit::Child(c) = unit {
+                let refs: Vec<&StoredEvent> = own.iter().collect();
+                write_child(&mut tx, c, &municipality, &refs).await?;
+            }
+            count += list.len();
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Recompute the units last computed before today (placement years and follow-ups begin as time passes).
+    pub async fn refresh_stale(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let today = local_date(now).to_string();
+        let rows =
+            sqlx::query("SELECT unit FROM rm_unit WHERE computed_for < $1").bind(&today).fetch_all(self.pool()).await?;
+        let pack = RulePack::default_pack();
+        let mut n = 0;
+        for chunk in rows.chunks(200) {
+            let mut tx = self.pool().begin().await?;
+            for r in chunk {
+                let key: String = col(r, "unit")?;
+                let unit = match key.split_once(':') {
+                    Some(("child", c)) => Unit::Child(c.to_string()),
+                    Some(("site", s)) => Unit::Site(s.to_string()),
+                    Some(("signal", s)) => Unit::Signal(s.to_string()),
+                    _ => continue,
+                };
+                recompute(self, &mut tx, &unit, &pack, now).await?;
+                n += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,398 @@
+//! The store contract: one suite of stories, run against SQLite (a temporary file) and against the PostgreSQL server
+//! of this machine (a fresh database per test; `VAERN_TEST_PG` overrides the server URL).
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::event::Event;
+use domain::obligation::Status;
+use domain::rules::{obligations, RulePack};
+use store::projection::{as_of_today, GroupBy};
+use store::{Actor, Store, StoreError};
+
+/// A fresh, empty database: (url, guard that drops it).
+struct Db {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let admin = pg_admin_url();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("VAERN_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+async fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("vaern.db").display());
+    Db { url, _dir: Some(dir), pg_name: None }
+}
+
+async fn pg_db() -> Db {
+    use sqlx::Connection;
+    let admin = pg_admin_url();
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} must be running for the storage tests: {e}"));
+    let name = format!("vaern_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    Db { url: format!("{base}/{name}"), _dir: None, pg_name: Some(name) }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 9, 1, 10, 0, 0).unwrap()
+}
+
+fn actor() -> Actor {
+    Actor::new("sagsbehandler1", now())
+}
+
+fn ev(line: &str) -> Event {
+    Event::parse_json(line).unwrap_or_else(|e| panic!("{line}: {e:?}"))
+}
+
+const JOURNAL: &str = r#"{"type":"child_registered","at":"2024-01-10","child":"b1","birth_date":"2012-04-10","municipality":"751","cpr":"100412-4127","name":"Ida Holm","id":"e1"}
+{"type":"notification_received","at":"2024-02-01T09:00:00+01:00","child":"b1","notification":"n1","from_professional":true,"source":"school","concern":"Ida kommer ofte sulten i skole","id":"e2"}
+{"type":"notification_assessed","at":"2024-02-01T15:00:00+01:00","child":"b1","notification":"n1","outcome":"investigate","id":"e3"}
+{"type":"investigation_started","at":"2024-02-05","child":"b1","investigation":"u1","id":"e4"}
+{"type":"site_registered","at":"2023-01-01","site":"s1","site_type":"foster_family","name":"Plejefamilien Berg","id":"e5"}
+{"type":"site_approved","at":"2023-01-15","site":"s1","id":"e6"}
+{"type":"placement_started","at":"2024-03-01","child":"b1","placement":"p1","site":"s1","placement_type":"foster_family","consent":true,"id":"e7"}
+{"type":"supervision_visit","at":"2024-04-02","child":"b1","placement":"p1","child_spoken_to":true,"without_carers":true,"child_view":"Jeg kan lide min plejemor","id":"e8","future_field":{"x":1}}
+{"type":"child_registered","at":"2024-01-11","child":"b2","birth_date":"2015-06-01","municipality":"751","id":"e9"}
+{"type":"notification_received","at":"2024-05-01","child":"b2","notification":"n2","from_professional":false,"id":"e10"}
+"#;
+
+async fn open(db: &Db) -> Store {
+    Store::connect(&db.url).await.unwrap_or_else(|e| panic!("connect {}: {e}", db.url))
+}
+
+async fn export_text(s: &Store) -> String {
+    let mut out = String::new();
+    s.export_jsonl(|l| {
+        out.push_str(l);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    out
+}
+
+async fn head_hash(s: &Store) -> String {
+    use sqlx::Row;
+    sqlx::query("SELECT hash FROM chain_head WHERE id = 1").fetch_one(s.pool()).await.unwrap().get::<String, _>("hash")
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Stories (each runs on both back-ends)
+
+async fn append_read_verify(db: Db) {
+    let s = open(&db).await;
+    let out = s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    assert_eq!(out.appended, 10);
+    assert_eq!(s.event_count().await.unwrap(), 10);
+    let b1 = s.child_events("b1").await.unwrap();
+    assert_eq!(b1.len(), 6);
+    assert_eq!(b1[0].recorded_by, "sagsbehandler1");
+    assert_eq!(b1[0].municipality, "751");
+    let visit = b1.iter().find(|e| e.event_id == "e8").unwrap();
+    assert_eq!(visit.event.extra.len(), 1, "unknown fields are kept");
+    assert!(
+        matches!(&visit.event.body, domain::event::Body::SupervisionVisit { child_view: Some(v), .. } if v.contains("plejemor"))
+    );
+    let report = s.verify().await.unwrap();
+    assert_eq!(report.events, 10);
+    assert_eq!(report.first_broken, None);
+}
+
+async fn journal_is_append_only(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    let upd = sqlx::query("UPDATE journal SET at = '2020-01-01' WHERE seq = 3").execute(s.pool()).await;
+    assert!(upd.is_err(), "UPDATE of a journal row must be refused");
+    let del = sqlx::query("DELETE FROM journal WHERE seq = 3").execute(s.pool()).await;
+    assert!(del.is_err(), "DELETE of a journal row must be refused");
+    assert_eq!(s.verify().await.unwrap().first_broken, None);
+}
+
+async fn tampering_is_detected(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    // An attacker with database access disables the guard and edits event 4's core.
+    match s.backend() {
+        store::Backend::Sqlite => {
+            sqlx::query("DROP TRIGGER journal_no_update").execute(s.pool()).await.unwrap();
+        }
+        store::Backend::Postgres => {
+            sqlx::query("ALTER TABLE journal DISABLE TRIGGER journal_no_update").execute(s.pool()).await.unwrap();
+        }
+    }
+    sqlx::query("UPDATE journal SET core = REPLACE(core, '2024-02-05', '2024-03-05') WHERE seq = 4")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let report = s.verify().await.unwrap();
+    let (seq, id, _why) = report.first_broken.expect("the edit is found");
+    assert_eq!((seq, id.as_str()), (4, "e4"));
+}
+
+async fn personal_tampering_is_detected(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    sqlx::query("UPDATE journal_personal SET data = REPLACE(data, 'Ida Holm', 'Ida Hansen') WHERE event_id = 'e1'")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let (seq, id, why) = s.verify().await.unwrap().first_broken.expect("found");
+    assert_eq!((seq, id.as_str()), (1, "e1"));
+    assert!(why.contains("persondata"), "{why}");
+}
+
+async fn bad_file_writes_nothing(db: Db) {
+    let s = open(&db).await;
+    let bad = format!("{JOURNAL}{{\"type\":\"supervision_visit\",\"at\":\"2024-13-01\",\"child\":\"b1\",\"placement\":\"p1\",\"child_spoken_to\":true}}\n");
+    let err = s.import_jsonl(&bad, &actor()).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("linje 11") && msg.contains("\"at\""), "{msg}");
+    assert_eq!(s.event_count().await.unwrap(), 0, "nothing half-imported");
+    let dangling = format!("{JOURNAL}{{\"type\":\"correction\",\"at\":\"2024-06-01\",\"child\":\"b1\",\"corrects\":\"nope\",\"fields\":{{\"at\":\"2024-01-01\"}},\"reason\":\"x\"}}\n");
+    let err = s.import_jsonl(&dangling, &actor()).await.unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+    assert_eq!(s.event_count().await.unwrap(), 0);
+}
+
+async fn import_is_idempotent(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    let again = s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    assert_eq!((again.appended, again.skipped), (0, 10));
+    // Lines without ids get content-derived ids: also idempotent.
+    let no_ids = "{\"type\":\"foster_supervision\",\"at\":\"2024-05-01\",\"site\":\"s1\"}\n{\"type\":\"foster_supervision\",\"at\":\"2024-05-01\",\"site\":\"s1\"}\n";
+    let first = s.import_jsonl(no_ids, &actor()).await.unwrap();
+    assert_eq!(first.appended, 2, "two identical lines are two events");
+    let second = s.import_jsonl(no_ids, &actor()).await.unwrap();
+    assert_eq!((second.appended, second.skipped), (0, 2));
+    // The same id with other content is refused, naming the line.
+    let clash = "{\"type\":\"foster_supervision\",\"at\":\"2024-05-02\",\"site\":\"s1\",\"id\":\"e1\"}\n";
+    let err = s.import_jsonl(clash, &actor()).await.unwrap_err();
+    assert!(err.to_string().contains("linje 1") && err.to_string().contains("e1"), "{err}");
+    assert_eq!(s.event_count().await.unwrap(), 12);
+}
+
+async fn export_round_trip_is_byte_stable(db: Db, db2: Db) {
+    let a = open(&db).await;
+    a.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    a.erase_personal_data("b2", "test", &actor()).await.unwrap();
+    let exported = export_text(&a).await;
+    assert_eq!(exported.lines().count(), 10);
+    assert!(exported.contains("\"recorded\":{\"by\":\"sagsbehandler1\""));
+    let b = open(&db2).await;
+    let other_actor = Actor::new("importør", Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap());
+    b.import_jsonl(&exported, &other_actor).await.unwrap();
+    assert_eq!(export_text(&b).await, exported, "import → export is byte-identical");
+    assert_eq!(head_hash(&b).await, head_hash(&a).await, "same hash chain");
+    assert_eq!(b.verify().await.unwrap().first_broken, None);
+    let again = b.import_jsonl(&exported, &other_actor).await.unwrap();
+    assert_eq!(again.appended, 0);
+}
+
+async fn read_models_follow_the_engine(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    s.assign("b1", Some("sagsbehandler1"), Some("Team Nord"), &actor()).await.unwrap();
+    s.assign("b2", Some("sagsbehandler2"), Some("Team Nord"), &actor()).await.unwrap();
+    let events: Vec<Event> = JOURNAL.lines().map(ev).collect();
+    let expected = obligations(&events, as_of_today(now()), &RulePack::default_pack());
+    let rows = s.child_obligations("b1", now()).await.unwrap();
+    let want: Vec<_> = expected.iter().filter(|o| o.child.as_deref() == Some("b1")).collect();
+    assert_eq!(rows.len(), want.len(), "{rows:#?}\n{want:#?}");
+    for (r, o) in rows.iter().zip(&want) {
+        assert_eq!((r.rule.as_str(), r.due.as_str(), r.status), (o.rule, o.due.to_string().as_str(), o.status));
+    }
+    // A visit appended later fulfils the first-visit rule and is in the read model at once (same transaction).
+    let later = Actor::new("sagsbehandler1", now());
+    let before = s.counts(GroupBy::Caseworker, now()).await.unwrap();
+    s.append(
+        &later,
+        vec![ev(r#"{"type":"investigation_completed","at":"2024-06-20","child":"b1","investigation":"u1"}"#)],
+    )
+    .await
+    .unwrap();
+    let rows = s.child_obligations("b1", now()).await.unwrap();
+    let inv = rows.iter().find(|r| r.rule == "investigation-4-months").unwrap();
+    assert_eq!(inv.status, Status::Late);
+    let after = s.counts(GroupBy::Caseworker, now()).await.unwrap();
+    let c = |v: &[store::projection::Counts], k: &str| v.iter().find(|c| c.key == k).cloned().unwrap_or_default();
+    assert_eq!(c(&after, "sagsbehandler1").late, c(&before, "sagsbehandler1").late + 1);
+    assert_eq!(c(&after, "sagsbehandler1").overdue, c(&before, "sagsbehandler1").overdue - 1);
+    let teams = s.counts(GroupBy::Team, now()).await.unwrap();
+    assert_eq!(teams.len(), 2, "Team Nord and the site's unassigned obligations: {teams:?}");
+    // Status moves with time without recomputation: an open obligation becomes overdue.
+    let later_now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let rows = s.child_obligations("b2", later_now).await.unwrap();
+    assert!(rows.iter().all(|r| r.status != Status::Due));
+    // Rebuild gives the same read model.
+    let before: Vec<_> = s.child_obligations("b1", now()).await.unwrap();
+    s.rebuild(now()).await.unwrap();
+    assert_eq!(s.child_obligations("b1", now()).await.unwrap(), before);
+}
+
+async fn site_approval_updates_placed_children(db: Db) {
+    let s = open(&db).await;
+    let lines = r#"{"type":"child_registered","at":"2024-01-10","child":"b1","birth_date":"2012-04-10","municipality":"101"}
+{"type":"site_registered","at":"2023-01-01","site":"s9","site_type":"residential_home","name":"Opholdsstedet Lyng"}
+{"type":"placement_started","at":"2024-03-01","child":"b1","placement":"p1","site":"s9","placement_type":"residential_home","consent":true}"#;
+    s.import_jsonl(lines, &actor()).await.unwrap();
+    let status = |rows: Vec<store::projection::ObligationRow>| {
+        rows.into_iter().find(|r| r.rule == "placement-site-approved").map(|r| r.status)
+    };
+    assert_eq!(status(s.child_obligations("b1", now()).await.unwrap()), Some(Status::Overdue));
+    s.append(&actor(), vec![ev(r#"{"type":"site_approved","at":"2024-04-01","site":"s9"}"#)]).await.unwrap();
+    assert_eq!(status(s.child_obligations("b1", now()).await.unwrap()), Some(Status::Late));
+}
+
+async fn corrections_are_new_events(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    let fix = ev(
+        r#"{"type":"correction","at":"2024-06-01","child":"b1","corrects":"e4","fields":{"aware_since":"2024-01-20"},"reason":"Kommunen kendte til sagen tidligere"}"#,
+    );
+    s.append(&actor(), vec![fix]).await.unwrap();
+    assert_eq!(s.event_count().await.unwrap(), 11, "the original stays; the correction is added");
+    let rows = s.child_obligations("b1", now()).await.unwrap();
+    let inv = rows.iter().find(|r| r.rule == "investigation-4-months").unwrap();
+    assert_eq!(inv.due, "2024-05-20", "aware_since 20.01 + 4 months");
+    let bad = ev(
+        r#"{"type":"correction","at":"2024-06-01","child":"b1","corrects":"e4","fields":{"aware_since":"i går"},"reason":"x"}"#,
+    );
+    let err = s.append(&actor(), vec![bad]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Input(_)) && err.to_string().contains("aware_since"), "{err}");
+    assert_eq!(s.event_count().await.unwrap(), 11);
+}
+
+async fn erasure_keeps_facts_and_chain(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    s.close_case("b1", NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(), &actor()).await.unwrap();
+    s.close_case("b2", NaiveDate::from_ymd_opt(2024, 8, 1).unwrap(), &actor()).await.unwrap();
+    let today = NaiveDate::from_ymd_opt(2024, 9, 1).unwrap();
+    let expired = s.retention_report(today, 5).await.unwrap();
+    assert_eq!(expired.iter().map(|e| e.child.as_str()).collect::<Vec<_>>(), vec!["b1"]);
+    assert!(!expired[0].erased);
+    let n = s.erase_personal_data("b1", "Slettefrist udløbet", &actor()).await.unwrap();
+    assert_eq!(n, 3, "registration (cpr, name), notification (concern), visit (child's words)");
+    let events = s.child_events("b1").await.unwrap();
+    let reg = &events[0];
+    assert!(reg.erased);
+    assert!(
+        matches!(&reg.event.body, domain::event::Body::ChildRegistered { cpr: None, name: None, birth_date, .. } if birth_date.to_string() == "2012-04-10")
+    );
+    assert!(!export_text(&s).await.contains("Ida Holm"));
+    assert_eq!(s.verify().await.unwrap().first_broken, None, "the chain still verifies");
+    assert!(s.retention_report(today, 5).await.unwrap()[0].erased);
+    assert!(s.close_case("nobody", today, &actor()).await.is_err());
+}
+
+async fn concurrent_writers_keep_one_chain(db: Db) {
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..12 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..8 {
+                let e = ev(&format!(
+                    r#"{{"type":"supervision_visit","at":"2024-0{}-1{}","child":"b1","placement":"p1","child_spoken_to":true,"without_carers":true}}"#,
+                    4 + i % 5,
+                    w % 10
+                ));
+                s.append(&Actor::new(format!("w{w}"), now()), vec![e]).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.event_count().await.unwrap(), 10 + 96);
+    let report = s.verify().await.unwrap();
+    assert_eq!((report.events, report.first_broken), (106, None));
+    assert_eq!(s.child_events("b1").await.unwrap().len(), 6 + 96);
+}
+
+async fn newer_schema_is_refused(db: Db) {
+    let s = open(&db).await;
+    sqlx::query("INSERT INTO vaern_migrations (version, name, applied_at) VALUES (999, 'fremtid', 'x')")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    s.close().await;
+    let err = Store::connect(&db.url).await.unwrap_err();
+    assert!(err.to_string().contains("skemaversion 999"), "{err}");
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::sqlite_db().await).await; })*
+            #[tokio::test]
+            async fn export_round_trip_is_byte_stable() {
+                super::export_round_trip_is_byte_stable(super::sqlite_db().await, super::sqlite_db().await).await;
+            }
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::pg_db().await).await; })*
+            #[tokio::test]
+            async fn export_round_trip_is_byte_stable() {
+                super::export_round_trip_is_byte_stable(super::pg_db().await, super::pg_db().await).await;
+            }
+        }
+    };
+}
+
+both!(
+    append_read_verify,
+    journal_is_append_only,
+    tampering_is_detected,
+    personal_tampering_is_detected,
+    bad_file_writes_nothing,
+    import_is_idempotent,
+    read_models_follow_the_engine,
+    site_approval_updates_placed_children,
+    corrections_are_new_events,
+    erasure_keeps_facts_and_chain,
+    concurrent_writers_keep_one_chain,
+    newer_schema_is_refused,
+);
+
+#[tokio::test]
+async fn sqlite_backup_is_a_consistent_copy() {
+    let db = sqlite_db().await;
+    let s = open(&db).await;
+    s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backup.db");
+    s.backup_sqlite(&copy).await.unwrap();
+    let b = Store::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
+    assert_eq!(b.event_count().await.unwrap(), 10);
+    assert_eq!(b.verify().await.unwrap().first_broken, None);
+    assert!(s.backup_sqlite(&copy).await.is_err(), "never overwrites");
+}
