@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod bench;
 mod demo;
 mod input;
+mod journal_cmds;
 mod obligations;
 mod table;
 
@@ -28,6 +29,22 @@ enum Command {
     Demo(demo::Args),
     /// Benchmarks (recorded in BENCHMARKS.md).
     Bench(bench::Args),
+    /// Import a JSON Lines journal into the database (all or nothing; idempotent by event id).
+    Import(journal_cmds::ImportArgs),
+    /// Export the whole journal as JSON Lines (round-trips byte for byte with import).
+    Export(journal_cmds::ExportArgs),
+    /// Recompute the hash chain and report the first broken link.
+    Verify(journal_cmds::DbOnly),
+    /// Rebuild the read models from the journal.
+    Rebuild(journal_cmds::DbOnly),
+    /// A consistent online backup (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
+    Backup(journal_cmds::BackupArgs),
+    /// Restore a backup (verifies an SQLite backup's chain first).
+    Restore(journal_cmds::RestoreArgs),
+    /// List closed cases past the retention period; erase their personal data with --erase.
+    Retention(journal_cmds::RetentionArgs),
+    /// Record that a child's case was closed.
+    CloseCase(journal_cmds::CloseArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +53,14 @@ fn main() -> ExitCode {
         Command::Obligations(a) => obligations::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Import(a) => journal_cmds::import(a),
+        Command::Export(a) => journal_cmds::export(a),
+        Command::Verify(a) => journal_cmds::verify(a),
+        Command::Rebuild(a) => journal_cmds::rebuild(a),
+        Command::Backup(a) => journal_cmds::backup(a),
+        Command::Restore(a) => journal_cmds::restore(a),
+        Command::Retention(a) => journal_cmds::retention(a),
+        Command::CloseCase(a) => journal_cmds::close_case(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,8 @@
 //! The journal holds only the children known to the child-welfare services (the population at risk), not all
 //! children: about 17 % of them are placed at some time, several times more receive preventive measures, and the
 //! rest are notified only. Figures are calibrated to `../shared/data/statistics.md`; compliance is deliberately
-//! imperfect and varies between municipalities and sites, so every rule of the engine meets every status.
+//! imperfect and varies between municipalities and sites, so the engine finds obligations of every rule and every
+//! status (met, late, due, overdue) in a journal of a couple of thousand children.
 //!
 //! Pure and deterministic: no I/O, no clock. The same [`SynthConfig`] always yields the same events. Each child's
 //! events derive only from (seed, child index) and the shared site pool (itself derived from the seed), and each

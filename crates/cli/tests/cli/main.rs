@@ -1,6 +1,7 @@
 //! Integration tests of the `vaern` command: the law scenario suite and bad input, through the real binary.
 
 mod bad_input;
+mod journal;
 mod scenarios;
 
 use std::io::Write;
