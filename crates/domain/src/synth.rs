@@ -2082,38 +2082,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore]
-    fn synth_print_mix() {
-        let events = generate(&cfg(2000, 1));
-        let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
-        for e in &events {
-            *by.entry(e.event_type().as_str()).or_default() += 1;
-        }
-        for (k, v) in by {
-            println!("{k:30} {:6.2}", v as f64 / 2000.0);
-        }
-        println!("total {:.2}", events.len() as f64 / 2000.0);
-        let list = placements(&events);
-        let mut mix: std::collections::BTreeMap<&str, usize> = Default::default();
-        for (t, _) in &list {
-            *mix.entry(t.as_str()).or_default() += 1;
-        }
-        for (k, v) in mix {
-            println!("{k:30} {:5.1} %", 100.0 * v as f64 / list.len() as f64);
-        }
-        println!("without consent {:.1} %", 100.0 * list.iter().filter(|x| !x.1).count() as f64 / list.len() as f64);
-        let obligations = obligations(&events, AsOf::end_of(SynthConfig::default().until), &RulePack::default_pack());
-        let mut table: std::collections::BTreeMap<&str, [usize; 4]> = Default::default();
-        for o in &obligations {
-            table.entry(o.rule).or_default()[o.status as usize] += 1;
-        }
-        println!("{:40} {:>6} {:>6} {:>6} {:>6}", "rule", "met", "late", "due", "overdue");
-        for (k, v) in table {
-            println!("{k:40} {:6} {:6} {:6} {:6}", v[0], v[1], v[2], v[3]);
-        }
-    }
-
-    #[test]
     fn synth_volume_and_calibration() {
         let events = generate(&cfg(2000, 1));
         let per_child = events.len() as f64 / 2000.0;
@@ -2205,56 +2173,5 @@ mod tests {
         let world = World::new(&c);
         let plain: Vec<Event> = (0..world.sites.len() + c.children).flat_map(|u| world.unit(u)).collect();
         assert_eq!(generate(&c), plain);
-    }
-
-    #[test]
-    #[ignore]
-    fn synth_print_child() {
-        let events = generate(&cfg(60, 1));
-        let placed: Vec<&Ref> = events
-            .iter()
-            .filter(|e| matches!(e.body, Body::PlacementStarted { .. }))
-            .filter_map(|e| e.child.as_ref())
-            .collect();
-        let first = placed.first().copied();
-        for e in events.iter().filter(|e| e.child.as_ref() == first) {
-            println!("{}", e.to_json_line());
-        }
-        for e in events.iter().filter(|e| e.child.is_none()).take(40) {
-            println!("{}", e.to_json_line());
-        }
-    }
-
-    /// National scale: `cargo test --release -p vaern-domain synth_national -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn synth_national_scale_timing() {
-        let c = cfg(200_000, 1);
-        let t = std::time::Instant::now();
-        let events = generate(&c);
-        let elapsed = t.elapsed();
-        println!(
-            "synth: {} children, {} events ({:.1} per child) in {:.2} s; size_of::<Event>() = {}",
-            c.children,
-            events.len(),
-            events.len() as f64 / c.children as f64,
-            elapsed.as_secs_f64(),
-            std::mem::size_of::<Event>()
-        );
-        assert!(events.len() >= 5_000_000);
-        let list = placements(&events);
-        let mut mix: std::collections::BTreeMap<&str, usize> = Default::default();
-        for (t, _) in &list {
-            *mix.entry(t.as_str()).or_default() += 1;
-        }
-        for (k, v) in mix {
-            println!("{k:30} {:5.1} %", 100.0 * v as f64 / list.len() as f64);
-        }
-        let placed: HashSet<&Ref> = events
-            .iter()
-            .filter(|e| matches!(e.body, Body::PlacementStarted { .. }))
-            .filter_map(|e| e.child.as_ref())
-            .collect();
-        println!("placed children {:.1} %", 100.0 * placed.len() as f64 / c.children as f64);
     }
 }

@@ -38,8 +38,8 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
             r#"{},"intervention":"{c}i{o}","kind":"{}","consent":{flag},"urgent":{},"plan_required":{}}}"#,
             head("intervention_decided"),
             kinds[pick as usize % 4],
-            pick % 3 == 0,
-            pick % 2 == 0
+            pick.is_multiple_of(3),
+            pick.is_multiple_of(2)
         ),
         9 => format!(r#"{},"intervention":"{c}i{o}"}}"#, head("intervention_started")),
         10 => format!(r#"{},"intervention":"{c}i{o}"}}"#, head("intervention_ended")),
@@ -61,7 +61,7 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
         14 | 15 => format!(
             r#"{},"placement":"{c}p{o}","child_spoken_to":{},"without_carers":{flag}}}"#,
             head("supervision_visit"),
-            pick % 5 != 0
+            !pick.is_multiple_of(5)
         ),
         16 => format!(
             r#"{{"type":"site_approved","at":"{at}","site":"s{}"{}}}"#,
@@ -87,7 +87,7 @@ fn line(kind: u8, child: u8, obj: u8, day: u32, hour: Option<u8>, flag: bool, pi
                 format!(
                     r#"{},"signal":"{c}sig{o}","socialtilsyn_notified":{}}}"#,
                     head("danger_signal_handled"),
-                    pick % 2 == 0
+                    pick.is_multiple_of(2)
                 )
             }
         }

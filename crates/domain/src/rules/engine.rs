@@ -204,9 +204,9 @@ impl<'a> Site<'a> {
     }
 
     fn in_force_on(&self, series: &[ApprovalSeries<'a>], date: NaiveDate) -> Option<&'a Event> {
-        series.iter().find(|s| s.start.at.date() <= date && s.last_day.is_none_or(|l| l >= date)).map(|_| {
+        series.iter().find(|s| s.start.at.date() <= date && s.last_day.is_none_or(|l| l >= date)).map(|s| {
             // The approval that covers the date: the latest approval event of the series on or before the date.
-            self.approvals.iter().filter(|a| a.at.date() <= date).last().copied().unwrap_or(series[0].start)
+            self.approvals.iter().rev().find(|a| a.at.date() <= date).copied().unwrap_or(s.start)
         })
     }
 }
