@@ -3,7 +3,7 @@
 use crate::input::{self, Failure};
 use anyhow::Context;
 use chrono::NaiveDate;
-use domain::journal::{apply_corrections, parse_jsonl};
+use domain::journal::parse_jsonl;
 use domain::obligation::write_json_array;
 use domain::rules::RulePack;
 use domain::synth::{generate, SynthConfig};
@@ -110,9 +110,9 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
     let mut n_obl = 0;
     for _ in 0..args.runs {
         let t = Instant::now();
-        let entries = parse_jsonl(&text).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
-        let entries = apply_corrections(&entries, Some(as_of)).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
-        let evs: Vec<_> = entries.into_iter().map(|e| e.event).collect();
+        let mut journal = parse_jsonl(&text).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+        journal.apply_corrections(Some(as_of)).map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+        let evs = journal.events;
         parse_s = parse_s.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let list = domain::rules::obligations(&evs, as_of, &pack);

@@ -47,6 +47,96 @@ pub fn read_text(path: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// Read and parse a journal block by block (`-` for stdin): the whole file is never in memory as text, and the
+/// next block is read (and checked as UTF-8) on a second thread while the current one is parsed.
+pub fn read_journal(path: &Path) -> Result<domain::journal::Journal> {
+    let size = if path.as_os_str() == "-" { None } else { std::fs::metadata(path).ok().map(|m| m.len() as usize) };
+    let source: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| Failure::BadInput(format!("kunne ikke læse filen {}: {e}", path.display())))?,
+        )
+    };
+    let name = path.display().to_string();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::result::Result<String, String>>(1);
+    let reader_thread = std::thread::spawn(move || read_blocks(source, &name, &tx));
+    let mut reader = size.map(domain::journal::JsonlReader::with_size_hint).unwrap_or_default();
+    let mut failure = None;
+    for block in rx {
+        match block {
+            Ok(text) => reader.feed(&text),
+            Err(e) => failure = Some(e),
+        }
+    }
+    let _ = reader_thread.join();
+    if let Some(e) = failure {
+        return Err(Failure::BadInput(e));
+    }
+    reader.finish().map_err(|e| Failure::BadInput(e.to_string()))
+}
+
+/// Send blocks of complete lines (valid UTF-8, byte-order mark removed) until the end of the input.
+fn read_blocks(
+    mut source: Box<dyn Read + Send>,
+    name: &str,
+    tx: &std::sync::mpsc::SyncSender<std::result::Result<String, String>>,
+) {
+    const BLOCK: usize = 16 << 20;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut offset = 0usize;
+    let mut first = true;
+    loop {
+        let mut buf = std::mem::take(&mut carry);
+        let want = buf.len().max(BLOCK / 2) + BLOCK;
+        let mut filled = buf.len();
+        buf.resize(want, 0);
+        let mut at_end = false;
+        while filled < want {
+            match source.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    at_end = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(format!("kunne ikke læse {name}: {e}")));
+                    return;
+                }
+            }
+        }
+        buf.truncate(filled);
+        let cut = if at_end { buf.len() } else { buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
+        carry = buf.split_off(cut);
+        if first && buf.starts_with("\u{feff}".as_bytes()) {
+            buf.drain(..3);
+            offset += 3;
+        }
+        first = false;
+        let len = buf.len();
+        match String::from_utf8(buf) {
+            Ok(text) => {
+                if !text.is_empty() && tx.send(Ok(text)).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(format!(
+                    "filen {name} er ikke gyldig UTF-8 (byte {})",
+                    offset + e.utf8_error().valid_up_to()
+                )));
+                return;
+            }
+        }
+        offset += len;
+        if at_end {
+            return;
+        }
+    }
+}
+
 /// `--as-of`: `YYYY-MM-DD` (end of day) or RFC 3339.
 pub fn parse_as_of(s: &str) -> Result<AsOf> {
     AsOf::parse(s).map_err(|e| Failure::BadInput(format!("--as-of: {e}")))
@@ -69,8 +159,11 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     if path.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes()).context("kunne ikke skrive til stdout")?;
-        out.flush().context("kunne ikke skrive til stdout")?;
+        match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            // A reader that stopped early (`| head`) is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.context("kunne ikke skrive til stdout")?,
+        }
     } else {
         std::fs::write(path, text).with_context(|| format!("kunne ikke skrive {}", path.display()))?;
     }

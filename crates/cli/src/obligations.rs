@@ -2,8 +2,11 @@
 
 use crate::input::{self, Failure};
 use clap::ValueEnum;
-use domain::obligation::write_json_array;
+use domain::event::Event;
+use domain::rules::RulePack;
+use domain::time::AsOf;
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -31,20 +34,69 @@ pub enum Format {
 pub fn run(args: Args) -> input::Result<()> {
     let as_of = input::parse_as_of(&args.as_of)?;
     let pack = input::rule_pack(args.policy.as_deref())?;
-    let text = input::read_text(&args.events)?;
-    let list = domain::obligations_from_jsonl(&text, as_of, &pack).map_err(|e| Failure::BadInput(e.to_string()))?;
-    drop(text);
+
+    let t0 = std::time::Instant::now();
+    let mut journal = input::read_journal(&args.events)?;
+    eprintln!("parse {:?}", t0.elapsed());
+    journal.apply_corrections(Some(as_of)).map_err(|e| Failure::BadInput(e.to_string()))?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json });
-    let mut out = String::with_capacity(list.len() * 180 + 16);
-    match format {
-        Format::Json => write_json_array(&list, &mut out),
-        Format::Table => crate::table::write(&list, as_of, &mut out),
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let written = match format {
+        Format::Json => write_json(&journal.events, as_of, &pack, &mut out),
+        Format::Table => {
+            let list = domain::rules::obligations(&journal.events, as_of, &pack);
+            let mut text = String::new();
+            crate::table::write(&list, as_of, &mut text);
+            out.write_all(text.as_bytes())
+        }
     }
-    input::write_text(std::path::Path::new("-"), &out)?;
+    .and_then(|_| out.flush());
+    eprintln!("done {:?}", t0.elapsed());
+    match written {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::Other(anyhow::Error::new(e).context("kunne ikke skrive til stdout")))
+        }
+        _ => {}
+    }
     if std::env::var_os("VAERN_REPORT_PEAK_MEMORY").is_some() {
         report_peak_memory();
     }
+    // The process ends now: freeing millions of events one by one would only add time.
+    std::mem::forget(journal);
     Ok(())
+}
+
+/// The JSON array of the contract: each child's obligations are formatted on the engine's worker threads and
+/// written in order, so the full list never exists in memory.
+fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    let mut first = true;
+    let mut result = Ok(());
+    domain::rules::for_each_chunk(
+        events,
+        as_of,
+        pack,
+        |chunk| {
+            let mut s = String::with_capacity(chunk.len() * 200);
+            for o in chunk {
+                s.push_str(",\n");
+                o.write_json(&mut s);
+            }
+            s
+        },
+        |text| {
+            if result.is_err() {
+                return;
+            }
+            let text = if first { &text[1..] } else { &text[..] };
+            first = false;
+            result = out.write_all(text.as_bytes());
+        },
+    );
+    result?;
+    out.write_all(if first { b"]\n" } else { b"\n]\n" })
 }
 
 /// Print this process's peak resident memory (for `vaern bench`), from /proc/self/status.

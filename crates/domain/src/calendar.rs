@@ -3,7 +3,10 @@
 //!
 //! Reference: `../shared/data/holidays.md`. Store bededag is a public holiday up to and including 2023 only.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 
 /// Værn's one time zone: every local date and time is Copenhagen time.
@@ -191,14 +194,74 @@ pub fn end_of_day_ts(d: NaiveDate) -> i64 {
     d.and_time(NaiveTime::MIN).and_utc().timestamp() + 86_399 - offset
 }
 
+/// Copenhagen's UTC offset in seconds at a Unix timestamp (fast path 1996–2037: summer time from 01:00 UTC on
+/// the last Sunday of March to 01:00 UTC on the last Sunday of October; the time-zone database otherwise).
+pub fn copenhagen_offset_secs(ts: i64) -> i32 {
+    let Some(t) = DateTime::from_timestamp(ts, 0) else { return 3600 };
+    let year = t.year();
+    if !(1996..=2037).contains(&year) {
+        return TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    }
+    let last_sunday_01utc = |month: u32| {
+        let last = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or(NaiveDate::MIN);
+        let sunday = last - Duration::days(i64::from(last.weekday().num_days_from_sunday()));
+        sunday.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc().timestamp()
+    };
+    if ts >= last_sunday_01utc(3) && ts < last_sunday_01utc(10) {
+        7200
+    } else {
+        3600
+    }
+}
+
 /// The Copenhagen local date of an instant.
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&TZ).date_naive()
+    let offset = copenhagen_offset_secs(t.timestamp());
+    (t.naive_utc() + Duration::seconds(i64::from(offset))).date()
+}
+
+fn push_2(out: &mut String, v: u32) {
+    out.push(char::from(b'0' + (v / 10 % 10) as u8));
+    out.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// Append `YYYY-MM-DD` (without the formatting machinery: this runs for millions of obligations).
+pub fn push_date(out: &mut String, d: NaiveDate) {
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        push_2(out, (y / 100) as u32);
+        push_2(out, (y % 100) as u32);
+        out.push('-');
+        push_2(out, d.month());
+        out.push('-');
+        push_2(out, d.day());
+    } else {
+        out.push_str(&d.format("%Y-%m-%d").to_string());
+    }
+}
+
+/// Append RFC 3339 with the Copenhagen offset, seconds precision, e.g. `2024-03-05T10:15:00+01:00`.
+pub fn push_rfc3339_local(out: &mut String, t: DateTime<Utc>) {
+    let offset = copenhagen_offset_secs(t.timestamp());
+    let local = t.naive_utc() + Duration::seconds(i64::from(offset));
+    push_date(out, local.date());
+    out.push('T');
+    push_2(out, local.hour());
+    out.push(':');
+    push_2(out, local.minute());
+    out.push(':');
+    push_2(out, local.second());
+    out.push(if offset < 0 { '-' } else { '+' });
+    push_2(out, (offset.unsigned_abs() / 3600) as u32);
+    out.push(':');
+    push_2(out, (offset.unsigned_abs() % 3600 / 60) as u32);
 }
 
 /// RFC 3339 with the Copenhagen offset, seconds precision, e.g. `2024-03-05T10:15:00+01:00`.
 pub fn format_rfc3339_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&TZ).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    let mut s = String::with_capacity(25);
+    push_rfc3339_local(&mut s, t);
+    s
 }
 
 /// Danish date format, e.g. `24.11.2026`.
@@ -324,6 +387,16 @@ mod tests {
             while x < end { x = x.succ_opt().unwrap(); if is_working_day(x) { count += 1; } }
             prop_assert_eq!(count, n);
             prop_assert!(n == 0 || is_working_day(end));
+        }
+
+        #[test]
+        fn fast_local_time_matches_tz_database(secs in 0i64..2_500_000_000) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            prop_assert_eq!(local_date(t), t.with_timezone(&TZ).date_naive());
+            prop_assert_eq!(format_rfc3339_local(t), t.with_timezone(&TZ).to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+            let mut s = String::new();
+            push_date(&mut s, local_date(t));
+            prop_assert_eq!(s, local_date(t).format("%Y-%m-%d").to_string());
         }
 
         #[test]

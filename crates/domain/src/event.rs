@@ -4,6 +4,7 @@
 //! Unknown fields are kept (`Event::extra`) and written back unchanged; an unknown `type` is an error.
 
 use crate::cpr::{Cpr, Gender};
+use crate::flatjson::Scalar;
 use crate::municipality::MunicipalityCode;
 use crate::time::{parse_date, At};
 use chrono::NaiveDate;
@@ -377,6 +378,40 @@ impl Event {
         self.body.event_type()
     }
 
+    /// The object an event introduces or is about (notification, investigation, plan, intervention, placement, site,
+    /// signal; for a correction the event it corrects).
+    pub fn object(&self) -> Option<&str> {
+        use Body::*;
+        Some(match &self.body {
+            ChildRegistered { .. } => return None,
+            NotificationReceived { notification, .. }
+            | NotificationAssessed { notification, .. }
+            | NotificationReceiptSent { notification }
+            | NotificationFeedbackSent { notification } => notification,
+            InvestigationStarted { investigation, .. } | InvestigationCompleted { investigation, .. } => investigation,
+            ChildConversation { intervention, placement, .. } => {
+                return intervention.as_deref().or(placement.as_deref())
+            }
+            PlanCreated { plan, .. } => plan,
+            PlanFollowedUp { intervention, plan, .. } => return intervention.as_deref().or(plan.as_deref()),
+            InterventionDecided { intervention, .. }
+            | InterventionStarted { intervention }
+            | InterventionEnded { intervention, .. } => intervention,
+            PlacementStarted { placement, .. }
+            | PlacementEnded { placement, .. }
+            | SupervisionVisit { placement, .. } => placement,
+            SiteRegistered { site, .. }
+            | SiteApproved { site, .. }
+            | SiteApprovalRevoked { site }
+            | FosterTraining { site, .. }
+            | FosterSupervision { site }
+            | OperationalSupervision { site, .. }
+            | SiteFinancesReported { site, .. } => site,
+            DangerSignal { signal, .. } | DangerSignalHandled { signal, .. } => signal,
+            Correction { corrects, .. } => corrects,
+        })
+    }
+
     /// A new event without id, note or unknown fields.
     pub fn new(at: At, child: Option<Ref>, body: Body) -> Event {
         Event { at, child, id: None, note: None, body, extra: Vec::new() }
@@ -448,7 +483,7 @@ enum Lit<'a> {
     Bool(bool),
     Num(Number),
     Str(Cow<'a, str>),
-    Json(Value),
+    Json(Box<Value>),
 }
 
 impl Lit<'_> {
@@ -458,7 +493,7 @@ impl Lit<'_> {
             Lit::Bool(b) => Value::Bool(b),
             Lit::Num(n) => Value::Number(n),
             Lit::Str(s) => Value::String(s.into_owned()),
-            Lit::Json(v) => v,
+            Lit::Json(v) => *v,
         }
     }
 
@@ -468,7 +503,7 @@ impl Lit<'_> {
             Lit::Bool(b) => b.to_string(),
             Lit::Num(n) => n.to_string(),
             Lit::Str(s) => format!("\"{s}\""),
-            Lit::Json(Value::Array(_)) => "en liste".into(),
+            Lit::Json(v) if v.is_array() => "en liste".into(),
             Lit::Json(_) => "et objekt".into(),
         }
     }
@@ -510,18 +545,153 @@ impl<'de> Deserialize<'de> for Lit<'de> {
                 Ok(Lit::Null)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Lit<'de>, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Lit::Json)
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(|v| Lit::Json(Box::new(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lit<'de>, A::Error> {
-                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Lit::Json)
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(|v| Lit::Json(Box::new(v)))
             }
         }
         d.deserialize_any(V)
     }
 }
 
+/// The field names Værn knows, indexed by `field_id`.
+const KNOWN_FIELDS: [&str; 54] = [
+    "action",
+    "announced",
+    "at",
+    "aware_since",
+    "birth_date",
+    "by",
+    "child",
+    "child_spoken_to",
+    "child_view",
+    "concern",
+    "conclusion",
+    "consent",
+    "conversation_waived",
+    "corrects",
+    "costs_dkk",
+    "course",
+    "cpr",
+    "daily_cost_dkk",
+    "equity_dkk",
+    "fields",
+    "from_professional",
+    "gender",
+    "goal_progress",
+    "goals",
+    "hours",
+    "id",
+    "intervention",
+    "investigation",
+    "kind",
+    "ladder_step",
+    "municipality",
+    "name",
+    "next_follow_up",
+    "note",
+    "notification",
+    "outcome",
+    "placement",
+    "placement_type",
+    "plan",
+    "plan_required",
+    "reason",
+    "revenue_dkk",
+    "section",
+    "signal",
+    "site",
+    "site_type",
+    "socialtilsyn_notified",
+    "source",
+    "type",
+    "urgent",
+    "valid_until",
+    "without_carers",
+    "year",
+    "purpose",
+];
+
+/// A small number for a known field name (fast lookups while parsing), or `None` for an unknown field.
+fn field_id(name: &str) -> Option<u8> {
+    Some(match name {
+        "action" => 0,
+        "announced" => 1,
+        "at" => 2,
+        "aware_since" => 3,
+        "birth_date" => 4,
+        "by" => 5,
+        "child" => 6,
+        "child_spoken_to" => 7,
+        "child_view" => 8,
+        "concern" => 9,
+        "conclusion" => 10,
+        "consent" => 11,
+        "conversation_waived" => 12,
+        "corrects" => 13,
+        "costs_dkk" => 14,
+        "course" => 15,
+        "cpr" => 16,
+        "daily_cost_dkk" => 17,
+        "equity_dkk" => 18,
+        "fields" => 19,
+        "from_professional" => 20,
+        "gender" => 21,
+        "goal_progress" => 22,
+        "goals" => 23,
+        "hours" => 24,
+        "id" => 25,
+        "intervention" => 26,
+        "investigation" => 27,
+        "kind" => 28,
+        "ladder_step" => 29,
+        "municipality" => 30,
+        "name" => 31,
+        "next_follow_up" => 32,
+        "note" => 33,
+        "notification" => 34,
+        "outcome" => 35,
+        "placement" => 36,
+        "placement_type" => 37,
+        "plan" => 38,
+        "plan_required" => 39,
+        "reason" => 40,
+        "revenue_dkk" => 41,
+        "section" => 42,
+        "signal" => 43,
+        "site" => 44,
+        "site_type" => 45,
+        "socialtilsyn_notified" => 46,
+        "source" => 47,
+        "type" => 48,
+        "urgent" => 49,
+        "valid_until" => 50,
+        "without_carers" => 51,
+        "year" => 52,
+        "purpose" => 53,
+        _ => return None,
+    })
+}
+
+/// A field name: known (by number) or unknown (kept as written).
+#[derive(Debug, Clone, PartialEq)]
+enum Key<'a> {
+    Known(u8),
+    Unknown(Cow<'a, str>),
+}
+
+impl Key<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Key::Known(i) => KNOWN_FIELDS.get(usize::from(*i)).copied().unwrap_or(""),
+            Key::Unknown(s) => s,
+        }
+    }
+}
+
 /// The fields of one JSON object, in order.
-struct RawObject<'a>(Vec<(Cow<'a, str>, Lit<'a>)>);
+struct RawObject<'a>(Vec<(Key<'a>, Option<Lit<'a>>)>);
 
 impl<'de> Deserialize<'de> for RawObject<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -535,7 +705,11 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(10));
                 while let Some(k) = map.next_key::<Cow<'de, str>>()? {
                     let v = map.next_value::<Lit<'de>>()?;
-                    fields.push((k, v));
+                    let key = match field_id(&k) {
+                        Some(i) => Key::Known(i),
+                        None => Key::Unknown(k),
+                    };
+                    fields.push((key, Some(v)));
                 }
                 Ok(RawObject(fields))
             }
@@ -547,22 +721,26 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 /// Typed access to the fields of a raw object, with Danish errors naming the field. Consumed fields are taken out;
 /// what is left over is kept as unknown fields.
 struct Fields<'a> {
-    fields: Vec<(Cow<'a, str>, Option<Lit<'a>>)>,
+    fields: Vec<(Key<'a>, Option<Lit<'a>>)>,
 }
 
 impl<'a> Fields<'a> {
     fn new(raw: RawObject<'a>) -> Result<Fields<'a>, FieldError> {
-        let fields: Vec<_> = raw.0.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        let fields = raw.0;
         for (i, (k, _)) in fields.iter().enumerate() {
             if fields[..i].iter().any(|(k2, _)| k2 == k) {
-                return Err(FieldError::at(k, "feltet forekommer mere end én gang"));
+                return Err(FieldError::at(k.name(), "feltet forekommer mere end én gang"));
             }
         }
         Ok(Fields { fields })
     }
 
     fn take(&mut self, name: &str) -> Option<Lit<'a>> {
-        self.fields.iter_mut().find(|(k, _)| k == name).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
+        let key = match field_id(name) {
+            Some(id) => Key::Known(id),
+            None => Key::Unknown(Cow::Borrowed(name)),
+        };
+        self.fields.iter_mut().find(|(k, _)| *k == key).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
     }
 
     fn opt_str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, FieldError> {
@@ -682,8 +860,20 @@ impl<'a> Fields<'a> {
         self.take(name).map(Lit::into_value)
     }
 
+    /// The fields nobody took. Built with `push` on purpose: an in-place `collect` would keep the whole (large)
+    /// buffer of the raw fields alive inside every event.
     fn rest(self) -> Vec<(String, Value)> {
-        self.fields.into_iter().filter_map(|(k, v)| v.map(|v| (k.into_owned(), v.into_value()))).collect()
+        let mut out = Vec::new();
+        for (k, v) in self.fields {
+            if let Some(v) = v {
+                let name = match k {
+                    Key::Known(_) => k.name().to_string(),
+                    Key::Unknown(s) => s.into_owned(),
+                };
+                out.push((name, v.into_value()));
+            }
+        }
+        out
     }
 }
 
@@ -738,6 +928,9 @@ fn parse_progress(v: Option<Value>) -> Result<Vec<GoalProgress>, FieldError> {
 impl Event {
     /// Parse one JSON object (one journal line).
     pub fn parse_json(line: &str) -> Result<Event, FieldError> {
+        if let Some(raw) = scan(line) {
+            return Event::from_fields(Fields::new(raw)?);
+        }
         let raw: RawObject = serde_json::from_str(line).map_err(|e| {
             let what = if e.is_eof() { "linjen slutter midt i et JSON-objekt" } else { "ugyldig JSON" };
             FieldError::line(format!("{what} ({})", json_error_da(&e)))
@@ -944,6 +1137,27 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             Body::Correction { corrects, fields, reason }
         }
     })
+}
+
+/// The fast path: the flat scanner, with nested values parsed by serde_json. `None` sends the line to serde_json.
+fn scan(line: &str) -> Option<RawObject<'_>> {
+    let fields = crate::flatjson::scan_object(line)?;
+    let mut out = Vec::with_capacity(fields.len());
+    for (k, v) in fields {
+        let lit = match v {
+            Scalar::Null => Lit::Null,
+            Scalar::Bool(b) => Lit::Bool(b),
+            Scalar::Num(n) => Lit::Num(n),
+            Scalar::Str(s) => Lit::Str(s),
+            Scalar::Raw(r) => Lit::Json(Box::new(serde_json::from_str(r).ok()?)),
+        };
+        let key = match field_id(&k) {
+            Some(i) => Key::Known(i),
+            None => Key::Unknown(k),
+        };
+        out.push((key, Some(lit)));
+    }
+    Some(RawObject(out))
 }
 
 /// serde_json's error, in Danish, with the column.
@@ -1186,6 +1400,13 @@ mod tests {
         for l in lines {
             let e = Event::parse_json(l).unwrap();
             assert_eq!(e.to_json_line(), l);
+        }
+    }
+
+    #[test]
+    fn field_numbers_round_trip() {
+        for (i, name) in KNOWN_FIELDS.iter().enumerate() {
+            assert_eq!(field_id(name), Some(i as u8), "{name}");
         }
     }
 

@@ -1,15 +1,40 @@
 //! A journal: events read from JSON Lines (with line numbers), checked for unique ids, and corrections applied.
 
-use crate::event::{Body, Event, LineError};
+use crate::event::{Body, Event, LineError, Ref};
 use crate::time::AsOf;
+use crate::time::At;
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-/// An event with the line it was read from (0 when it did not come from a file).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub line: usize,
-    pub event: Event,
+/// A journal: events with the line (or sequence number) each came from. Corrections stay in it as events; the
+/// engine ignores them once applied.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Journal {
+    pub events: Vec<Event>,
+    /// 1-based line number of each event (0 when it did not come from a file; the sequence number in a store).
+    pub lines: Vec<usize>,
+}
+
+impl Journal {
+    /// A journal of events that did not come from a file.
+    pub fn from_events(events: Vec<Event>) -> Journal {
+        let lines = vec![0; events.len()];
+        Journal { events, lines }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn push(&mut self, line: usize, event: Event) {
+        self.events.push(event);
+        self.lines.push(line);
+    }
 }
 
 /// The most errors reported from one file; the rest are counted.
@@ -50,41 +75,94 @@ fn is_blank_or_comment(line: &str) -> bool {
 
 /// Parse JSON Lines text. Blank lines and `#` lines are skipped. Lines are parsed in parallel; the result is in
 /// file order. Every bad line is reported (up to `MAX_ERRORS`), never just dropped.
-pub fn parse_jsonl(text: &str) -> Result<Vec<Entry>, JournalErrors> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let lines: Vec<(usize, &str)> =
-        text.lines().enumerate().filter(|(_, l)| !is_blank_or_comment(l)).map(|(i, l)| (i + 1, l)).collect();
-    let parsed: Vec<Result<Entry, LineError>> = lines
-        .par_iter()
-        .with_min_len(4096)
-        .map(|&(line, l)| Event::parse_json(l).map(|event| Entry { line, event }).map_err(|e| e.with_line(line)))
-        .collect();
-    let mut entries = Vec::with_capacity(parsed.len());
-    let mut errors = Vec::new();
-    let mut more = 0;
-    for p in parsed {
-        match p {
-            Ok(e) => entries.push(e),
-            Err(e) if errors.len() < MAX_ERRORS => errors.push(e),
-            Err(_) => more += 1,
+pub fn parse_jsonl(text: &str) -> Result<Journal, JournalErrors> {
+    let mut reader = JsonlReader::default();
+    reader.feed(text.strip_prefix('\u{feff}').unwrap_or(text));
+    reader.finish()
+}
+
+/// Parses a journal that arrives in pieces (a large file read block by block), so that the whole text never has to
+/// be in memory at once. Feed it text that ends at a line boundary; line numbers continue across pieces.
+#[derive(Debug, Default)]
+pub struct JsonlReader {
+    journal: Journal,
+    errors: Vec<LineError>,
+    more: usize,
+    lines_seen: usize,
+    /// Total size of the input in bytes, if known: the journal is then allocated once, not grown by doubling.
+    size_hint: Option<usize>,
+    bytes_seen: usize,
+}
+
+impl JsonlReader {
+    /// A reader for an input of about `bytes` bytes.
+    pub fn with_size_hint(bytes: usize) -> JsonlReader {
+        JsonlReader { size_hint: Some(bytes), ..JsonlReader::default() }
+    }
+
+    /// Parse the complete lines of `text` (which must end at a line boundary, or be the end of the input).
+    pub fn feed(&mut self, text: &str) {
+        let mut lines: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 128);
+        for l in text.lines() {
+            self.lines_seen += 1;
+            if !is_blank_or_comment(l) {
+                lines.push((self.lines_seen, l));
+            }
+        }
+        if let (Some(total), 0) = (self.size_hint.take(), self.bytes_seen) {
+            // Estimate the number of events from the first piece's bytes per event (+10 %).
+            let per_event = (text.len() / lines.len().max(1)).max(1);
+            let estimate = total / per_event + total / per_event / 10 + 16;
+            self.journal.events.reserve_exact(estimate);
+            self.journal.lines.reserve_exact(estimate);
+        }
+        self.bytes_seen += text.len();
+        let errors = std::sync::Mutex::new(Vec::new());
+        // Parse straight into the journal's own buffer (no intermediate copy of millions of events). A bad line
+        // leaves a placeholder; a journal with errors is never returned.
+        self.journal.events.par_extend(lines.par_iter().with_min_len(2048).map(|&(line, l)| {
+            Event::parse_json(l).unwrap_or_else(|e| {
+                if let Ok(mut errs) = errors.lock() {
+                    errs.push(e.with_line(line));
+                }
+                Event::new(At::date_only(NaiveDate::MIN), None, Body::FosterSupervision { site: Ref::default() })
+            })
+        }));
+        self.journal.lines.extend(lines.iter().map(|(l, _)| *l));
+        let mut errors = errors.into_inner().unwrap_or_default();
+        errors.sort_by_key(|e| e.line);
+        for e in errors {
+            if self.errors.len() < MAX_ERRORS {
+                self.errors.push(e);
+            } else {
+                self.more += 1;
+            }
+        }
+        if !self.errors.is_empty() {
+            // Keep counting errors in later pieces, but do not keep events.
+            self.journal.events.clear();
+            self.journal.lines.clear();
         }
     }
-    if errors.is_empty() {
-        check_unique_ids(&entries)?;
-        Ok(entries)
-    } else {
-        Err(JournalErrors { errors, more })
+
+    /// The journal, or every problem found.
+    pub fn finish(self) -> Result<Journal, JournalErrors> {
+        if !self.errors.is_empty() {
+            return Err(JournalErrors { errors: self.errors, more: self.more });
+        }
+        check_unique_ids(&self.journal)?;
+        Ok(self.journal)
     }
 }
 
 /// Event ids are unique within a journal.
-pub fn check_unique_ids(entries: &[Entry]) -> Result<(), LineError> {
+pub fn check_unique_ids(journal: &Journal) -> Result<(), LineError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for e in entries {
-        if let Some(id) = &e.event.id {
-            if let Some(first) = seen.insert(id.as_str(), e.line) {
+    for (e, &line) in journal.events.iter().zip(&journal.lines) {
+        if let Some(id) = &e.id {
+            if let Some(first) = seen.insert(id.as_str(), line) {
                 return Err(LineError {
-                    line: e.line,
+                    line,
                     field: Some("id".into()),
                     message: format!("id \"{id}\" er allerede brugt på linje {first}"),
                 });
@@ -94,55 +172,56 @@ pub fn check_unique_ids(entries: &[Entry]) -> Result<(), LineError> {
     Ok(())
 }
 
-/// The events as the engine reads them: every `correction` applied to the event it corrects (in time order, then
-/// file order). With `known_at`, corrections made after that instant are not yet applied (the journal as it read
-/// then). Corrections themselves stay out of the result; the journal keeps them. Every correction is checked.
-pub fn apply_corrections(entries: &[Entry], known_at: Option<AsOf>) -> Result<Vec<Entry>, LineError> {
-    let mut corrections: Vec<&Entry> =
-        entries.iter().filter(|e| matches!(e.event.body, Body::Correction { .. })).collect();
-    let mut out: Vec<Entry> =
-        entries.iter().filter(|e| !matches!(e.event.body, Body::Correction { .. })).cloned().collect();
-    if corrections.is_empty() {
-        return Ok(out);
-    }
-    corrections.sort_by_key(|e| (e.event.at.as_trigger(), e.line));
-    let index: HashMap<&str, usize> =
-        out.iter().enumerate().filter_map(|(i, e)| e.event.id.as_deref().map(|id| (id, i))).collect();
-    let mut updates: Vec<(usize, Event)> = Vec::new();
-    for c in corrections {
-        let Body::Correction { corrects, fields, .. } = &c.event.body else { continue };
-        let err = |message: String| LineError { line: c.line, field: Some("corrects".into()), message };
-        let Some(&i) = index.get(corrects.as_str()) else {
-            let msg = if entries.iter().any(|e| e.event.id.as_deref() == Some(corrects.as_str())) {
-                format!("en rettelse kan ikke rette en anden rettelse (\"{corrects}\")")
-            } else {
-                format!("der findes ingen hændelse med id \"{corrects}\"")
+impl Journal {
+    /// Apply every `correction` to the event it corrects (in time order, then file order), in place. With
+    /// `known_at`, corrections made after that instant are checked but not yet applied (the journal as it read then).
+    /// The correction events stay in the journal; the engine ignores them.
+    pub fn apply_corrections(&mut self, known_at: Option<AsOf>) -> Result<(), LineError> {
+        let mut corrections: Vec<usize> =
+            (0..self.events.len()).filter(|&i| matches!(self.events[i].body, Body::Correction { .. })).collect();
+        if corrections.is_empty() {
+            return Ok(());
+        }
+        corrections.sort_by_key(|&i| (self.events[i].at.as_trigger(), self.lines[i]));
+        let index: HashMap<String, usize> = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !matches!(e.body, Body::Correction { .. }))
+            .filter_map(|(i, e)| e.id.as_deref().map(|id| (id.to_string(), i)))
+            .collect();
+        for c in corrections {
+            let line = self.lines[c];
+            let Body::Correction { corrects, fields, .. } = &self.events[c].body else { continue };
+            let err = |message: String| LineError { line, field: Some("corrects".into()), message };
+            let Some(&i) = index.get(corrects.as_str()) else {
+                let msg = if self.events.iter().any(|e| e.id.as_deref() == Some(corrects.as_str())) {
+                    format!("en rettelse kan ikke rette en anden rettelse (\"{corrects}\")")
+                } else {
+                    format!("der findes ingen hændelse med id \"{corrects}\"")
+                };
+                return Err(err(msg));
             };
-            return Err(err(msg));
-        };
-        let current = updates.iter().rev().find(|(j, _)| *j == i).map(|(_, e)| e).unwrap_or(&out[i].event);
-        let mut value = current.to_value();
-        if let Some(obj) = value.as_object_mut() {
-            for (k, v) in fields {
-                obj.insert(k.clone(), v.clone());
+            let mut value = self.events[i].to_value();
+            if let Some(obj) = value.as_object_mut() {
+                for (k, v) in fields {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+            let corrected = Event::from_value(&value).map_err(|e| LineError {
+                line,
+                field: Some(match e.field {
+                    Some(f) => format!("fields.{f}"),
+                    None => "fields".into(),
+                }),
+                message: format!("rettelsen giver en ugyldig hændelse: {}", e.message),
+            })?;
+            if known_at.is_none_or(|t| self.events[c].at.as_trigger() <= t.instant()) {
+                self.events[i] = corrected;
             }
         }
-        let corrected = Event::from_value(&value).map_err(|e| LineError {
-            line: c.line,
-            field: Some(match e.field {
-                Some(f) => format!("fields.{f}"),
-                None => "fields".into(),
-            }),
-            message: format!("rettelsen giver en ugyldig hændelse: {}", e.message),
-        })?;
-        if known_at.is_none_or(|t| c.event.at.as_trigger() <= t.instant()) {
-            updates.push((i, corrected));
-        }
+        Ok(())
     }
-    for (i, e) in updates {
-        out[i].event = e;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -171,18 +250,21 @@ mod tests {
     fn corrections_replace_fields() {
         let text = r#"{"type":"supervision_visit","at":"2024-01-01","child":"b","placement":"p","child_spoken_to":false,"id":"v1"}
 {"type":"correction","at":"2024-02-01","child":"b","corrects":"v1","fields":{"child_spoken_to":true,"at":"2024-01-02"},"reason":"tastefejl"}"#;
-        let entries = parse_jsonl(text).unwrap();
-        let fixed = apply_corrections(&entries, None).unwrap();
-        assert_eq!(fixed.len(), 1);
-        assert!(matches!(fixed[0].event.body, Body::SupervisionVisit { child_spoken_to: true, .. }));
-        assert_eq!(fixed[0].event.at.to_string(), "2024-01-02");
+        let mut journal = parse_jsonl(text).unwrap();
+        let before = journal.clone();
+        journal.apply_corrections(Some(AsOf::parse("2024-01-31").unwrap())).unwrap();
+        assert_eq!(journal, before, "a correction made after as-of is not applied yet");
+        journal.apply_corrections(None).unwrap();
+        assert_eq!(journal.len(), 2, "the correction stays in the journal");
+        assert!(matches!(journal.events[0].body, Body::SupervisionVisit { child_spoken_to: true, .. }));
+        assert_eq!(journal.events[0].at.to_string(), "2024-01-02");
 
         let bad =
             r#"{"type":"correction","at":"2024-02-01","child":"b","corrects":"nope","fields":{"x":1},"reason":"r"}"#;
-        let e = apply_corrections(&parse_jsonl(bad).unwrap(), None).unwrap_err();
+        let e = parse_jsonl(bad).unwrap().apply_corrections(None).unwrap_err();
         assert_eq!(e.line, 1);
         let bad_value = text.replace("true,\"at\"", "\"ja\",\"at\"");
-        let e = apply_corrections(&parse_jsonl(&bad_value).unwrap(), None).unwrap_err();
+        let e = parse_jsonl(&bad_value).unwrap().apply_corrections(None).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("fields.child_spoken_to"));
     }
 }

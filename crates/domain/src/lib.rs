@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod cpr;
 pub mod event;
+pub mod flatjson;
 pub mod journal;
 pub mod municipality;
 pub mod obligation;
@@ -14,15 +15,18 @@ pub mod rules;
 pub mod synth;
 pub mod time;
 
-use journal::{apply_corrections, parse_jsonl, JournalErrors};
+use journal::{parse_jsonl, JournalErrors};
 use obligation::Obligation;
 use rules::RulePack;
 use time::AsOf;
 
 /// Read a journal in JSON Lines and compute its obligations at `as_of` — the `vaern obligations` pipeline.
-pub fn obligations_from_jsonl(text: &str, as_of: AsOf, pack: &RulePack) -> Result<Vec<Obligation>, JournalErrors> {
-    let entries = parse_jsonl(text)?;
-    let entries = apply_corrections(&entries, Some(as_of))?;
-    let events: Vec<event::Event> = entries.into_iter().map(|e| e.event).collect();
-    Ok(rules::obligations(&events, as_of, pack))
+pub fn obligations_from_jsonl<'p>(
+    text: &str,
+    as_of: AsOf,
+    pack: &'p RulePack,
+) -> Result<Vec<Obligation<'p>>, JournalErrors> {
+    let mut journal = parse_jsonl(text)?;
+    journal.apply_corrections(Some(as_of))?;
+    Ok(rules::obligations(&journal.events, as_of, pack))
 }

@@ -1,11 +1,9 @@
 //! Obligations — the output of the deadline engine (`../shared/spec/obligations.md`).
 
-use crate::calendar::{end_of_day, format_rfc3339_local};
+use crate::calendar::end_of_day;
 use crate::event::Ref;
 use crate::time::{AsOf, At};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::fmt::Write as _;
-use std::sync::Arc;
 
 /// Status of an obligation at as-of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,21 +96,30 @@ impl Deadline {
     }
 }
 
-impl std::fmt::Display for Deadline {
-    /// `YYYY-MM-DD` for a day, RFC 3339 with the Copenhagen offset for an instant.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Deadline {
+    /// Append `YYYY-MM-DD` for a day, RFC 3339 with the Copenhagen offset for an instant.
+    pub fn push(&self, out: &mut String) {
         match self {
-            Deadline::EndOfDay(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            Deadline::Instant(t) => f.write_str(&format_rfc3339_local(*t)),
+            Deadline::EndOfDay(d) => crate::calendar::push_date(out, *d),
+            Deadline::Instant(t) => crate::calendar::push_rfc3339_local(out, *t),
         }
     }
 }
 
-/// One obligation.
+impl std::fmt::Display for Deadline {
+    /// `YYYY-MM-DD` for a day, RFC 3339 with the Copenhagen offset for an instant.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::with_capacity(25);
+        self.push(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// One obligation. `law` borrows from the rule pack that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Obligation {
+pub struct Obligation<'p> {
     pub rule: &'static str,
-    pub law: Arc<str>,
+    pub law: &'p str,
     /// The child; `None` for a site-level obligation whose trigger names no child.
     pub child: Option<Ref>,
     pub subject: Ref,
@@ -121,18 +128,13 @@ pub struct Obligation {
     pub met_at: Option<At>,
 }
 
-impl Obligation {
-    /// Sort as the spec says: child, due (as an instant), rule, subject.
-    pub fn sort(list: &mut [Obligation]) {
-        list.sort_by_cached_key(|o| (o.child.clone(), o.due.sort_key(), o.rule, o.subject.clone()));
-    }
-
+impl Obligation<'_> {
     /// Append the obligation as one JSON object (the contract's field order).
     pub fn write_json(&self, out: &mut String) {
         out.push_str("{\"rule\":");
         json_str(out, self.rule);
         out.push_str(",\"law\":");
-        json_str(out, &self.law);
+        json_str(out, self.law);
         out.push_str(",\"child\":");
         match &self.child {
             Some(c) => json_str(out, c),
@@ -141,13 +143,14 @@ impl Obligation {
         out.push_str(",\"subject\":");
         json_str(out, &self.subject);
         out.push_str(",\"due\":\"");
-        let _ = write!(out, "{}", self.due);
+        self.due.push(out);
         out.push_str("\",\"status\":\"");
         out.push_str(self.status.as_str());
         out.push('"');
         if let Some(m) = &self.met_at {
-            out.push_str(",\"met_at\":");
-            json_str(out, &m.to_output());
+            out.push_str(",\"met_at\":\"");
+            m.push_output(out);
+            out.push('"');
         }
         out.push('}');
     }
@@ -161,7 +164,7 @@ impl Obligation {
 }
 
 /// Write a list of obligations as one JSON array, one obligation per line.
-pub fn write_json_array(list: &[Obligation], out: &mut String) {
+pub fn write_json_array(list: &[Obligation<'_>], out: &mut String) {
     out.push('[');
     for (i, o) in list.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
@@ -188,7 +191,7 @@ mod tests {
     fn json_shape() {
         let o = Obligation {
             rule: "notification-assessment-24h",
-            law: Arc::from("Barnets lov § 136"),
+            law: "Barnets lov § 136",
             child: Some("b1".into()),
             subject: "n1".into(),
             due: Deadline::Instant(crate::time::copenhagen(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(), 10, 15)),

@@ -2136,7 +2136,8 @@ mod tests {
     fn synth_engine_sees_every_rule_and_status() {
         let c = cfg(2000, 1);
         let events = generate(&c);
-        let obligations = obligations(&events, AsOf::end_of(c.until), &RulePack::default_pack());
+        let pack = RulePack::default_pack();
+        let obligations = obligations(&events, AsOf::end_of(c.until), &pack);
         let statuses: HashSet<Status> = obligations.iter().map(|o| o.status).collect();
         for s in Status::ALL {
             assert!(statuses.contains(&s), "no obligation is {}", s.as_str());

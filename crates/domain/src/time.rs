@@ -118,9 +118,16 @@ impl At {
 
     /// Output form for obligations (`met_at`): the date, or RFC 3339 in Copenhagen time.
     pub fn to_output(&self) -> String {
+        let mut s = String::with_capacity(25);
+        self.push_output(&mut s);
+        s
+    }
+
+    /// Append the output form.
+    pub fn push_output(&self, out: &mut String) {
         match self.instant {
-            None => self.date.format("%Y-%m-%d").to_string(),
-            Some(t) => crate::calendar::format_rfc3339_local(t.with_timezone(&Utc)),
+            None => crate::calendar::push_date(out, self.date),
+            Some(t) => crate::calendar::push_rfc3339_local(out, t.with_timezone(&Utc)),
         }
     }
 }
@@ -129,7 +136,11 @@ impl fmt::Display for At {
     /// The journal form: the date, or RFC 3339 with the offset it was written with.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.instant {
-            None => write!(f, "{}", self.date.format("%Y-%m-%d")),
+            None => {
+                let mut s = String::with_capacity(10);
+                crate::calendar::push_date(&mut s, self.date);
+                f.write_str(&s)
+            }
             Some(t) => f.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
         }
     }

@@ -117,7 +117,7 @@ fn as_of() -> impl Strategy<Value = AsOf> {
 
 type Key = (&'static str, Option<String>, String, String);
 
-fn by_key(list: &[Obligation]) -> HashMap<Key, &Obligation> {
+fn by_key<'a, 'p>(list: &'a [Obligation<'p>]) -> HashMap<Key, &'a Obligation<'p>> {
     list.iter()
         .map(|o| ((o.rule, o.child.as_ref().map(|c| c.to_string()), o.subject.to_string(), o.due.to_string()), o))
         .collect()
@@ -163,7 +163,7 @@ proptest! {
                 prop_assert_eq!(a.status, Status::Met, "{:?} became {:?}", o, a);
             }
         }
-        let met = |l: &[Obligation]| l.iter().filter(|o| o.status == Status::Met).count();
+        let met = |l: &[Obligation<'_>]| l.iter().filter(|o| o.status == Status::Met).count();
         prop_assert!(met(&after) >= met(&before));
     }
 

@@ -28,19 +28,18 @@ impl Store {
     /// already stored with the same content are skipped, so importing a file twice changes nothing. Lines without
     /// an id get one derived from their content, so that re-importing such a file is idempotent too.
     pub async fn import_jsonl(&self, text: &str, actor: &Actor) -> Result<AppendOutcome, StoreError> {
-        let entries = parse_jsonl(text).map_err(|e| StoreError::Input(e.to_string()))?;
-        let mut items = Vec::with_capacity(entries.len());
+        let journal = parse_jsonl(text).map_err(|e| StoreError::Input(e.to_string()))?;
+        let mut items = Vec::with_capacity(journal.len());
         let mut occurrences: HashMap<String, usize> = HashMap::new();
-        for entry in entries {
-            let mut event = entry.event;
-            let recorded = take_recorded(entry.line, &mut event.extra)?;
+        for (mut event, line) in journal.events.into_iter().zip(journal.lines) {
+            let recorded = take_recorded(line, &mut event.extra)?;
             if event.id.is_none() {
                 let digest = hex::encode(Sha256::digest(event.to_json_line().as_bytes()));
                 let n = occurrences.entry(digest.clone()).or_insert(0);
                 *n += 1;
                 event.id = Some(format!("e-{}-{}", &digest[..24], n).into());
             }
-            items.push((entry.line, event, recorded));
+            items.push((line, event, recorded));
         }
         self.append_items(actor, items, true).await
     }

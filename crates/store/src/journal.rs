@@ -97,38 +97,6 @@ pub(crate) fn site_of(e: &Event) -> Option<&str> {
     }
 }
 
-/// The object an event introduces or is about (notification, investigation, plan, intervention, placement, site,
-/// signal; for a correction the event it corrects).
-pub(crate) fn object_of(e: &Event) -> Option<&str> {
-    use Body::*;
-    Some(match &e.body {
-        ChildRegistered { .. } => return None,
-        NotificationReceived { notification, .. }
-        | NotificationAssessed { notification, .. }
-        | NotificationReceiptSent { notification }
-        | NotificationFeedbackSent { notification } => notification,
-        InvestigationStarted { investigation, .. } | InvestigationCompleted { investigation, .. } => investigation,
-        ChildConversation { intervention, placement, .. } => return intervention.as_deref().or(placement.as_deref()),
-        PlanCreated { plan, .. } => plan,
-        PlanFollowedUp { intervention, plan, .. } => return intervention.as_deref().or(plan.as_deref()),
-        InterventionDecided { intervention, .. }
-        | InterventionStarted { intervention }
-        | InterventionEnded { intervention, .. } => intervention,
-        PlacementStarted { placement, .. } | PlacementEnded { placement, .. } | SupervisionVisit { placement, .. } => {
-            placement
-        }
-        SiteRegistered { site, .. }
-        | SiteApproved { site, .. }
-        | SiteApprovalRevoked { site }
-        | FosterTraining { site, .. }
-        | FosterSupervision { site }
-        | OperationalSupervision { site, .. }
-        | SiteFinancesReported { site, .. } => site,
-        DangerSignal { signal, .. } | DangerSignalHandled { signal, .. } => signal,
-        Correction { corrects, .. } => corrects,
-    })
-}
-
 /// Canonical text of a JSON object (field order as given).
 fn text(m: &Map<String, Value>) -> String {
     serde_json::to_string(m).unwrap_or_default()
@@ -170,7 +138,7 @@ pub(crate) fn prepare(
         event_type: event.event_type(),
         child: event.child.as_deref().map(str::to_string),
         site: site_of(event).map(str::to_string),
-        object: object_of(event).map(str::to_string),
+        object: event.object().map(str::to_string),
         municipality: recorded.map(|r| r.municipality.clone()).unwrap_or_else(|| municipality.to_string()),
         at: event.at.to_string(),
         core,

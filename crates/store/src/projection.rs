@@ -9,7 +9,7 @@ use crate::{col, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::local_date;
 use domain::event::{Body, Event, EventType};
-use domain::journal::{apply_corrections, Entry};
+use domain::journal::Journal;
 use domain::obligation::{Obligation, Status};
 use domain::rules::{id, obligations, RulePack};
 use domain::time::AsOf;
@@ -34,7 +34,7 @@ impl Unit {
     }
 
     /// The unit an obligation belongs to.
-    pub fn of(o: &Obligation) -> Unit {
+    pub fn of(o: &Obligation<'_>) -> Unit {
         if id::is_site_rule(o.rule) {
             return Unit::Site(o.subject.to_string());
         }
@@ -208,10 +208,14 @@ async fn unit_events(tx: &mut Transaction<'_, Any>, unit: &Unit) -> Result<Vec<S
 
 /// The engine's input from stored events: corrections known at as-of applied.
 pub fn engine_events(stored: &[StoredEvent], as_of: AsOf) -> Result<Vec<Event>, StoreError> {
-    let entries: Vec<Entry> = stored.iter().map(|s| Entry { line: s.seq as usize, event: s.event.clone() }).collect();
-    let fixed = apply_corrections(&entries, Some(as_of))
+    let mut journal = Journal {
+        events: stored.iter().map(|s| s.event.clone()).collect(),
+        lines: stored.iter().map(|s| s.seq as usize).collect(),
+    };
+    journal
+        .apply_corrections(Some(as_of))
         .map_err(|e| StoreError::Corrupt(format!("rettelse i hændelse nr. {}: {}", e.line, e.message)))?;
-    Ok(fixed.into_iter().map(|e| e.event).collect())
+    Ok(journal.events)
 }
 
 /// The as-of of the read models: the end of the local day of `now`.
@@ -261,7 +265,7 @@ async fn write_unit(
     tx: &mut Transaction<'_, Any>,
     unit: &Unit,
     municipality: &str,
-    list: &[Obligation],
+    list: &[Obligation<'_>],
     today: NaiveDate,
 ) -> Result<(), StoreError> {
     let key = unit.key();
@@ -498,8 +502,9 @@ impl Store {
         }
         let as_of = as_of_today(now);
         let events = engine_events(&stored, as_of)?;
-        let list = obligations(&events, as_of, &RulePack::default_pack());
-        let mut by_unit: HashMap<Unit, Vec<Obligation>> = HashMap::new();
+        let pack = RulePack::default_pack();
+        let list = obligations(&events, as_of, &pack);
+        let mut by_unit: HashMap<Unit, Vec<Obligation<'_>>> = HashMap::new();
         for o in list {
             by_unit.entry(Unit::of(&o)).or_default().push(o);
         }

@@ -219,7 +219,8 @@ async fn read_models_follow_the_engine(db: Db) {
     s.assign("b1", Some("sagsbehandler1"), Some("Team Nord"), &actor()).await.unwrap();
     s.assign("b2", Some("sagsbehandler2"), Some("Team Nord"), &actor()).await.unwrap();
     let events: Vec<Event> = JOURNAL.lines().map(ev).collect();
-    let expected = obligations(&events, as_of_today(now()), &RulePack::default_pack());
+    let pack = RulePack::default_pack();
+    let expected = obligations(&events, as_of_today(now()), &pack);
     let rows = s.child_obligations("b1", now()).await.unwrap();
     let want: Vec<_> = expected.iter().filter(|o| o.child.as_deref() == Some("b1")).collect();
     assert_eq!(rows.len(), want.len(), "{rows:#?}\n{want:#?}");

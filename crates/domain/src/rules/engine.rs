@@ -12,23 +12,16 @@ use chrono::{Datelike, Duration, NaiveDate};
 use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Every obligation the events give rise to at `as_of`, sorted as the spec says. `events` must already have their
 /// corrections applied (`journal::apply_corrections`).
-pub fn obligations(events: &[Event], as_of: AsOf, pack: &RulePack) -> Vec<Obligation> {
-    let mut out = obligations_unsorted(events, as_of, pack);
-    out.par_sort_unstable_by(compare);
-    out
+pub fn obligations<'p>(events: &[Event], as_of: AsOf, pack: &'p RulePack) -> Vec<Obligation<'p>> {
+    evaluate(events, as_of, pack)
 }
 
-/// The spec's order: child, due (as an instant), rule, subject.
-pub fn compare(a: &Obligation, b: &Obligation) -> Ordering {
-    a.child
-        .cmp(&b.child)
-        .then_with(|| a.due.sort_key().cmp(&b.due.sort_key()))
-        .then_with(|| a.rule.cmp(b.rule))
-        .then_with(|| a.subject.cmp(&b.subject))
+/// Sort as the spec says: child, due (as an instant), rule, subject. Keys are computed once per obligation.
+pub fn sort(list: &mut [Obligation<'_>]) {
+    list.sort_by_cached_key(|o| (o.child.clone(), o.due.sort_key(), o.rule, o.subject.clone()));
 }
 
 /// Whether an event fulfils obligations (then a date alone means the end of the day) rather than triggering them.
@@ -65,24 +58,126 @@ fn event_order(a: &Event, ta: i64, b: &Event, tb: i64) -> Ordering {
     ta.cmp(&tb)
         .then_with(|| (a.event_type() as u8).cmp(&(b.event_type() as u8)))
         .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| a.object().cmp(&b.object()))
         .then_with(|| if a == b { Ordering::Equal } else { a.to_json_line().cmp(&b.to_json_line()) })
 }
 
-/// Like `obligations`, without the final sort.
-pub fn obligations_unsorted(events: &[Event], as_of: AsOf, pack: &RulePack) -> Vec<Obligation> {
+/// Indices of the events known at as-of, grouped by child (events without a child first, then children in byte
+/// order), each group in processing order. Grouping is a hash pass plus a counting sort; only the small groups are
+/// sorted by time — far cheaper than one global comparison sort of millions of events.
+fn group_by_child(events: &[Event], keys: &[i64], as_of_ts: i64) -> Vec<u32> {
+    let mut group_of: Vec<u32> = Vec::with_capacity(events.len());
+    let mut group_child: Vec<Option<&str>> = vec![None];
+    let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let mut last: Option<(&str, u32)> = None;
+    let mut known: Vec<u32> = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        if keys[i] > as_of_ts {
+            continue;
+        }
+        known.push(i as u32);
+        let gid = match e.child.as_deref() {
+            None => 0,
+            Some(c) => match last {
+                Some((lc, g)) if lc == c => g,
+                _ => {
+                    let next = group_child.len() as u32;
+                    let g = *index.entry(c).or_insert_with(|| {
+                        group_child.push(Some(c));
+                        next
+                    });
+                    last = Some((c, g));
+                    g
+                }
+            },
+        };
+        group_of.push(gid);
+    }
+    // Groups in output order: no child first, then children by byte order.
+    let mut rank: Vec<u32> = (0..group_child.len() as u32).collect();
+    rank.sort_unstable_by(|&a, &b| group_child[a as usize].cmp(&group_child[b as usize]));
+    let mut position = vec![0u32; group_child.len()];
+    for (pos, &g) in rank.iter().enumerate() {
+        position[g as usize] = pos as u32;
+    }
+    let mut start = vec![0usize; group_child.len() + 1];
+    for &g in &group_of {
+        start[position[g as usize] as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; known.len()];
+    for (&i, &g) in known.iter().zip(&group_of) {
+        let p = position[g as usize] as usize;
+        order[fill[p]] = i;
+        fill[p] += 1;
+    }
+    // Sort each group by processing order, in parallel.
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(start.len());
+    let mut rest: &mut [u32] = &mut order;
+    for w in start.windows(2) {
+        let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.par_iter_mut().with_min_len(256).for_each(|s| {
+        s.sort_unstable_by(|&a, &b| {
+            event_order(&events[a as usize], keys[a as usize], &events[b as usize], keys[b as usize])
+        })
+    });
+    order
+}
+
+fn evaluate<'p>(events: &[Event], as_of: AsOf, pack: &'p RulePack) -> Vec<Obligation<'p>> {
+    let mut out = Vec::new();
+    for_each_chunk(events, as_of, pack, |chunk| chunk.to_vec(), |chunk| out.extend(chunk));
+    out
+}
+
+/// The engine, streaming: obligations are produced per child (children in parallel), each child's list is turned
+/// into a `T` by `render` on the worker thread, and `emit` receives the results in the spec's order. Nothing holds
+/// all obligations at once — `vaern obligations` writes JSON straight from here.
+pub fn for_each_chunk<'p, T: Send>(
+    events: &[Event],
+    as_of: AsOf,
+    pack: &'p RulePack,
+    render: impl Fn(&[Obligation<'p>]) -> T + Sync,
+    mut emit: impl FnMut(T),
+) {
     let as_of_ts = as_of.instant().timestamp();
     let keys: Vec<i64> = events.par_iter().with_min_len(8192).map(known_ts).collect();
-    let mut order: Vec<u32> = (0..events.len() as u32).filter(|&i| keys[i as usize] <= as_of_ts).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (ea, eb) = (&events[a as usize], &events[b as usize]);
-        ea.child.cmp(&eb.child).then_with(|| event_order(ea, keys[a as usize], eb, keys[b as usize]))
-    });
+    let order = group_by_child(events, &keys, as_of_ts);
+    drop(keys);
     let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
+    drop(order);
 
     let world = World::build(&known);
     let ctx = Ctx { pack, as_of, world: &world };
 
-    // Runs of one child (site-only events without a child form the first run).
+    // Site and signal obligations first; those that name a child join that child's list.
+    let mut shared = Vec::new();
+    for site in world.sites.values() {
+        site_rules(&ctx, site, &mut shared);
+    }
+    for signal in world.signals.values() {
+        signal_rules(&ctx, signal, &mut shared);
+    }
+    let mut by_child: rustc_hash::FxHashMap<Ref, Vec<Obligation<'p>>> = rustc_hash::FxHashMap::default();
+    let mut no_child = Vec::new();
+    for o in shared {
+        match &o.child {
+            Some(c) => by_child.entry(c.clone()).or_default().push(o),
+            None => no_child.push(o),
+        }
+    }
+    if !no_child.is_empty() {
+        sort(&mut no_child);
+        emit(render(&no_child));
+    }
+
+    // Runs of one child (events without a child are first and were handled above).
     let mut runs: Vec<&[&Event]> = Vec::new();
     let mut start = 0;
     for i in 1..=known.len() {
@@ -93,34 +188,37 @@ pub fn obligations_unsorted(events: &[Event], as_of: AsOf, pack: &RulePack) -> V
             start = i;
         }
     }
-
-    let mut out: Vec<Obligation> = runs
-        .par_iter()
-        .with_min_len(64)
-        .fold(Vec::new, |mut acc, run| {
-            child_rules(&ctx, run, &mut acc);
-            acc
-        })
-        .reduce(Vec::new, |mut a, mut b| {
-            a.append(&mut b);
-            a
-        });
-    for site in world.sites.values() {
-        site_rules(&ctx, site, &mut out);
+    // Children in batches: each batch in parallel, emitted in child order.
+    for batch in runs.chunks(8192) {
+        let rendered: Vec<Option<T>> = batch
+            .par_iter()
+            .with_min_len(64)
+            .map(|run| {
+                let mut v = Vec::new();
+                child_rules(&ctx, run, &mut v);
+                if let Some(extra) = run[0].child.as_ref().and_then(|c| by_child.get(c)) {
+                    v.extend(extra.iter().cloned());
+                }
+                if v.is_empty() {
+                    return None;
+                }
+                sort(&mut v);
+                Some(render(&v))
+            })
+            .collect();
+        for r in rendered.into_iter().flatten() {
+            emit(r);
+        }
     }
-    for signal in world.signals.values() {
-        signal_rules(&ctx, signal, &mut out);
-    }
-    out
 }
 
-struct Ctx<'a> {
-    pack: &'a RulePack,
+struct Ctx<'p, 'w> {
+    pack: &'p RulePack,
     as_of: AsOf,
-    world: &'a World<'a>,
+    world: &'w World<'w>,
 }
 
-impl Ctx<'_> {
+impl<'p> Ctx<'p, '_> {
     fn status(&self, due: Deadline, fulfilled: Option<&At>) -> (Status, Option<At>) {
         match fulfilled {
             Some(at) if due.in_time(at) => (Status::Met, Some(*at)),
@@ -133,9 +231,9 @@ impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
     fn push(
         &self,
-        out: &mut Vec<Obligation>,
+        out: &mut Vec<Obligation<'p>>,
         rule: &'static str,
-        law: Arc<str>,
+        law: &'p str,
         child: &Option<Ref>,
         subject: &Ref,
         due: Deadline,
@@ -288,7 +386,7 @@ fn earliest<'a>(it: impl Iterator<Item = &'a Event>) -> Option<&'a Event> {
 // ---------------------------------------------------------------------------------------------------------------
 // Site rules
 
-fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
+fn site_rules<'p>(ctx: &Ctx<'p, '_>, site: &Site, out: &mut Vec<Obligation<'p>>) {
     let Some(site_id) = site.id else { return };
     let Some(site_type) = site.site_type else { return };
     if site.approvals.is_empty() {
@@ -335,7 +433,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
     }
     if let Some(p) = pack.policy(id::FOSTER_SUPERVISION) {
         let months = p.months.unwrap_or(3) as i32;
-        let law = p.citation();
+        let law = p.citation.as_str();
         for s in &series {
             let anchor = s.start.at.date();
             let mut due = add_months(anchor, months);
@@ -349,7 +447,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
                 ctx.push(
                     out,
                     id::FOSTER_SUPERVISION,
-                    law.clone(),
+                    law,
                     &s.start.child,
                     site_id,
                     Deadline::EndOfDay(due),
@@ -373,7 +471,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
             ctx.push(
                 out,
                 id::FOSTER_BASIC_COURSE,
-                p.citation(),
+                &p.citation,
                 &first.start.child,
                 site_id,
                 Deadline::EndOfDay(due),
@@ -382,7 +480,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
         }
     }
     if let Some(p) = pack.policy(id::FOSTER_TRAINING_ANNUAL) {
-        let law = p.citation();
+        let law = p.citation.as_str();
         let mut years: Vec<(i32, &Event)> = Vec::new();
         for s in &series {
             let first_year = s.start.at.date().year();
@@ -405,7 +503,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
             ctx.push(
                 out,
                 id::FOSTER_TRAINING_ANNUAL,
-                law.clone(),
+                law,
                 &trigger.child,
                 site_id,
                 Deadline::EndOfDay(due),
@@ -415,7 +513,7 @@ fn site_rules(ctx: &Ctx, site: &Site, out: &mut Vec<Obligation>) {
     }
 }
 
-fn signal_rules(ctx: &Ctx, signal: &Signal, out: &mut Vec<Obligation>) {
+fn signal_rules<'p>(ctx: &Ctx<'p, '_>, signal: &Signal, out: &mut Vec<Obligation<'p>>) {
     let e = signal.raised;
     let Body::DangerSignal { signal: signal_id, .. } = &e.body else { return };
     let date = e.at.date();
@@ -444,7 +542,7 @@ fn signal_rules(ctx: &Ctx, signal: &Signal, out: &mut Vec<Obligation>) {
         ctx.push(
             out,
             id::SIGNAL_REACTION,
-            p.citation(),
+            &p.citation,
             &e.child,
             signal_id,
             Deadline::EndOfDay(due),
@@ -464,7 +562,7 @@ struct Placement<'a> {
     end: Option<&'a Event>,
 }
 
-fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
+fn child_rules<'p>(ctx: &Ctx<'p, '_>, events: &[&Event], out: &mut Vec<Obligation<'p>>) {
     let Some(child) = &events[0].child else { return };
     let child = &Some(child.clone());
     let pack = ctx.pack;
@@ -556,7 +654,13 @@ fn child_rules(ctx: &Ctx, events: &[&Event], out: &mut Vec<Obligation>) {
     }
 }
 
-fn child_plan(ctx: &Ctx, events: &[&Event], decision: &Event, child: &Option<Ref>, out: &mut Vec<Obligation>) {
+fn child_plan<'p>(
+    ctx: &Ctx<'p, '_>,
+    events: &[&Event],
+    decision: &Event,
+    child: &Option<Ref>,
+    out: &mut Vec<Obligation<'p>>,
+) {
     let Body::InterventionDecided { intervention, kind, plan, consent, urgent, plan_required, .. } = &decision.body
     else {
         return;
@@ -592,13 +696,13 @@ fn child_plan(ctx: &Ctx, events: &[&Event], decision: &Event, child: &Option<Ref
     ctx.push(out, id::CHILD_PLAN, regime.cite(key), child, intervention, Deadline::EndOfDay(due), done.map(|f| &f.at));
 }
 
-fn conversation(
-    ctx: &Ctx,
+fn conversation<'p>(
+    ctx: &Ctx<'p, '_>,
     events: &[&Event],
     decision: &Event,
     birth: Option<NaiveDate>,
     child: &Option<Ref>,
-    out: &mut Vec<Obligation>,
+    out: &mut Vec<Obligation<'p>>,
 ) {
     let Body::InterventionDecided { intervention, conversation_waived, .. } = &decision.body else { return };
     if *conversation_waived {
@@ -629,14 +733,14 @@ fn conversation(
     );
 }
 
-fn follow_ups(
-    ctx: &Ctx,
+fn follow_ups<'p>(
+    ctx: &Ctx<'p, '_>,
     events: &[&Event],
     start: &Event,
     intervention: &Ref,
     end: Option<&Event>,
     child: &Option<Ref>,
-    out: &mut Vec<Obligation>,
+    out: &mut Vec<Obligation<'p>>,
 ) {
     let start_date = start.at.date();
     let mut followed: Vec<&Event> = events
@@ -715,7 +819,13 @@ fn follow_ups(
     }
 }
 
-fn placement_rules(ctx: &Ctx, events: &[&Event], p: &Placement, child: &Option<Ref>, out: &mut Vec<Obligation>) {
+fn placement_rules<'p>(
+    ctx: &Ctx<'p, '_>,
+    events: &[&Event],
+    p: &Placement,
+    child: &Option<Ref>,
+    out: &mut Vec<Obligation<'p>>,
+) {
     let pack = ctx.pack;
     let start = p.start.at.date();
     let end = p.end.map(|e| e.at.date());
@@ -760,15 +870,7 @@ fn placement_rules(ctx: &Ctx, events: &[&Event], p: &Placement, child: &Option<R
         let due = add_months(start, policy.months.unwrap_or(3) as i32);
         if end.is_none_or(|e| due < e) {
             let done = visits.iter().find(|v| v.at.date() >= start);
-            ctx.push(
-                out,
-                id::FIRST_VISIT,
-                policy.citation(),
-                child,
-                p.id,
-                Deadline::EndOfDay(due),
-                done.map(|v| &v.at),
-            );
+            ctx.push(out, id::FIRST_VISIT, &policy.citation, child, p.id, Deadline::EndOfDay(due), done.map(|v| &v.at));
         }
     }
 

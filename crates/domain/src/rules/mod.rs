@@ -3,5 +3,5 @@
 pub mod engine;
 pub mod pack;
 
-pub use engine::obligations;
+pub use engine::{for_each_chunk, obligations};
 pub use pack::{id, PackError, PolicyRule, Regime, RulePack};

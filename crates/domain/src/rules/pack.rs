@@ -6,7 +6,6 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Stable rule ids (`rules.md`).
 pub mod id {
@@ -123,14 +122,14 @@ pub struct Regime {
     pub id: String,
     pub name: String,
     pub from: NaiveDate,
-    pub citations: BTreeMap<String, Arc<str>>,
+    pub citations: BTreeMap<String, String>,
     pub params: LawParams,
 }
 
 impl Regime {
-    /// The citation of a rule (or citation key) in this regime.
-    pub fn cite(&self, key: &str) -> Arc<str> {
-        self.citations.get(key).cloned().unwrap_or_else(|| Arc::from(format!("{} ({key})", self.name)))
+    /// The citation of a rule (or citation key) in this regime. Every key is checked when the pack is loaded.
+    pub fn cite(&self, key: &str) -> &str {
+        self.citations.get(key).map(String::as_str).unwrap_or(&self.name)
     }
 }
 
@@ -148,6 +147,9 @@ pub struct PolicyRule {
     pub working_days: Option<u32>,
     #[serde(default)]
     pub course: Option<String>,
+    /// `Kommunal retningslinje: <name>`, set when the pack is loaded.
+    #[serde(skip)]
+    pub citation: String,
 }
 
 fn yes() -> bool {
@@ -186,8 +188,9 @@ impl RulePack {
         if pack.regime.is_empty() {
             return Err(PackError("mindst ét lovgrundlag (regime) skal være angivet".into()));
         }
+        pack.policy = pack.policy.into_iter().map(PolicyRule::finish).collect();
         for r in &pack.regime {
-            for rule in id::LAW_RULES {
+            for rule in id::LAW_RULES.iter().chain([&id::CHILD_PLAN_PLACEMENT]) {
                 if !r.citations.contains_key(*rule) {
                     return Err(PackError(format!("{} mangler henvisning for reglen {rule}", r.name)));
                 }
@@ -214,6 +217,7 @@ impl RulePack {
             if !id::POLICY_RULES.contains(&p.rule.as_str()) {
                 return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
             }
+            let p = p.finish();
             match self.policy.iter_mut().find(|q| q.rule == p.rule) {
                 Some(q) => *q = p,
                 None => self.policy.push(p),
@@ -254,9 +258,9 @@ impl RulePack {
 }
 
 impl PolicyRule {
-    /// The `law` field of an obligation from this rule.
-    pub fn citation(&self) -> Arc<str> {
-        Arc::from(format!("Kommunal retningslinje: {}", self.name))
+    fn finish(mut self) -> PolicyRule {
+        self.citation = format!("Kommunal retningslinje: {}", self.name);
+        self
     }
 }
 
@@ -272,8 +276,9 @@ mod tests {
         let bl = pack.regime_at(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
         assert_eq!(sel.id, "SEL");
         assert_eq!(bl.id, "BL");
-        assert_eq!(&*sel.cite(id::INVESTIGATION_4_MONTHS), "Serviceloven § 50, stk. 7");
-        assert_eq!(&*bl.cite(id::INVESTIGATION_4_MONTHS), "Barnets lov § 20, stk. 3");
+        assert_eq!(sel.cite(id::INVESTIGATION_4_MONTHS), "Serviceloven § 50, stk. 7");
+        assert_eq!(bl.cite(id::INVESTIGATION_4_MONTHS), "Barnets lov § 20, stk. 3");
+        assert_eq!(bl.cite(id::CHILD_PLAN_PLACEMENT), "Barnets lov § 91, stk. 2");
         assert_eq!(pack.policy.len(), 5);
     }
 
@@ -284,7 +289,7 @@ mod tests {
             .unwrap();
         let p = pack.policy(id::FOSTER_SUPERVISION).unwrap();
         assert_eq!(p.months, Some(2));
-        assert_eq!(&*p.citation(), "Kommunal retningslinje: hver 2. måned");
+        assert_eq!(p.citation, "Kommunal retningslinje: hver 2. måned");
         let off = RulePack::default_pack()
             .with_policy("[[policy]]\nrule = \"danger-signal-reaction\"\nname = \"x\"\nenabled = false\n")
             .unwrap();

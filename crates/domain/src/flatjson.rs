@@ -1,0 +1,359 @@
+//! A fast scanner for the one JSON shape a journal line has: an object whose values are mostly strings, booleans
+//! and numbers. Nested arrays and objects are returned as raw text for `serde_json`. Anything the scanner does not
+//! accept returns `None`, and the caller falls back to `serde_json` (which then also words the error), so the scanner
+//! can only make valid input faster — it is property-tested against `serde_json` for equal results.
+
+use serde_json::Number;
+use std::borrow::Cow;
+
+/// A value as scanned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(Cow<'a, str>),
+    /// A nested array or object, as written.
+    Raw(&'a str),
+}
+
+struct Scanner<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.s.get(self.i..self.i + 4)?;
+        let v = u32::from_str_radix(h, 16).ok()?;
+        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.i += 4;
+        Some(v)
+    }
+
+    /// A string; the opening quote is at `self.i`.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.i += 1;
+        let start = self.i;
+        // Fast path: no escapes (found with SIMD search, control characters checked on the run).
+        let rest = self.b.get(self.i..)?;
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest[..end].iter().any(|&c| c < 0x20) {
+            return None;
+        }
+        self.i += end;
+        if rest[end] == b'"' {
+            let out = &self.s[start..self.i];
+            self.i += 1;
+            return Some(Cow::Borrowed(out));
+        }
+        let mut out = String::from(self.s.get(start..self.i)?);
+        loop {
+            let c = *self.b.get(self.i)?;
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {
+                    let e = *self.b.get(self.i + 1)?;
+                    self.i += 2;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
+                                    return None;
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return None;
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(code)?);
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                _ => {
+                    // Copy the run up to the next quote or backslash (UTF-8 is kept intact).
+                    let run = self.i;
+                    while let Some(&c) = self.b.get(self.i) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    out.push_str(self.s.get(run..self.i)?);
+                }
+            }
+        }
+    }
+
+    fn number(&mut self) -> Option<Number> {
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        let int_len = self.i - int_start;
+        if int_len == 0 || (int_len > 1 && self.b[int_start] == b'0') {
+            return None;
+        }
+        let mut float = false;
+        if self.b.get(self.i) == Some(&b'.') {
+            float = true;
+            self.i += 1;
+            let f = self.i;
+            while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+                self.i += 1;
+            }
+            if self.i == f {
+                return None;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            float = true;
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            let e = self.i;
+            while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+                self.i += 1;
+            }
+            if self.i == e {
+                return None;
+            }
+        }
+        let text = &self.s[start..self.i];
+        if !float {
+            if let Ok(v) = text.parse::<u64>() {
+                return Some(v.into());
+            }
+            if let Ok(v) = text.parse::<i64>() {
+                return Some(v.into());
+            }
+        }
+        Number::from_f64(text.parse::<f64>().ok()?)
+    }
+
+    /// Skip a nested array or object (strings respected); return its text.
+    fn nested(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let mut depth = 0usize;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'[' | b'{' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b']' | b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    self.i += 1;
+                    if depth == 0 {
+                        return Some(&self.s[start..self.i]);
+                    }
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                _ => self.i += 1,
+            }
+        }
+        None
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        if self.s.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn value(&mut self) -> Option<Scalar<'a>> {
+        Some(match self.peek()? {
+            b'"' => Scalar::Str(self.string()?),
+            b't' => {
+                self.literal("true")?;
+                Scalar::Bool(true)
+            }
+            b'f' => {
+                self.literal("false")?;
+                Scalar::Bool(false)
+            }
+            b'n' => {
+                self.literal("null")?;
+                Scalar::Null
+            }
+            b'[' | b'{' => Scalar::Raw(self.nested()?),
+            b'-' | b'0'..=b'9' => Scalar::Num(self.number()?),
+            _ => return None,
+        })
+    }
+}
+
+/// Scan one JSON object. `None` when the text is not (or not simply) a JSON object: then use `serde_json`.
+pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
+    let mut p = Scanner { s, b: s.as_bytes(), i: 0 };
+    p.eat(b'{')?;
+    let mut out = Vec::with_capacity(12);
+    if p.peek()? == b'}' {
+        p.i += 1;
+    } else {
+        loop {
+            if p.peek()? != b'"' {
+                return None;
+            }
+            let key = p.string()?;
+            p.eat(b':')?;
+            let v = p.value()?;
+            out.push((key, v));
+            match p.peek()? {
+                b',' => p.i += 1,
+                b'}' => {
+                    p.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    p.ws();
+    if p.i != s.len() {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    fn to_map(fields: Vec<(Cow<'_, str>, Scalar<'_>)>) -> Option<Map<String, Value>> {
+        let mut m = Map::new();
+        for (k, v) in fields {
+            let v = match v {
+                Scalar::Null => Value::Null,
+                Scalar::Bool(b) => Value::Bool(b),
+                Scalar::Num(n) => Value::Number(n),
+                Scalar::Str(s) => Value::String(s.into_owned()),
+                Scalar::Raw(r) => serde_json::from_str(r).ok()?,
+            };
+            m.insert(k.into_owned(), v);
+        }
+        Some(m)
+    }
+
+    #[test]
+    fn scans_journal_lines() {
+        let line = r#"{"type":"child_conversation","at":"2024-03-04T10:15:00+01:00","child":"b\u00e6 \"1\"","n":-12.5e1,"ok":true,"x":null,"goals":[{"id":"g1","text":"a]}"}],"big":18446744073709551615}"#;
+        let ours = to_map(scan_object(line).unwrap()).unwrap();
+        let theirs: Map<String, Value> = serde_json::from_str(line).unwrap();
+        assert_eq!(ours, theirs);
+        for bad in [
+            "",
+            "{",
+            "[1]",
+            r#"{"a":01}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":"\q"}"#,
+            "{\"a\":\"\u{1}\"}",
+            r#"{"a":tru}"#,
+        ] {
+            assert!(scan_object(bad).is_none() || serde_json::from_str::<Map<String, Value>>(bad).is_ok(), "{bad}");
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| Value::Number(n.into())),
+            any::<u64>().prop_map(|n| Value::Number(n.into())),
+            (-1e12f64..1e12).prop_map(|f| Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+            "\\PC*".prop_map(Value::String),
+            "[\"\\\\/\\u{0}-\\u{1f}a-zæøå😀]*".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever serde_json writes, the scanner reads to the same values (or declines).
+        #[test]
+        fn agrees_with_serde_json(fields in prop::collection::btree_map("[a-z_\"\\\\é]{1,10}", json_value(), 0..8), pretty in any::<bool>()) {
+            let obj = Value::Object(fields.into_iter().collect());
+            let text = if pretty { serde_json::to_string_pretty(&obj).unwrap() } else { obj.to_string() };
+            let scanned = scan_object(&text).and_then(to_map);
+            let expected: Map<String, Value> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(scanned, Some(expected));
+        }
+
+        /// On arbitrary text the scanner never panics, and never accepts what serde_json rejects.
+        #[test]
+        fn never_accepts_invalid(text in "\\PC{0,40}", prefix in prop::sample::select(vec!["", "{", "{\"a\":", "{\"a\":\"", "{\"a\":["])) {
+            let t = format!("{prefix}{text}");
+            if let Some(fields) = scan_object(&t) {
+                let theirs = serde_json::from_str::<Map<String, Value>>(&t);
+                prop_assert!(theirs.is_ok(), "accepted invalid {t:?}");
+                let _ = fields;
+            }
+        }
+    }
+}
