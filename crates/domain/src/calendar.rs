@@ -252,9 +252,9 @@ pub fn push_rfc3339_local(out: &mut String, t: DateTime<Utc>) {
     out.push(':');
     push_2(out, local.second());
     out.push(if offset < 0 { '-' } else { '+' });
-    push_2(out, (offset.unsigned_abs() / 3600) as u32);
+    push_2(out, offset.unsigned_abs() / 3600);
     out.push(':');
-    push_2(out, (offset.unsigned_abs() % 3600 / 60) as u32);
+    push_2(out, offset.unsigned_abs() % 3600 / 60);
 }
 
 /// RFC 3339 with the Copenhagen offset, seconds precision, e.g. `2024-03-05T10:15:00+01:00`.
