@@ -284,7 +284,7 @@ async fn write_unit(
         .bind(o.child.as_deref())
         .bind(municipality)
         .bind(o.rule)
-        .bind(&*o.law)
+        .bind(o.law)
         .bind(o.subject.as_str())
         .bind(o.due.to_string())
         .bind(o.due.sort_key())
