@@ -40,8 +40,7 @@ pub fn run(args: Args) -> input::Result<()> {
     eprintln!("parse {:?}", t0.elapsed());
     journal.apply_corrections(Some(as_of)).map_err(|e| Failure::BadInput(e.to_string()))?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json });
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
     let written = match format {
         Format::Json => write_json(&journal.events, as_of, &pack, &mut out),
         Format::Table => {
@@ -70,33 +69,43 @@ pub fn run(args: Args) -> input::Result<()> {
 
 /// The JSON array of the contract: each child's obligations are formatted on the engine's worker threads and
 /// written in order, so the full list never exists in memory.
-fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut impl Write) -> std::io::Result<()> {
+fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut (impl Write + Send)) -> std::io::Result<()> {
     out.write_all(b"[")?;
-    let mut first = true;
-    let mut result = Ok(());
-    domain::rules::for_each_chunk(
-        events,
-        as_of,
-        pack,
-        |chunk| {
-            let mut s = String::with_capacity(chunk.len() * 200);
-            for o in chunk {
-                s.push_str(",\n");
-                o.write_json(&mut s);
+    // Writing happens on its own thread, so the engine's workers never wait for the output.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(64);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut first = true;
+            for text in rx {
+                let text = if first { &text[1..] } else { &text[..] };
+                first = false;
+                out.write_all(text.as_bytes())?;
             }
-            s
-        },
-        |text| {
-            if result.is_err() {
-                return;
+            if !first {
+                out.write_all(b"\n")?;
             }
-            let text = if first { &text[1..] } else { &text[..] };
-            first = false;
-            result = out.write_all(text.as_bytes());
-        },
-    );
-    result?;
-    out.write_all(if first { b"]\n" } else { b"\n]\n" })
+            out.write_all(b"]\n")
+        });
+        domain::rules::for_each_chunk(
+            events,
+            as_of,
+            pack,
+            |chunk| {
+                let mut s = String::with_capacity(chunk.len() * 200);
+                for o in &chunk {
+                    s.push_str(",\n");
+                    o.write_json(&mut s);
+                }
+                s
+            },
+            |text| {
+                // A failed writer has stopped receiving; its error is reported below.
+                let _ = tx.send(text);
+            },
+        );
+        drop(tx);
+        writer.join().unwrap_or_else(|_| Err(std::io::Error::other("skrivetråden stoppede")))
+    })
 }
 
 /// Print this process's peak resident memory (for `vaern bench`), from /proc/self/status.

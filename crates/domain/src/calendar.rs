@@ -161,18 +161,30 @@ pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
     local_to_utc(date.and_hms_opt(23, 59, 59).unwrap_or_default())
 }
 
-/// Whether Copenhagen is on summer time (CEST) at `hour`:00 local time on `d` (EU rule, Denmark since 1996:
-/// from 02:00 on the last Sunday of March to 03:00 on the last Sunday of October).
+/// Day of the month of the last Sunday of March or October (31-day months), by Sakamoto's weekday formula.
+fn last_sunday_of(year: i32, month: u32) -> u32 {
+    const T: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let y = if month < 3 { year - 1 } else { year };
+    let weekday_31 = (y + y / 4 - y / 100 + y / 400 + T[(month - 1) as usize] + 31).rem_euclid(7);
+    31 - weekday_31 as u32
+}
+
+/// Whether Copenhagen is on summer time (CEST) at midnight (`at_midnight`) or at 23:59:59 of `d` (EU rule,
+/// Denmark since 1996: from 02:00 on the last Sunday of March to 03:00 on the last Sunday of October).
 fn is_summer_time(d: NaiveDate, at_midnight: bool) -> bool {
-    let last_sunday = |month: u32| {
-        let last = NaiveDate::from_ymd_opt(d.year(), month, 31).unwrap_or(d);
-        last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
-    };
-    let (march, october) = (last_sunday(3), last_sunday(10));
-    if at_midnight {
-        d > march && d <= october
-    } else {
-        d >= march && d < october
+    let (m, day) = (d.month(), d.day());
+    if !(3..=10).contains(&m) {
+        return false;
+    }
+    if (4..=9).contains(&m) {
+        return true;
+    }
+    let switch = last_sunday_of(d.year(), m);
+    match (m, at_midnight) {
+        (3, true) => day > switch,
+        (3, false) => day >= switch,
+        (_, true) => day <= switch,
+        (_, false) => day < switch,
     }
 }
 
@@ -203,8 +215,7 @@ pub fn copenhagen_offset_secs(ts: i64) -> i32 {
         return TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
     }
     let last_sunday_01utc = |month: u32| {
-        let last = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or(NaiveDate::MIN);
-        let sunday = last - Duration::days(i64::from(last.weekday().num_days_from_sunday()));
+        let sunday = NaiveDate::from_ymd_opt(year, month, last_sunday_of(year, month)).unwrap_or(NaiveDate::MIN);
         sunday.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc().timestamp()
     };
     if ts >= last_sunday_01utc(3) && ts < last_sunday_01utc(10) {

@@ -222,18 +222,8 @@ pub enum Body {
         next_follow_up: Option<NaiveDate>,
         goal_progress: Vec<GoalProgress>,
     },
-    InterventionDecided {
-        intervention: Ref,
-        kind: Ref,
-        section: Option<Ref>,
-        plan: Option<Ref>,
-        daily_cost_dkk: Option<f64>,
-        ladder_step: Option<u8>,
-        conversation_waived: bool,
-        consent: Option<bool>,
-        urgent: bool,
-        plan_required: bool,
-    },
+    /// Boxed: the largest variant, and a rare one (keeps every event small).
+    InterventionDecided(Box<Decision>),
     InterventionStarted {
         intervention: Ref,
     },
@@ -291,22 +281,47 @@ pub enum Body {
         costs_dkk: f64,
         equity_dkk: Option<f64>,
     },
-    DangerSignal {
-        signal: Ref,
-        site: Option<Ref>,
-        placement: Option<Ref>,
-        kind: Option<String>,
-    },
+    /// Boxed: large and rare.
+    DangerSignal(Box<Signal>),
     DangerSignalHandled {
         signal: Ref,
         action: Option<String>,
         socialtilsyn_notified: bool,
     },
-    Correction {
-        corrects: Ref,
-        fields: Map<String, Value>,
-        reason: String,
-    },
+    /// Boxed: large and rare.
+    Correction(Box<Correction>),
+}
+
+/// A decision on an intervention (`intervention_decided`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub intervention: Ref,
+    pub kind: Ref,
+    pub section: Option<Ref>,
+    pub plan: Option<Ref>,
+    pub daily_cost_dkk: Option<f64>,
+    pub ladder_step: Option<u8>,
+    pub conversation_waived: bool,
+    pub consent: Option<bool>,
+    pub urgent: bool,
+    pub plan_required: bool,
+}
+
+/// A danger signal (`danger_signal`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    pub signal: Ref,
+    pub site: Option<Ref>,
+    pub placement: Option<Ref>,
+    pub kind: Option<String>,
+}
+
+/// A correction of an earlier event (`correction`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    pub corrects: Ref,
+    pub fields: Map<String, Value>,
+    pub reason: String,
 }
 
 /// One journal event.
@@ -353,7 +368,7 @@ impl Body {
             ChildConversation { .. } => EventType::ChildConversation,
             PlanCreated { .. } => EventType::PlanCreated,
             PlanFollowedUp { .. } => EventType::PlanFollowedUp,
-            InterventionDecided { .. } => EventType::InterventionDecided,
+            InterventionDecided(_) => EventType::InterventionDecided,
             InterventionStarted { .. } => EventType::InterventionStarted,
             InterventionEnded { .. } => EventType::InterventionEnded,
             PlacementStarted { .. } => EventType::PlacementStarted,
@@ -366,9 +381,9 @@ impl Body {
             FosterSupervision { .. } => EventType::FosterSupervision,
             OperationalSupervision { .. } => EventType::OperationalSupervision,
             SiteFinancesReported { .. } => EventType::SiteFinancesReported,
-            DangerSignal { .. } => EventType::DangerSignal,
+            DangerSignal(_) => EventType::DangerSignal,
             DangerSignalHandled { .. } => EventType::DangerSignalHandled,
-            Correction { .. } => EventType::Correction,
+            Correction(_) => EventType::Correction,
         }
     }
 }
@@ -394,9 +409,8 @@ impl Event {
             }
             PlanCreated { plan, .. } => plan,
             PlanFollowedUp { intervention, plan, .. } => return intervention.as_deref().or(plan.as_deref()),
-            InterventionDecided { intervention, .. }
-            | InterventionStarted { intervention }
-            | InterventionEnded { intervention, .. } => intervention,
+            InterventionDecided(d) => &d.intervention,
+            InterventionStarted { intervention } | InterventionEnded { intervention, .. } => intervention,
             PlacementStarted { placement, .. }
             | PlacementEnded { placement, .. }
             | SupervisionVisit { placement, .. } => placement,
@@ -407,8 +421,9 @@ impl Event {
             | FosterSupervision { site }
             | OperationalSupervision { site, .. }
             | SiteFinancesReported { site, .. } => site,
-            DangerSignal { signal, .. } | DangerSignalHandled { signal, .. } => signal,
-            Correction { corrects, .. } => corrects,
+            DangerSignal(d) => &d.signal,
+            DangerSignalHandled { signal, .. } => signal,
+            Correction(c) => &c.corrects,
         })
     }
 
@@ -1039,7 +1054,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
                     "feltet mangler: en anbringelse skal angive samtykke (true) eller uden samtykke (false)",
                 ));
             }
-            Body::InterventionDecided {
+            Body::InterventionDecided(Box::new(Decision {
                 intervention,
                 kind,
                 section: f.opt_ref("section")?,
@@ -1050,7 +1065,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
                 consent,
                 urgent: f.flag("urgent")?,
                 plan_required: f.flag("plan_required")?,
-            }
+            }))
         }
         T::InterventionStarted => Body::InterventionStarted { intervention: f.req_ref("intervention")? },
         T::InterventionEnded => Body::InterventionEnded {
@@ -1105,12 +1120,12 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             costs_dkk: f.req_num("costs_dkk")?,
             equity_dkk: f.opt_num("equity_dkk")?,
         },
-        T::DangerSignal => Body::DangerSignal {
+        T::DangerSignal => Body::DangerSignal(Box::new(Signal {
             signal: f.req_ref("signal")?,
             site: f.opt_ref("site")?,
             placement: f.opt_ref("placement")?,
             kind: f.opt_text("kind")?,
-        },
+        })),
         T::DangerSignalHandled => Body::DangerSignalHandled {
             signal: f.req_ref("signal")?,
             action: f.opt_text("action")?,
@@ -1134,7 +1149,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             if reason.trim().is_empty() {
                 return Err(FieldError::at("reason", "en rettelse skal have en begrundelse"));
             }
-            Body::Correction { corrects, fields, reason }
+            Body::Correction(Box::new(Correction { corrects, fields, reason }))
         }
     })
 }
@@ -1279,18 +1294,19 @@ impl Serialize for Event {
                     m.serialize_entry("goal_progress", &p)?;
                 }
             }
-            InterventionDecided {
-                intervention,
-                kind,
-                section,
-                plan,
-                daily_cost_dkk,
-                ladder_step,
-                conversation_waived,
-                consent,
-                urgent,
-                plan_required,
-            } => {
+            InterventionDecided(d) => {
+                let Decision {
+                    intervention,
+                    kind,
+                    section,
+                    plan,
+                    daily_cost_dkk,
+                    ladder_step,
+                    conversation_waived,
+                    consent,
+                    urgent,
+                    plan_required,
+                } = &**d;
                 m.serialize_entry("intervention", intervention.as_str())?;
                 m.serialize_entry("kind", kind.as_str())?;
                 opt!("section", section.as_deref());
@@ -1356,7 +1372,8 @@ impl Serialize for Event {
                 m.serialize_entry("costs_dkk", &num(*costs_dkk))?;
                 opt!("equity_dkk", equity_dkk.map(num));
             }
-            DangerSignal { signal, site, placement, kind } => {
+            DangerSignal(d) => {
+                let Signal { signal, site, placement, kind } = &**d;
                 m.serialize_entry("signal", signal.as_str())?;
                 opt!("site", site.as_deref());
                 opt!("placement", placement.as_deref());
@@ -1367,7 +1384,8 @@ impl Serialize for Event {
                 opt!("action", action);
                 m.serialize_entry("socialtilsyn_notified", socialtilsyn_notified)?;
             }
-            Correction { corrects, fields, reason } => {
+            Correction(c) => {
+                let self::Correction { corrects, fields, reason } = &**c;
                 m.serialize_entry("corrects", corrects.as_str())?;
                 m.serialize_entry("fields", fields)?;
                 m.serialize_entry("reason", reason)?;
@@ -1474,5 +1492,15 @@ mod tests {
         assert!(Event::parse_json(ok).is_ok());
         let bad = r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-18","municipality":"101","cpr":"170514-4123"}"#;
         assert_eq!(err(bad).field.as_deref(), Some("cpr"));
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// Events are held by the million: their size is a performance budget.
+    #[test]
+    fn event_stays_small() {
+        assert!(std::mem::size_of::<super::Body>() <= 80, "Body is {} bytes", std::mem::size_of::<super::Body>());
+        assert!(std::mem::size_of::<super::Event>() <= 200, "Event is {} bytes", std::mem::size_of::<super::Event>());
     }
 }

@@ -124,6 +124,8 @@ pub struct Obligation<'p> {
     pub child: Option<Ref>,
     pub subject: Ref,
     pub due: Deadline,
+    /// `due.sort_key()`, computed once (sorting compares it many times).
+    pub due_ts: i64,
     pub status: Status,
     pub met_at: Option<At>,
 }
@@ -195,6 +197,7 @@ mod tests {
             child: Some("b1".into()),
             subject: "n1".into(),
             due: Deadline::Instant(crate::time::copenhagen(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(), 10, 15)),
+            due_ts: 0,
             status: Status::Met,
             met_at: Some(At::parse("2024-03-05T09:00:00+01:00").unwrap()),
         };

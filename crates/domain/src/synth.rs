@@ -948,7 +948,7 @@ fn danger_signal(
     out.push(Event::new(
         At::date_only(date),
         child.cloned(),
-        Body::DangerSignal { signal: signal.clone(), site, placement, kind },
+        Body::DangerSignal(Box::new(crate::event::Signal { signal: signal.clone(), site, placement, kind })),
     ));
     let r = d.unit();
     let (days, notified) = if r < 0.55 {
@@ -1610,7 +1610,7 @@ impl<'w> ChildGen<'w> {
         let mut decision = Event::new(
             At::date_only(decided),
             Some(self.child.clone()),
-            Body::InterventionDecided {
+            Body::InterventionDecided(Box::new(crate::event::Decision {
                 intervention: intervention.clone(),
                 kind: kind.into(),
                 section: Some(section.into()),
@@ -1621,7 +1621,7 @@ impl<'w> ChildGen<'w> {
                 consent: None,
                 urgent,
                 plan_required,
-            },
+            })),
         );
         if waived {
             decision.note = Some("Samtalen er undladt på grund af barnets alder og modenhed".into());
@@ -1721,7 +1721,7 @@ impl<'w> ChildGen<'w> {
         let mut decision = Event::new(
             At::date_only(decided),
             Some(self.child.clone()),
-            Body::InterventionDecided {
+            Body::InterventionDecided(Box::new(crate::event::Decision {
                 intervention: intervention.clone(),
                 kind: "placement".into(),
                 section: Some(section.into()),
@@ -1732,7 +1732,7 @@ impl<'w> ChildGen<'w> {
                 consent: Some(consent),
                 urgent,
                 plan_required: false,
-            },
+            })),
         );
         if waived {
             decision.note = Some("Samtalen er undladt på grund af barnets alder og modenhed".into());
@@ -2019,10 +2019,10 @@ mod tests {
                 Body::NotificationReceived { notification, .. } => notification,
                 Body::InvestigationStarted { investigation, .. } => investigation,
                 Body::PlanCreated { plan, .. } => plan,
-                Body::InterventionDecided { intervention, .. } => intervention,
+                Body::InterventionDecided(d) => &d.intervention,
                 Body::PlacementStarted { placement, .. } => placement,
                 Body::SiteRegistered { site, .. } => site,
-                Body::DangerSignal { signal, .. } => signal,
+                Body::DangerSignal(d) => &d.signal,
                 _ => continue,
             };
             assert!(introduced.insert(id.clone()), "duplicate object id {id}");
@@ -2126,7 +2126,7 @@ mod tests {
         // Preventive measures for several times more children than are placed.
         let preventive: HashSet<&Ref> = events
             .iter()
-            .filter(|e| matches!(&e.body, Body::InterventionDecided { kind, .. } if kind != "placement"))
+            .filter(|e| matches!(&e.body, Body::InterventionDecided(d) if d.kind != "placement"))
             .filter_map(|e| e.child.as_ref())
             .collect();
         assert!(preventive.len() > 2 * placed.len(), "{} preventive, {} placed", preventive.len(), placed.len());

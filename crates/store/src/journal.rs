@@ -92,7 +92,7 @@ pub(crate) fn site_of(e: &Event) -> Option<&str> {
         | Body::OperationalSupervision { site, .. }
         | Body::SiteFinancesReported { site, .. }
         | Body::PlacementStarted { site, .. } => Some(site),
-        Body::DangerSignal { site, .. } => site.as_deref(),
+        Body::DangerSignal(d) => d.site.as_deref(),
         _ => None,
     }
 }
@@ -407,7 +407,8 @@ async fn check_corrections(
     let in_batch: HashMap<&str, &Event> =
         items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
     for (line, e, _) in items {
-        let Body::Correction { corrects, fields, .. } = &e.body else { continue };
+        let Body::Correction(c) = &e.body else { continue };
+        let (corrects, fields) = (&c.corrects, &c.fields);
         let target: Event = match in_batch.get(corrects.as_str()) {
             Some(t) => (*t).clone(),
             None => {
@@ -425,7 +426,7 @@ async fn check_corrections(
                 }
             }
         };
-        if matches!(target.body, Body::Correction { .. }) {
+        if matches!(target.body, Body::Correction(_)) {
             return Err(StoreError::Input(format!(
                 "linje {line}, felt \"corrects\": en rettelse kan ikke rette en anden rettelse"
             )));

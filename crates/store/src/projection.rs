@@ -172,8 +172,8 @@ async fn unit_events(tx: &mut Transaction<'_, Any>, unit: &Unit) -> Result<Vec<S
                     Body::PlacementStarted { site, .. } => {
                         sites.insert(site.to_string());
                     }
-                    Body::DangerSignal { signal, .. } => {
-                        signals.insert(signal.to_string());
+                    Body::DangerSignal(d) => {
+                        signals.insert(d.signal.to_string());
                     }
                     _ => {}
                 }
