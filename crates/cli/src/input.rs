@@ -60,13 +60,18 @@ pub fn read_journal(path: &Path) -> Result<domain::journal::Journal> {
         )
     };
     let name = path.display().to_string();
+    // Blocks travel to the parser and back (two buffers in circulation): no fresh memory per block.
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::result::Result<String, String>>(1);
-    let reader_thread = std::thread::spawn(move || read_blocks(source, &name, &tx));
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<String>();
+    let reader_thread = std::thread::spawn(move || read_blocks(source, &name, &tx, &back_rx));
     let mut reader = size.map(domain::journal::JsonlReader::with_size_hint).unwrap_or_default();
     let mut failure = None;
     for block in rx {
         match block {
-            Ok(text) => reader.feed(&text),
+            Ok(text) => {
+                reader.feed(&text);
+                let _ = back_tx.send(text);
+            }
             Err(e) => failure = Some(e),
         }
     }
@@ -77,18 +82,25 @@ pub fn read_journal(path: &Path) -> Result<domain::journal::Journal> {
     reader.finish().map_err(|e| Failure::BadInput(e.to_string()))
 }
 
-/// Send blocks of complete lines (valid UTF-8, byte-order mark removed) until the end of the input.
+/// Send blocks of complete lines (valid UTF-8, byte-order mark removed) until the end of the input; buffers come
+/// back through `back` to be filled again.
 fn read_blocks(
     mut source: Box<dyn Read + Send>,
     name: &str,
     tx: &std::sync::mpsc::SyncSender<std::result::Result<String, String>>,
+    back: &std::sync::mpsc::Receiver<String>,
 ) {
     const BLOCK: usize = 16 << 20;
     let mut carry: Vec<u8> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut offset = 0usize;
     let mut first = true;
     loop {
-        let mut buf = std::mem::take(&mut carry);
+        spare.extend(back.try_iter().map(String::into_bytes));
+        let mut buf = spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        carry.clear();
         let want = buf.len().max(BLOCK / 2) + BLOCK;
         let mut filled = buf.len();
         buf.resize(want, 0);
@@ -109,7 +121,8 @@ fn read_blocks(
         }
         buf.truncate(filled);
         let cut = if at_end { buf.len() } else { buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
-        carry = buf.split_off(cut);
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
         if first && buf.starts_with("\u{feff}".as_bytes()) {
             buf.drain(..3);
             offset += 3;

@@ -35,9 +35,7 @@ pub fn run(args: Args) -> input::Result<()> {
     let as_of = input::parse_as_of(&args.as_of)?;
     let pack = input::rule_pack(args.policy.as_deref())?;
 
-    let t0 = std::time::Instant::now();
     let mut journal = input::read_journal(&args.events)?;
-    eprintln!("parse {:?}", t0.elapsed());
     journal.apply_corrections(Some(as_of)).map_err(|e| Failure::BadInput(e.to_string()))?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json });
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
@@ -51,7 +49,6 @@ pub fn run(args: Args) -> input::Result<()> {
         }
     }
     .and_then(|_| out.flush());
-    eprintln!("done {:?}", t0.elapsed());
     match written {
         // A reader that stopped early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -325,15 +325,64 @@ pub struct Correction {
 }
 
 /// One journal event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Event {
     pub at: At,
     pub child: Option<Ref>,
     pub id: Option<Ref>,
-    pub note: Option<String>,
     pub body: Body,
+    /// The note and unknown fields, boxed: most events have neither, and events are held by the million.
+    meta: Option<Box<Meta>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Meta {
+    note: Option<String>,
     /// Fields this version of Værn does not know, in their original order; written back unchanged.
-    pub extra: Vec<(String, Value)>,
+    extra: Vec<(String, Value)>,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Event) -> bool {
+        self.at == other.at
+            && self.child == other.child
+            && self.id == other.id
+            && self.body == other.body
+            && self.note() == other.note()
+            && self.extra() == other.extra()
+    }
+}
+
+impl Event {
+    /// The free-text journal note (notatpligt), if any.
+    pub fn note(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.note.as_deref())
+    }
+
+    pub fn set_note(&mut self, note: Option<String>) {
+        self.meta.get_or_insert_with(Box::default).note = note;
+        self.tidy();
+    }
+
+    /// Fields this version of Værn does not know, in their original order.
+    pub fn extra(&self) -> &[(String, Value)] {
+        self.meta.as_ref().map(|m| m.extra.as_slice()).unwrap_or(&[])
+    }
+
+    /// Remove an unknown field and return its value.
+    pub fn take_extra(&mut self, name: &str) -> Option<Value> {
+        let meta = self.meta.as_mut()?;
+        let pos = meta.extra.iter().position(|(k, _)| k == name)?;
+        let (_, v) = meta.extra.remove(pos);
+        self.tidy();
+        Some(v)
+    }
+
+    fn tidy(&mut self) {
+        if self.meta.as_ref().is_some_and(|m| m.note.is_none() && m.extra.is_empty()) {
+            self.meta = None;
+        }
+    }
 }
 
 /// Event types that belong to a placement site rather than a child: for these `child` may be absent.
@@ -429,7 +478,7 @@ impl Event {
 
     /// A new event without id, note or unknown fields.
     pub fn new(at: At, child: Option<Ref>, body: Body) -> Event {
-        Event { at, child, id: None, note: None, body, extra: Vec::new() }
+        Event { at, child, id: None, body, meta: None }
     }
 
     /// The event as one JSON line (no trailing newline), fields in canonical order:
@@ -973,7 +1022,9 @@ impl Event {
         let id = f.opt_ref("id")?;
         let note = f.opt_text("note")?;
         let body = parse_body(t, &mut f)?;
-        Ok(Event { at, child, id, note, body, extra: f.rest() })
+        let extra = f.rest();
+        let meta = if note.is_none() && extra.is_empty() { None } else { Some(Box::new(Meta { note, extra })) };
+        Ok(Event { at, child, id, body, meta })
     }
 }
 
@@ -1391,8 +1442,8 @@ impl Serialize for Event {
                 m.serialize_entry("reason", reason)?;
             }
         }
-        opt!("note", &self.note);
-        for (k, v) in &self.extra {
+        opt!("note", self.note());
+        for (k, v) in self.extra() {
             m.serialize_entry(k, v)?;
         }
         m.end()
@@ -1432,8 +1483,8 @@ mod tests {
     fn keeps_unknown_fields_in_order() {
         let l = r#"{"type":"foster_supervision","at":"2024-03-06","site":"s1","zeta":[1,2],"alpha":{"x":null}}"#;
         let e = Event::parse_json(l).unwrap();
-        assert_eq!(e.extra.len(), 2);
-        assert_eq!(e.extra[0].0, "zeta");
+        assert_eq!(e.extra().len(), 2);
+        assert_eq!(e.extra()[0].0, "zeta");
         assert_eq!(e.to_json_line(), l);
     }
 
@@ -1501,6 +1552,6 @@ mod size {
     #[test]
     fn event_stays_small() {
         assert!(std::mem::size_of::<super::Body>() <= 80, "Body is {} bytes", std::mem::size_of::<super::Body>());
-        assert!(std::mem::size_of::<super::Event>() <= 200, "Event is {} bytes", std::mem::size_of::<super::Event>());
+        assert!(std::mem::size_of::<super::Event>() <= 160, "Event is {} bytes", std::mem::size_of::<super::Event>());
     }
 }

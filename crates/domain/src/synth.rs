@@ -792,7 +792,7 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
     }
     if let Some((r, reason)) = plan.revoked {
         let mut e = Event::new(At::date_only(r), child.cloned(), Body::SiteApprovalRevoked { site: site.clone() });
-        e.note = Some(reason.to_string());
+        e.set_note(Some(reason.to_string()));
         out.push(e);
     }
     let Some(&(first, _)) = plan.approvals.first() else { return };
@@ -1624,7 +1624,7 @@ impl<'w> ChildGen<'w> {
             })),
         );
         if waived {
-            decision.note = Some("Samtalen er undladt på grund af barnets alder og modenhed".into());
+            decision.set_note(Some("Samtalen er undladt på grund af barnets alder og modenhed".into()));
         }
         self.events.push(decision);
         let start = decided + self.d.days(0, 21);
@@ -1735,7 +1735,7 @@ impl<'w> ChildGen<'w> {
             })),
         );
         if waived {
-            decision.note = Some("Samtalen er undladt på grund af barnets alder og modenhed".into());
+            decision.set_note(Some("Samtalen er undladt på grund af barnets alder og modenhed".into()));
         }
         self.events.push(decision);
         self.push_day(start, Body::InterventionStarted { intervention: intervention.clone() });
@@ -1921,7 +1921,7 @@ impl<'w> ChildGen<'w> {
                             child_view: None,
                         },
                     );
-                    e.note = Some("Barnet var ikke hjemme ved besøget".into());
+                    e.set_note(Some("Barnet var ikke hjemme ved besøget".into()));
                     self.events.push(e);
                 }
             }

@@ -8,9 +8,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// Read the `recorded` metadata an export adds to each line.
-fn take_recorded(line: usize, extra: &mut Vec<(String, Value)>) -> Result<Option<Recorded>, StoreError> {
-    let Some(pos) = extra.iter().position(|(k, _)| k == "recorded") else { return Ok(None) };
-    let (_, v) = extra.remove(pos);
+fn take_recorded(line: usize, event: &mut domain::event::Event) -> Result<Option<Recorded>, StoreError> {
+    let Some(v) = event.take_extra("recorded") else { return Ok(None) };
     let bad =
         |what: &str| StoreError::Input(format!("linje {line}, felt \"recorded.{what}\": mangler eller er ugyldig"));
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -32,7 +31,7 @@ impl Store {
         let mut items = Vec::with_capacity(journal.len());
         let mut occurrences: HashMap<String, usize> = HashMap::new();
         for (mut event, line) in journal.events.into_iter().zip(journal.lines) {
-            let recorded = take_recorded(line, &mut event.extra)?;
+            let recorded = take_recorded(line, &mut event)?;
             if event.id.is_none() {
                 let digest = hex::encode(Sha256::digest(event.to_json_line().as_bytes()));
                 let n = occurrences.entry(digest.clone()).or_insert(0);

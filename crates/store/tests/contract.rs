@@ -113,7 +113,7 @@ async fn append_read_verify(db: Db) {
     assert_eq!(b1[0].recorded_by, "sagsbehandler1");
     assert_eq!(b1[0].municipality, "751");
     let visit = b1.iter().find(|e| e.event_id == "e8").unwrap();
-    assert_eq!(visit.event.extra.len(), 1, "unknown fields are kept");
+    assert_eq!(visit.event.extra().len(), 1, "unknown fields are kept");
     assert!(
         matches!(&visit.event.body, domain::event::Body::SupervisionVisit { child_view: Some(v), .. } if v.contains("plejemor"))
     );
