@@ -678,6 +678,7 @@ const KNOWN_FIELDS: [&str; 54] = [
 ];
 
 /// A small number for a known field name (fast lookups while parsing), or `None` for an unknown field.
+#[inline(always)]
 fn field_id(name: &str) -> Option<u8> {
     Some(match name {
         "action" => 0,
@@ -786,25 +787,44 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 /// what is left over is kept as unknown fields.
 struct Fields<'a> {
     fields: Vec<(Key<'a>, Option<Lit<'a>>)>,
+    /// Position in `fields` of each known field (`u8::MAX`: absent), for lookups without string comparisons.
+    index: [u8; KNOWN_FIELDS.len()],
 }
 
 impl<'a> Fields<'a> {
     fn new(raw: RawObject<'a>) -> Result<Fields<'a>, FieldError> {
         let fields = raw.0;
+        if fields.len() >= usize::from(u8::MAX) {
+            return Err(FieldError::line("for mange felter på én linje"));
+        }
+        let mut index = [u8::MAX; KNOWN_FIELDS.len()];
         for (i, (k, _)) in fields.iter().enumerate() {
-            if fields[..i].iter().any(|(k2, _)| k2 == k) {
+            let duplicate = match k {
+                Key::Known(id) => {
+                    let slot = &mut index[usize::from(*id)];
+                    let seen = *slot != u8::MAX;
+                    *slot = i as u8; // fewer than 255 fields: checked above
+                    seen
+                }
+                Key::Unknown(_) => fields[..i].iter().any(|(k2, _)| k2 == k),
+            };
+            if duplicate {
                 return Err(FieldError::at(k.name(), "feltet forekommer mere end én gang"));
             }
         }
-        Ok(Fields { fields })
+        Ok(Fields { fields, index })
     }
 
+    #[inline(always)]
     fn take(&mut self, name: &str) -> Option<Lit<'a>> {
-        let key = match field_id(name) {
-            Some(id) => Key::Known(id),
-            None => Key::Unknown(Cow::Borrowed(name)),
+        let slot = match field_id(name) {
+            Some(id) => self.index[usize::from(id)],
+            None => {
+                let pos = self.fields.iter().position(|(k, _)| matches!(k, Key::Unknown(u) if u == name))?;
+                u8::try_from(pos).ok()?
+            }
         };
-        self.fields.iter_mut().find(|(k, _)| *k == key).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
+        self.fields.get_mut(usize::from(slot)).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
     }
 
     fn opt_str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, FieldError> {

@@ -159,8 +159,10 @@ proptest! {
         let after_keys = by_key(&after);
         for o in before.iter().filter(|o| o.status == Status::Met) {
             let key = (o.rule, o.child.as_ref().map(|c| c.to_string()), o.subject.to_string(), o.due.to_string());
+            // (A recurring obligation's occurrences are told apart by their deadline; an added fulfilment can make
+            // another occurrence fall on the same deadline — it may then be `due`, never late or overdue.)
             if let Some(a) = after_keys.get(&key) {
-                prop_assert_eq!(a.status, Status::Met, "{:?} became {:?}", o, a);
+                prop_assert!(!matches!(a.status, Status::Late | Status::Overdue), "{:?} became {:?}", o, a);
             }
         }
         let met = |l: &[Obligation<'_>]| l.iter().filter(|o| o.status == Status::Met).count();
