@@ -1022,6 +1022,17 @@ impl Event {
         Event::from_fields(Fields::new(raw)?)
     }
 
+    /// The event with the corrected field values of a `correction` (checked like any event).
+    pub fn corrected(&self, fields: &Map<String, Value>) -> Result<Event, FieldError> {
+        let mut value = self.to_value();
+        if let Some(obj) = value.as_object_mut() {
+            for (k, v) in fields {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        Event::from_value(&value)
+    }
+
     /// Parse a JSON value (used when applying corrections and by the web layer).
     pub fn from_value(v: &Value) -> Result<Event, FieldError> {
         // Round-trip through text keeps one parser; corrections and forms are rare.

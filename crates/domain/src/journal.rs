@@ -208,13 +208,7 @@ impl Journal {
                 };
                 return Err(err(msg));
             };
-            let mut value = self.events[i].to_value();
-            if let Some(obj) = value.as_object_mut() {
-                for (k, v) in fields {
-                    obj.insert(k.clone(), v.clone());
-                }
-            }
-            let corrected = Event::from_value(&value).map_err(|e| LineError {
+            let corrected = self.events[i].corrected(fields).map_err(|e| LineError {
                 line,
                 field: Some(match e.field {
                     Some(f) => format!("fields.{f}"),

@@ -117,20 +117,16 @@ pub(crate) fn prepare(
     };
     let (core, personal) = personal::split(event.event_type(), &full);
     let core = text(&core);
-    let (personal, digest) = match (personal, recorded) {
-        (None, _) => (None, None),
-        (Some(_), Some(Recorded { erased_digest: Some(d), .. })) => (None, Some(d.clone())),
-        (Some(p), r) => {
+    let (personal, digest) = match (personal, recorded.and_then(|r| r.erased_digest.clone())) {
+        // Exported after an erasure: no personal part, and the digest it was chained with.
+        (_, Some(erased)) => (None, Some(erased)),
+        (None, None) => (None, None),
+        (Some(p), None) => {
             let data = text(&p);
-            let salt = r.and_then(|r| r.salt.clone()).unwrap_or_else(chain::new_salt);
+            let salt = recorded.and_then(|r| r.salt.clone()).unwrap_or_else(chain::new_salt);
             let digest = chain::personal_digest(&salt, &data);
             (Some((data, salt)), Some(digest))
         }
-    };
-    // An erased event exported without its personal part keeps the digest it was chained with.
-    let digest = match (digest, recorded.and_then(|r| r.erased_digest.clone())) {
-        (None, Some(d)) => Some(d),
-        (d, _) => d,
     };
     Ok(Prepared {
         line,
@@ -243,7 +239,7 @@ impl Store {
                 None => to_write.push(p),
             }
         }
-        check_corrections(&mut tx, &items, &existing).await?;
+        check_corrections(&mut tx, &items).await?;
 
         let mut units = projection::Units::default();
         for p in &to_write {
@@ -402,7 +398,6 @@ async fn existing_rows<'a>(
 async fn check_corrections(
     tx: &mut Transaction<'_, Any>,
     items: &[(usize, Event, Option<Recorded>)],
-    _existing: &HashMap<String, (String, Option<String>)>,
 ) -> Result<(), StoreError> {
     let in_batch: HashMap<&str, &Event> =
         items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
@@ -431,13 +426,7 @@ async fn check_corrections(
                 "linje {line}, felt \"corrects\": en rettelse kan ikke rette en anden rettelse"
             )));
         }
-        let mut v = target.to_value();
-        if let Some(obj) = v.as_object_mut() {
-            for (k, val) in fields {
-                obj.insert(k.clone(), val.clone());
-            }
-        }
-        Event::from_value(&v).map_err(|err| {
+        target.corrected(fields).map_err(|err| {
             StoreError::Input(format!(
                 "linje {line}, felt \"fields.{}\": rettelsen giver en ugyldig hændelse: {}",
                 err.field.unwrap_or_default(),

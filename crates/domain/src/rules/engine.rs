@@ -385,17 +385,14 @@ impl<'a> World<'a> {
                 s.handled.push(e);
             }
         }
-        let by_fulfilment = |v: &mut Vec<&'a Event>| {
-            v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
-        };
         for s in sites.values_mut() {
-            by_fulfilment(&mut s.trainings);
-            by_fulfilment(&mut s.supervisions);
-            by_fulfilment(&mut s.operational);
+            sort_by_fulfilment(&mut s.trainings);
+            sort_by_fulfilment(&mut s.supervisions);
+            sort_by_fulfilment(&mut s.operational);
             s.approvals.sort_by(|a, b| event_order(a, a.at.trigger_ts(), b, b.at.trigger_ts()));
         }
         for s in signals.values_mut() {
-            by_fulfilment(&mut s.handled);
+            sort_by_fulfilment(&mut s.handled);
         }
         World { sites, signals }
     }
@@ -405,6 +402,11 @@ fn entry<'a, 'm>(sites: &'m mut HashMap<&'a Ref, Site<'a>>, id: &'a Ref) -> &'m 
     let s = sites.entry(id).or_default();
     s.id = Some(id);
     s
+}
+
+/// Sort events by when they fulfil (ties: processing order).
+fn sort_by_fulfilment(v: &mut [&Event]) {
+    v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
 }
 
 /// The earliest of some events by fulfilment instant (ties: processing order).
@@ -780,7 +782,7 @@ fn follow_ups<'p>(
                 && f.at.date() >= start_date
         })
         .collect();
-    followed.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+    sort_by_fulfilment(&mut followed);
     // Barnets lov § 95, stk. 2: a børnefaglig undersøgelse running alongside (started on or before the start,
     // completed after it) brings the first follow-up forward to its completion.
     let parallel_completion = events
@@ -866,7 +868,7 @@ fn placement_rules<'p>(
                 matches!(&e.body, Body::SupervisionVisit { placement, child_spoken_to: true, .. } if placement == p.id)
             })
             .collect();
-        v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+        sort_by_fulfilment(&mut v);
         v
     };
 
