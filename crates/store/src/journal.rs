@@ -204,14 +204,24 @@ impl Store {
             }
         }
         let default = self.municipality().to_string();
-        let mut prepared = Vec::with_capacity(items.len());
-        for (line, e, rec) in &items {
-            let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
-            prepared.push(prepare(*line, e, m, actor, rec.as_ref())?);
-        }
+        let prepared: Vec<Prepared> = {
+            use rayon::prelude::*;
+            items
+                .par_iter()
+                .with_min_len(1024)
+                .map(|(line, e, rec)| {
+                    let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
+                    prepare(*line, e, m, actor, rec.as_ref())
+                })
+                .collect::<Result<_, _>>()?
+        };
 
-        // Existing ids: identical content is skipped on import, anything else is refused.
-        let existing = existing_rows(&mut tx, prepared.iter().map(|p| p.event_id.as_str())).await?;
+        // Existing ids: identical content is skipped on import, anything else is refused (an empty journal has none).
+        let existing = if seq == 0 {
+            HashMap::new()
+        } else {
+            existing_rows(&mut tx, prepared.iter().map(|p| p.event_id.as_str())).await?
+        };
         let mut seen = std::collections::HashSet::new();
         let mut outcome = AppendOutcome::default();
         let mut to_write = Vec::with_capacity(prepared.len());
@@ -242,6 +252,7 @@ impl Store {
         check_corrections(&mut tx, &items).await?;
 
         let mut units = projection::Units::default();
+        let mut hashes = Vec::with_capacity(to_write.len());
         for p in &to_write {
             seq += 1;
             let hash = Link {
@@ -255,39 +266,11 @@ impl Store {
                 core: &p.core,
             }
             .hash();
-            sqlx::query(
-                "INSERT INTO journal (seq, event_id, event_type, child, site, municipality, at, core, personal_digest, \
-                 recorded_by, recorded_at, prev_hash, hash, object) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(seq)
-            .bind(&p.event_id)
-            .bind(p.event_type.as_str())
-            .bind(&p.child)
-            .bind(&p.site)
-            .bind(&p.municipality)
-            .bind(&p.at)
-            .bind(&p.core)
-            .bind(&p.digest)
-            .bind(&p.recorded_by)
-            .bind(&p.recorded_at)
-            .bind(&prev)
-            .bind(&hash)
-            .bind(&p.object)
-            .execute(&mut *tx)
-            .await?;
-            if let Some((data, salt)) = &p.personal {
-                sqlx::query("INSERT INTO journal_personal (event_id, data, salt) VALUES ($1, $2, $3)")
-                    .bind(&p.event_id)
-                    .bind(data)
-                    .bind(salt)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            hashes.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
             units.note(p);
-            prev = hash;
             outcome.ids.push(p.event_id.clone());
         }
+        insert_rows(&mut tx, &to_write, &hashes).await?;
         outcome.appended = to_write.len();
         sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)
@@ -295,7 +278,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         outcome.head_seq = seq;
-        if !to_write.is_empty() {
+        if units.len() > self.bulk_rebuild_units {
+            // A large import: recomputing everything once beats thousands of small recomputations.
+            let new_events: Vec<(i64, String, Event)> = hashes
+                .iter()
+                .zip(&to_write)
+                .zip(items.into_iter().filter(|(_, e, _)| e.id.as_deref().is_some_and(|id| !existing.contains_key(id))))
+                .map(|(((seq, _, _), p), (_, e, _))| (*seq, p.municipality.clone(), e))
+                .collect();
+            projection::rebuild_in(self, &mut tx, actor.now, new_events).await?;
+        } else if !to_write.is_empty() {
             projection::refresh_units(self, &mut tx, units, actor.now).await?;
         }
         tx.commit().await?;
@@ -339,6 +331,21 @@ pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     let data: Option<String> = col(row, "data")?;
     let erased_at: Option<String> = col(row, "erased_at")?;
     let digest: Option<String> = col(row, "personal_digest")?;
+    if data.is_none() && digest.is_none() {
+        // No personal part: the core is the whole event (the fast path for most rows).
+        let event = Event::parse_json(&core_text)
+            .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq}: {}", e.message)))?;
+        return Ok(StoredEvent {
+            seq,
+            event_id: col(row, "event_id")?,
+            municipality: col(row, "municipality")?,
+            recorded_by: col(row, "recorded_by")?,
+            recorded_at: col(row, "recorded_at")?,
+            erased: false,
+            hash: col(row, "hash")?,
+            event,
+        });
+    }
     let core: Map<String, Value> = serde_json::from_str(&core_text)
         .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq} kan ikke læses: {e}")))?;
     let personal: Option<Map<String, Value>> = match &data {
@@ -367,6 +374,62 @@ pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
         hash: col(row, "hash")?,
         event,
     })
+}
+
+/// Write prepared rows (journal and personal parts) with multi-row INSERTs.
+async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    rows: &[Prepared],
+    hashes: &[(i64, String, String)],
+) -> Result<(), StoreError> {
+    const COLS: usize = 14;
+    const PER_STATEMENT: usize = 500;
+    for (chunk, hs) in rows.chunks(PER_STATEMENT).zip(hashes.chunks(PER_STATEMENT)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let ps: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO journal (seq, event_id, event_type, child, site, municipality, at, core, personal_digest, \
+             recorded_by, recorded_at, prev_hash, hash, object) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (p, (seq, prev, hash)) in chunk.iter().zip(hs) {
+            q = q
+                .bind(*seq)
+                .bind(&p.event_id)
+                .bind(p.event_type.as_str())
+                .bind(&p.child)
+                .bind(&p.site)
+                .bind(&p.municipality)
+                .bind(&p.at)
+                .bind(&p.core)
+                .bind(&p.digest)
+                .bind(&p.recorded_by)
+                .bind(&p.recorded_at)
+                .bind(prev)
+                .bind(hash)
+                .bind(&p.object);
+        }
+        q.execute(&mut **tx).await?;
+        let personal: Vec<&Prepared> = chunk.iter().filter(|p| p.personal.is_some()).collect();
+        if !personal.is_empty() {
+            let values: Vec<String> =
+                (0..personal.len()).map(|r| format!("(${}, ${}, ${})", r * 3 + 1, r * 3 + 2, r * 3 + 3)).collect();
+            let sql = format!("INSERT INTO journal_personal (event_id, data, salt) VALUES {}", values.join(", "));
+            let mut q = sqlx::query(&sql);
+            for p in personal {
+                if let Some((data, salt)) = &p.personal {
+                    q = q.bind(&p.event_id).bind(data).bind(salt);
+                }
+            }
+            q.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Stored (core, personal data) of the given ids.

@@ -86,6 +86,8 @@ pub struct Store {
     backend: Backend,
     /// The municipality this instance keeps journals for (events of unregistered children and sites default to it).
     municipality: domain::municipality::MunicipalityCode,
+    /// Above this many touched read-model units an append recomputes all read models at once.
+    bulk_rebuild_units: usize,
 }
 
 /// The default municipality of an instance that was not told otherwise (København).
@@ -129,7 +131,7 @@ impl Store {
             Backend::Postgres => options.max_connections(16),
         };
         let pool = options.connect(&url).await?;
-        let store = Store { pool, backend, municipality };
+        let store = Store { pool, backend, municipality, bulk_rebuild_units: projection::FULL_REBUILD_UNITS };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -144,6 +146,12 @@ impl Store {
 
     pub fn municipality(&self) -> domain::municipality::MunicipalityCode {
         self.municipality
+    }
+
+    /// Set how many touched read-model units make an append rebuild all read models (tests use small numbers).
+    pub fn with_bulk_rebuild_units(mut self, units: usize) -> Store {
+        self.bulk_rebuild_units = units;
+        self
     }
 
     /// Close all connections (checkpointing the SQLite WAL).

@@ -55,7 +55,14 @@ pub struct Units {
     lookups: BTreeSet<String>,
 }
 
+/// Above this many touched units an append recomputes all read models at once (a large import).
+pub const FULL_REBUILD_UNITS: usize = 2_000;
+
 impl Units {
+    pub(crate) fn len(&self) -> usize {
+        self.units.len() + self.approval_sites.len() + self.lookups.len()
+    }
+
     pub(crate) fn note(&mut self, p: &Prepared) {
         if let Some(c) = &p.child {
             self.units.insert(Unit::Child(c.clone()));
@@ -235,29 +242,31 @@ async fn recompute(
     let events = engine_events(&stored, as_of)?;
     let list: Vec<Obligation> =
         obligations(&events, as_of, pack).into_iter().filter(|o| Unit::of(o) == *unit).collect();
-    let municipality = unit_municipality(store, &stored, unit);
+    let own: Vec<(i64, &str, &Event)> = stored
+        .iter()
+        .filter(|e| match unit {
+            Unit::Child(c) => e.event.child.as_deref() == Some(c.as_str()),
+            _ => true,
+        })
+        .map(|e| (e.seq, e.municipality.as_str(), &e.event))
+        .collect();
+    let municipality = unit_municipality(store, &own);
     write_unit(tx, unit, &municipality, &list, local_date(now)).await?;
     if let Unit::Child(c) = unit {
-        let mine: Vec<&StoredEvent> = stored.iter().filter(|e| e.event.child.as_deref() == Some(c.as_str())).collect();
-        write_child(tx, c, &municipality, &mine).await?;
+        write_child(tx, c, &municipality, &own).await?;
     }
     Ok(())
 }
 
-fn unit_municipality(store: &Store, stored: &[StoredEvent], unit: &Unit) -> String {
-    let own = |e: &&StoredEvent| match unit {
-        Unit::Child(c) => e.event.child.as_deref() == Some(c.as_str()),
-        _ => true,
-    };
-    stored
-        .iter()
-        .filter(own)
-        .find_map(|e| match &e.event.body {
+/// The municipality of a unit's own events: its registration, else the events' recorded municipality.
+fn unit_municipality(store: &Store, own: &[(i64, &str, &Event)]) -> String {
+    own.iter()
+        .find_map(|(_, _, e)| match &e.body {
             Body::ChildRegistered { municipality, .. } => Some(municipality.to_string()),
             Body::SiteRegistered { municipality: Some(m), .. } => Some(m.to_string()),
             _ => None,
         })
-        .or_else(|| stored.iter().filter(own).map(|e| e.municipality.clone()).next())
+        .or_else(|| own.first().map(|(_, m, _)| m.to_string()))
         .unwrap_or_else(|| store.municipality().to_string())
 }
 
@@ -270,29 +279,7 @@ async fn write_unit(
 ) -> Result<(), StoreError> {
     let key = unit.key();
     sqlx::query("DELETE FROM rm_obligation WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
-    for o in list {
-        let fulfilled = match o.status {
-            Status::Met => "met",
-            Status::Late => "late",
-            Status::Due | Status::Overdue => "open",
-        };
-        sqlx::query(
-            "INSERT INTO rm_obligation (unit, child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&key)
-        .bind(o.child.as_deref())
-        .bind(municipality)
-        .bind(o.rule)
-        .bind(o.law)
-        .bind(o.subject.as_str())
-        .bind(o.due.to_string())
-        .bind(o.due.sort_key())
-        .bind(fulfilled)
-        .bind(o.met_at.map(|m| m.to_output()))
-        .execute(&mut **tx)
-        .await?;
-    }
+    insert_obligations(tx, list.iter().map(|o| (key.as_str(), municipality, o))).await?;
     sqlx::query("DELETE FROM rm_unit WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO rm_unit (unit, computed_for) VALUES ($1, $2)")
         .bind(&key)
@@ -302,12 +289,52 @@ async fn write_unit(
     Ok(())
 }
 
+/// Multi-row INSERT of obligations into the read model.
+async fn insert_obligations<'o>(
+    tx: &mut Transaction<'_, Any>,
+    rows: impl Iterator<Item = (&'o str, &'o str, &'o Obligation<'o>)>,
+) -> Result<(), StoreError> {
+    const COLS: usize = 10;
+    let rows: Vec<_> = rows.collect();
+    for chunk in rows.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
+            "INSERT INTO rm_obligation (unit, child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (unit, municipality, o) in chunk {
+            let fulfilled = match o.status {
+                Status::Met => "met",
+                Status::Late => "late",
+                Status::Due | Status::Overdue => "open",
+            };
+            q = q
+                .bind(*unit)
+                .bind(o.child.as_deref())
+                .bind(*municipality)
+                .bind(o.rule)
+                .bind(o.law)
+                .bind(o.subject.as_str())
+                .bind(o.due.to_string())
+                .bind(o.due_ts)
+                .bind(fulfilled)
+                .bind(o.met_at.map(|m| m.to_output()));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// The case state of a child: registration, current placement, open interventions.
 async fn write_child(
     tx: &mut Transaction<'_, Any>,
     child: &str,
     municipality: &str,
-    events: &[&StoredEvent],
+    events: &[(i64, &str, &Event)],
 ) -> Result<(), StoreError> {
     let mut birth = None;
     let mut gender = None;
@@ -316,10 +343,10 @@ async fn write_child(
     let mut started = BTreeSet::new();
     let mut ended = BTreeSet::new();
     let mut last: Option<String> = None;
-    let mut by_time: Vec<&&StoredEvent> = events.iter().collect();
-    by_time.sort_by_key(|e| (e.event.at.trigger_ts(), e.seq));
-    for e in by_time {
-        match &e.event.body {
+    let mut by_time: Vec<&(i64, &str, &Event)> = events.iter().collect();
+    by_time.sort_by_key(|(seq, _, e)| (e.at.trigger_ts(), *seq));
+    for (_, _, e) in by_time {
+        match &e.body {
             Body::ChildRegistered { birth_date, gender: g, .. } => {
                 birth = Some(birth_date.to_string());
                 gender = g.map(|g| g.as_code().to_string());
@@ -328,7 +355,7 @@ async fn write_child(
                 placement.to_string(),
                 site.to_string(),
                 placement_type.as_str().to_string(),
-                e.event.at.date().to_string(),
+                e.at.date().to_string(),
             )),
             Body::PlacementEnded { placement, .. } => {
                 ended_placements.insert(placement.to_string());
@@ -341,7 +368,7 @@ async fn write_child(
             }
             _ => {}
         }
-        last = Some(e.event.at.date().to_string());
+        last = Some(e.at.date().to_string());
     }
     let current = placements.iter().rev().find(|p| !ended_placements.contains(&p.0));
     let open = started.difference(&ended).count() as i64;
@@ -364,6 +391,99 @@ async fn write_child(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Recompute every read model inside `tx`: the stored events (those before `new_events`, read back) and
+/// `new_events` (just appended in this transaction: sequence number, municipality, event) in one engine run, and
+/// write the results with multi-row INSERTs. Returns the number of obligations.
+pub(crate) async fn rebuild_in(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    now: DateTime<Utc>,
+    new_events: Vec<(i64, String, Event)>,
+) -> Result<usize, StoreError> {
+    let first_new = new_events.first().map(|(seq, _, _)| *seq).unwrap_or(i64::MAX);
+    let mut all: Vec<(i64, String, Event)> = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let rows = sqlx::query(&format!("{SELECT_STORED} WHERE j.seq > $1 AND j.seq < $2 ORDER BY j.seq LIMIT 20000"))
+            .bind(after)
+            .bind(first_new)
+            .fetch_all(&mut **tx)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = col(last, "seq")?;
+        for r in &rows {
+            let e = stored_from_row(r)?;
+            all.push((e.seq, e.municipality, e.event));
+        }
+    }
+    all.extend(new_events);
+    let as_of = as_of_today(now);
+    let mut journal = Journal {
+        events: all.iter().map(|(_, _, e)| e.clone()).collect(),
+        lines: all.iter().map(|(seq, _, _)| *seq as usize).collect(),
+    };
+    journal
+        .apply_corrections(Some(as_of))
+        .map_err(|e| StoreError::Corrupt(format!("rettelse i hændelse nr. {}: {}", e.line, e.message)))?;
+    let pack = RulePack::default_pack();
+    let list = obligations(&journal.events, as_of, &pack);
+
+    // Each unit's own events (for the municipality and the child's case state).
+    let mut own: HashMap<Unit, Vec<(i64, &str, &Event)>> = HashMap::new();
+    for (seq, m, e) in &all {
+        let unit = match (&e.child, site_unit_of(e)) {
+            (Some(c), _) => Unit::Child(c.to_string()),
+            (None, Some(u)) => u,
+            (None, None) => continue,
+        };
+        own.entry(unit).or_default().push((*seq, m.as_str(), e));
+    }
+    let mut by_unit: HashMap<Unit, Vec<&Obligation<'_>>> = HashMap::new();
+    for o in &list {
+        by_unit.entry(Unit::of(o)).or_default().push(o);
+    }
+    let mut units: BTreeSet<Unit> = by_unit.keys().cloned().collect();
+    units.extend(own.keys().filter(|u| matches!(u, Unit::Child(_))).cloned());
+    sqlx::query("DELETE FROM rm_obligation").execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM rm_unit").execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM rm_child").execute(&mut **tx).await?;
+    let today = local_date(now).to_string();
+    let empty = Vec::new();
+    let mut rows: Vec<(String, String, &Obligation<'_>)> = Vec::with_capacity(list.len());
+    let mut unit_rows: Vec<String> = Vec::with_capacity(units.len());
+    for unit in &units {
+        let mine = own.get(unit).unwrap_or(&empty);
+        let municipality = unit_municipality(store, mine);
+        let key = unit.key();
+        for o in by_unit.get(unit).map(Vec::as_slice).unwrap_or(&[]) {
+            rows.push((key.clone(), municipality.clone(), o));
+        }
+        if let Unit::Child(c) = unit {
+            write_child(tx, c, &municipality, mine).await?;
+        }
+        unit_rows.push(key);
+    }
+    insert_obligations(tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;
+    for chunk in unit_rows.chunks(1000) {
+        let values: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, ${})", r * 2 + 1, r * 2 + 2)).collect();
+        let sql = format!("INSERT INTO rm_unit (unit, computed_for) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q.bind(k).bind(&today);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(list.len())
+}
+
+/// The site or signal unit of an event without a child.
+fn site_unit_of(e: &Event) -> Option<Unit> {
+    match &e.body {
+        Body::DangerSignal(d) => Some(Unit::Signal(d.signal.to_string())),
+        _ => crate::journal::site_of(e).map(|s| Unit::Site(s.to_string())),
+    }
 }
 
 /// An obligation as the read model serves it, with its status at a given instant.
@@ -492,52 +612,10 @@ impl Store {
 
     /// Recompute every read model from the journal (`vaern rebuild`). Returns the number of obligations.
     pub async fn rebuild(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let mut stored = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = self.events_page(after, 20_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            stored.extend(page);
-        }
-        let as_of = as_of_today(now);
-        let events = engine_events(&stored, as_of)?;
-        let pack = RulePack::default_pack();
-        let list = obligations(&events, as_of, &pack);
-        let mut by_unit: HashMap<Unit, Vec<Obligation<'_>>> = HashMap::new();
-        for o in list {
-            by_unit.entry(Unit::of(&o)).or_default().push(o);
-        }
-        let mut children: HashMap<String, Vec<&StoredEvent>> = HashMap::new();
-        for e in &stored {
-            if let Some(c) = &e.event.child {
-                children.entry(c.to_string()).or_default().push(e);
-            }
-        }
-        let mut units: BTreeSet<Unit> = by_unit.keys().cloned().collect();
-        units.extend(children.keys().map(|c| Unit::Child(c.clone())));
         let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM rm_obligation").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM rm_unit").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM rm_child").execute(&mut *tx).await?;
-        let today = local_date(now);
-        let mut count = 0;
-        for unit in &units {
-            let list = by_unit.get(unit).map(Vec::as_slice).unwrap_or(&[]);
-            let own: Vec<StoredEvent> = match unit {
-                Unit::Child(c) => children.get(c).map(|v| v.iter().map(|e| (*e).clone()).collect()).unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            let municipality = unit_municipality(self, &own, unit);
-            write_unit(&mut tx, unit, &municipality, list, today).await?;
-            if let Unit::Child(c) = unit {
-                let refs: Vec<&StoredEvent> = own.iter().collect();
-                write_child(&mut tx, c, &municipality, &refs).await?;
-            }
-            count += list.len();
-        }
+        let n = rebuild_in(self, &mut tx, now, Vec::new()).await?;
         tx.commit().await?;
-        Ok(count)
+        Ok(n)
     }
 
     /// Recompute the units last computed before today (placement years and follow-ups begin as time passes).

@@ -337,6 +337,61 @@ async fn concurrent_writers_keep_one_chain(db: Db) {
     assert_eq!(s.child_events("b1").await.unwrap().len(), 6 + 96);
 }
 
+async fn bulk_and_incremental_read_models_agree(db: Db, db2: Db) {
+    use domain::synth::{generate, SynthConfig};
+    let cfg = SynthConfig {
+        children: 60,
+        seed: 5,
+        until: NaiveDate::from_ymd_opt(2024, 9, 1).unwrap(),
+        ..SynthConfig::default()
+    };
+    let text: String = generate(&cfg).iter().map(|e| e.to_json_line() + "\n").collect();
+    let bulk = open(&db).await.with_bulk_rebuild_units(10);
+    let small = open(&db2).await.with_bulk_rebuild_units(usize::MAX);
+    bulk.import_jsonl(&text, &actor()).await.unwrap();
+    small.import_jsonl(&text, &actor()).await.unwrap();
+    async fn dump(s: &Store) -> Vec<String> {
+        use sqlx::Row;
+        let mut rows: Vec<String> = sqlx::query(
+            "SELECT unit, COALESCE(child, '-') AS c, municipality, rule, law, subject, due, fulfilled, COALESCE(met_at, '-') AS m \
+             FROM rm_obligation",
+        )
+        .fetch_all(s.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (0..9).map(|i| r.get::<String, _>(i)).collect::<Vec<_>>().join("|")
+        })
+        .collect();
+        let children: Vec<String> = sqlx::query(
+            "SELECT child, municipality, COALESCE(placement, '-') AS p, open_interventions, events FROM rm_child",
+        )
+        .fetch_all(s.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}|{}|{}|{}|{}",
+                r.get::<String, _>(0),
+                r.get::<String, _>(1),
+                r.get::<String, _>(2),
+                r.get::<i64, _>(3),
+                r.get::<i64, _>(4)
+            )
+        })
+        .collect();
+        rows.extend(children);
+        rows.sort();
+        rows
+    }
+    let (a, b) = (dump(&bulk).await, dump(&small).await);
+    assert!(a.len() > 500, "a real journal: {} rows", a.len());
+    assert_eq!(a, b, "the bulk rebuild and the per-unit recomputation give the same read models");
+    assert_eq!(bulk.verify().await.unwrap().first_broken, None);
+}
+
 async fn newer_schema_is_refused(db: Db) {
     let s = open(&db).await;
     sqlx::query("INSERT INTO vaern_migrations (version, name, applied_at) VALUES (999, 'fremtid', 'x')")
@@ -357,6 +412,10 @@ macro_rules! both {
             async fn export_round_trip_is_byte_stable() {
                 super::export_round_trip_is_byte_stable(super::sqlite_db().await, super::sqlite_db().await).await;
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn bulk_and_incremental_read_models_agree() {
+                super::bulk_and_incremental_read_models_agree(super::sqlite_db().await, super::sqlite_db().await).await;
+            }
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,6 +423,10 @@ macro_rules! both {
             #[tokio::test]
             async fn export_round_trip_is_byte_stable() {
                 super::export_round_trip_is_byte_stable(super::pg_db().await, super::pg_db().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn bulk_and_incremental_read_models_agree() {
+                super::bulk_and_incremental_read_models_agree(super::pg_db().await, super::pg_db().await).await;
             }
         }
     };
