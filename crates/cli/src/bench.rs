@@ -29,11 +29,20 @@ pub struct Args {
     /// Directory for the generated journal files.
     #[arg(long, default_value = "target/bench")]
     dir: PathBuf,
+    /// `bench store`: the PostgreSQL server to create scratch databases on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// `bench store`: only this back-end (sqlite or postgres).
+    #[arg(long)]
+    only: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum What {
+    /// The deadline engine and `vaern obligations`.
     Obligations,
+    /// The journal store (SQLite and PostgreSQL).
+    Store,
 }
 
 const AS_OF: &str = "2026-11-27";
@@ -51,7 +60,14 @@ struct Sample {
 }
 
 pub fn run(args: Args) -> input::Result<()> {
-    let What::Obligations = args.what;
+    if let What::Store = args.what {
+        return crate::bench_store::run(crate::bench_store::Args {
+            children: args.children,
+            postgres: args.postgres.clone(),
+            only: args.only.clone(),
+            dir: args.dir.clone(),
+        });
+    }
     std::fs::create_dir_all(&args.dir).context("kunne ikke oprette benchmark-mappen")?;
     let sizes: Vec<usize> = if args.scaling {
         [args.children / 4, args.children / 2, args.children * 3 / 4, args.children]

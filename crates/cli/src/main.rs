@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod bench;
+mod bench_store;
 mod demo;
 mod input;
 mod journal_cmds;

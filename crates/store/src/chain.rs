@@ -1,6 +1,8 @@
-//! The hash chain: each journal row's hash covers the previous row's hash, its position, its metadata, its core
-//! (canonical JSON without personal data) and the digest of its personal part. Erasing personal data keeps the
-//! digest, so the chain still verifies; changing any stored byte of the core or metadata breaks it.
+//! The hash chain: each journal row's hash covers the previous row's hash and the digest of the row's content — its
+//! position, its metadata, its core (canonical JSON without personal data) and the digest of its personal part.
+//! Erasing personal data keeps the digest, so the chain still verifies; changing any stored byte of the core or
+//! metadata breaks it. The content digests do not depend on each other, so a large import computes them in
+//! parallel; only the short link step runs in order.
 
 use sha2::{Digest, Sha256};
 
@@ -21,11 +23,15 @@ pub struct Link<'a> {
 }
 
 impl Link<'_> {
-    /// SHA-256 (hex) of the row.
+    /// SHA-256 (hex) of the row: `link(prev_hash, content_digest())`.
     pub fn hash(&self) -> String {
+        link(self.prev_hash, &self.content_digest())
+    }
+
+    /// SHA-256 of everything in the row except the previous hash.
+    pub fn content_digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         for part in [
-            self.prev_hash,
             &self.seq.to_string(),
             self.event_id,
             self.municipality,
@@ -37,8 +43,17 @@ impl Link<'_> {
             h.update(b"\n");
         }
         h.update(self.core.as_bytes());
-        hex::encode(h.finalize())
+        h.finalize().into()
     }
+}
+
+/// A row's hash (hex) from the previous row's hash and the row's content digest.
+pub fn link(prev_hash: &str, content: &[u8; 32]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(content);
+    hex::encode(h.finalize())
 }
 
 /// The digest of a personal part: SHA-256 of the salt and the JSON text. The random salt keeps low-entropy data

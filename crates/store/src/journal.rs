@@ -252,25 +252,38 @@ impl Store {
         check_corrections(&mut tx, &items).await?;
 
         let mut units = projection::Units::default();
+        // Content digests in parallel; then the chain, in order.
+        let first_seq = seq + 1;
+        let digests: Vec<[u8; 32]> = {
+            use rayon::prelude::*;
+            to_write
+                .par_iter()
+                .enumerate()
+                .with_min_len(1024)
+                .map(|(i, p)| {
+                    Link {
+                        prev_hash: "",
+                        seq: first_seq + i as i64,
+                        event_id: &p.event_id,
+                        municipality: &p.municipality,
+                        recorded_by: &p.recorded_by,
+                        recorded_at: &p.recorded_at,
+                        personal_digest: p.digest.as_deref(),
+                        core: &p.core,
+                    }
+                    .content_digest()
+                })
+                .collect()
+        };
         let mut hashes = Vec::with_capacity(to_write.len());
-        for p in &to_write {
+        for (p, digest) in to_write.iter().zip(&digests) {
             seq += 1;
-            let hash = Link {
-                prev_hash: &prev,
-                seq,
-                event_id: &p.event_id,
-                municipality: &p.municipality,
-                recorded_by: &p.recorded_by,
-                recorded_at: &p.recorded_at,
-                personal_digest: p.digest.as_deref(),
-                core: &p.core,
-            }
-            .hash();
+            let hash = chain::link(&prev, digest);
             hashes.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
             units.note(p);
             outcome.ids.push(p.event_id.clone());
         }
-        insert_rows(&mut tx, &to_write, &hashes).await?;
+        insert_rows(self.backend(), &mut tx, &to_write, &hashes).await?;
         outcome.appended = to_write.len();
         sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)
@@ -378,6 +391,7 @@ pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
 
 /// Write prepared rows (journal and personal parts) with multi-row INSERTs.
 async fn insert_rows(
+    backend: crate::Backend,
     tx: &mut Transaction<'_, Any>,
     rows: &[Prepared],
     hashes: &[(i64, String, String)],
@@ -385,16 +399,10 @@ async fn insert_rows(
     const COLS: usize = 14;
     const PER_STATEMENT: usize = 500;
     for (chunk, hs) in rows.chunks(PER_STATEMENT).zip(hashes.chunks(PER_STATEMENT)) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let ps: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
-                format!("({})", ps.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO journal (seq, event_id, event_type, child, site, municipality, at, core, personal_digest, \
              recorded_by, recorded_at, prev_hash, hash, object) VALUES {}",
-            values.join(", ")
+            crate::values_list(backend, chunk.len(), COLS)
         );
         let mut q = sqlx::query(&sql);
         for (p, (seq, prev, hash)) in chunk.iter().zip(hs) {
@@ -417,9 +425,10 @@ async fn insert_rows(
         q.execute(&mut **tx).await?;
         let personal: Vec<&Prepared> = chunk.iter().filter(|p| p.personal.is_some()).collect();
         if !personal.is_empty() {
-            let values: Vec<String> =
-                (0..personal.len()).map(|r| format!("(${}, ${}, ${})", r * 3 + 1, r * 3 + 2, r * 3 + 3)).collect();
-            let sql = format!("INSERT INTO journal_personal (event_id, data, salt) VALUES {}", values.join(", "));
+            let sql = format!(
+                "INSERT INTO journal_personal (event_id, data, salt) VALUES {}",
+                crate::values_list(backend, personal.len(), 3)
+            );
             let mut q = sqlx::query(&sql);
             for p in personal {
                 if let Some((data, salt)) = &p.personal {

@@ -121,6 +121,7 @@ impl Store {
                     Box::pin(async move {
                         conn.execute(
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; \
+                             PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY; \
                              PRAGMA foreign_keys=ON;",
                         )
                         .await?;
@@ -164,6 +165,32 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// `(…), (…)` placeholders of a multi-row INSERT: `?` for SQLite (bound by position — `$n` would be looked up by
+/// name for every parameter, quadratic in a statement with thousands of them), `$n` for PostgreSQL.
+pub(crate) fn values_list(backend: Backend, rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => out.push('?'),
+                Backend::Postgres => {
+                    out.push('$');
+                    out.push_str(&(r * cols + c + 1).to_string());
+                }
+            }
+        }
+        out.push(')');
+    }
+    out
 }
 
 /// Read a column, mapping a type mismatch to a store error.

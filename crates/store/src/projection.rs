@@ -251,9 +251,9 @@ async fn recompute(
         .map(|e| (e.seq, e.municipality.as_str(), &e.event))
         .collect();
     let municipality = unit_municipality(store, &own);
-    write_unit(tx, unit, &municipality, &list, local_date(now)).await?;
+    write_unit(store.backend(), tx, unit, &municipality, &list, local_date(now)).await?;
     if let Unit::Child(c) = unit {
-        write_child(tx, c, &municipality, &own).await?;
+        write_child(store.backend(), tx, c, &municipality, &own).await?;
     }
     Ok(())
 }
@@ -271,6 +271,7 @@ fn unit_municipality(store: &Store, own: &[(i64, &str, &Event)]) -> String {
 }
 
 async fn write_unit(
+    backend: crate::Backend,
     tx: &mut Transaction<'_, Any>,
     unit: &Unit,
     municipality: &str,
@@ -279,7 +280,7 @@ async fn write_unit(
 ) -> Result<(), StoreError> {
     let key = unit.key();
     sqlx::query("DELETE FROM rm_obligation WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
-    insert_obligations(tx, list.iter().map(|o| (key.as_str(), municipality, o))).await?;
+    insert_obligations(backend, tx, list.iter().map(|o| (key.as_str(), municipality, o))).await?;
     sqlx::query("DELETE FROM rm_unit WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO rm_unit (unit, computed_for) VALUES ($1, $2)")
         .bind(&key)
@@ -291,19 +292,17 @@ async fn write_unit(
 
 /// Multi-row INSERT of obligations into the read model.
 async fn insert_obligations<'o>(
+    backend: crate::Backend,
     tx: &mut Transaction<'_, Any>,
     rows: impl Iterator<Item = (&'o str, &'o str, &'o Obligation<'o>)>,
 ) -> Result<(), StoreError> {
     const COLS: usize = 10;
     let rows: Vec<_> = rows.collect();
     for chunk in rows.chunks(500) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
         let sql = format!(
             "INSERT INTO rm_obligation (unit, child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at) \
              VALUES {}",
-            values.join(", ")
+            crate::values_list(backend, chunk.len(), COLS)
         );
         let mut q = sqlx::query(&sql);
         for (unit, municipality, o) in chunk {
@@ -330,12 +329,20 @@ async fn insert_obligations<'o>(
 }
 
 /// The case state of a child: registration, current placement, open interventions.
-async fn write_child(
-    tx: &mut Transaction<'_, Any>,
-    child: &str,
-    municipality: &str,
-    events: &[(i64, &str, &Event)],
-) -> Result<(), StoreError> {
+/// A child's row of `rm_child`.
+struct ChildRow {
+    child: String,
+    municipality: String,
+    birth: Option<String>,
+    gender: Option<String>,
+    /// (placement, site, placement type, since)
+    placement: Option<(String, String, String, String)>,
+    open_interventions: i64,
+    last: Option<String>,
+    events: i64,
+}
+
+fn child_row(child: &str, municipality: &str, events: &[(i64, &str, &Event)]) -> ChildRow {
     let mut birth = None;
     let mut gender = None;
     let mut placements: Vec<(String, String, String, String)> = Vec::new();
@@ -370,27 +377,63 @@ async fn write_child(
         }
         last = Some(e.at.date().to_string());
     }
-    let current = placements.iter().rev().find(|p| !ended_placements.contains(&p.0));
-    let open = started.difference(&ended).count() as i64;
-    sqlx::query("DELETE FROM rm_child WHERE child = $1").bind(child).execute(&mut **tx).await?;
-    sqlx::query(
-        "INSERT INTO rm_child (child, municipality, birth_date, gender, placement, site, placement_type, placed_since, \
-         open_interventions, last_event_at, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(child)
-    .bind(municipality)
-    .bind(birth)
-    .bind(gender)
-    .bind(current.map(|p| p.0.clone()))
-    .bind(current.map(|p| p.1.clone()))
-    .bind(current.map(|p| p.2.clone()))
-    .bind(current.map(|p| p.3.clone()))
-    .bind(open)
-    .bind(last)
-    .bind(events.len() as i64)
-    .execute(&mut **tx)
-    .await?;
+    let placement = placements.into_iter().rev().find(|p| !ended_placements.contains(&p.0));
+    ChildRow {
+        child: child.to_string(),
+        municipality: municipality.to_string(),
+        birth,
+        gender,
+        placement,
+        open_interventions: started.difference(&ended).count() as i64,
+        last,
+        events: events.len() as i64,
+    }
+}
+
+/// Multi-row INSERT into `rm_child`.
+async fn insert_children(
+    backend: crate::Backend,
+    tx: &mut Transaction<'_, Any>,
+    rows: &[ChildRow],
+) -> Result<(), StoreError> {
+    const COLS: usize = 11;
+    for chunk in rows.chunks(400) {
+        let sql = format!(
+            "INSERT INTO rm_child (child, municipality, birth_date, gender, placement, site, placement_type, \
+             placed_since, open_interventions, last_event_at, events) VALUES {}",
+            crate::values_list(backend, chunk.len(), COLS)
+        );
+        let mut q = sqlx::query(&sql);
+        for c in chunk {
+            let p = c.placement.as_ref();
+            q = q
+                .bind(&c.child)
+                .bind(&c.municipality)
+                .bind(&c.birth)
+                .bind(&c.gender)
+                .bind(p.map(|p| p.0.clone()))
+                .bind(p.map(|p| p.1.clone()))
+                .bind(p.map(|p| p.2.clone()))
+                .bind(p.map(|p| p.3.clone()))
+                .bind(c.open_interventions)
+                .bind(&c.last)
+                .bind(c.events);
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
+}
+
+/// Replace one child's row of `rm_child`.
+async fn write_child(
+    backend: crate::Backend,
+    tx: &mut Transaction<'_, Any>,
+    child: &str,
+    municipality: &str,
+    events: &[(i64, &str, &Event)],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM rm_child WHERE child = $1").bind(child).execute(&mut **tx).await?;
+    insert_children(backend, tx, &[child_row(child, municipality, events)]).await
 }
 
 /// Recompute every read model inside `tx`: the stored events (those before `new_events`, read back) and
@@ -453,6 +496,7 @@ pub(crate) async fn rebuild_in(
     let empty = Vec::new();
     let mut rows: Vec<(String, String, &Obligation<'_>)> = Vec::with_capacity(list.len());
     let mut unit_rows: Vec<String> = Vec::with_capacity(units.len());
+    let mut child_rows: Vec<ChildRow> = Vec::new();
     for unit in &units {
         let mine = own.get(unit).unwrap_or(&empty);
         let municipality = unit_municipality(store, mine);
@@ -461,14 +505,17 @@ pub(crate) async fn rebuild_in(
             rows.push((key.clone(), municipality.clone(), o));
         }
         if let Unit::Child(c) = unit {
-            write_child(tx, c, &municipality, mine).await?;
+            child_rows.push(child_row(c, &municipality, mine));
         }
         unit_rows.push(key);
     }
-    insert_obligations(tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;
+    insert_children(store.backend(), tx, &child_rows).await?;
+    insert_obligations(store.backend(), tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;
     for chunk in unit_rows.chunks(1000) {
-        let values: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, ${})", r * 2 + 1, r * 2 + 2)).collect();
-        let sql = format!("INSERT INTO rm_unit (unit, computed_for) VALUES {}", values.join(", "));
+        let sql = format!(
+            "INSERT INTO rm_unit (unit, computed_for) VALUES {}",
+            crate::values_list(store.backend(), chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql);
         for k in chunk {
             q = q.bind(k).bind(&today);
