@@ -183,6 +183,12 @@ impl Store {
             }
         }
         let mut tx = self.pool().begin().await?;
+        let big = items.len() > 50_000 && self.backend() == crate::Backend::Sqlite;
+        if big {
+            // A large import: keep the touched index pages in memory until commit, instead of spilling them into the
+            // write-ahead log again and again (about 1 GiB for the national journal; reset below).
+            sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *tx).await?;
+        }
         // The chain lock: the first statement is a write, so SQLite takes its write lock at once and PostgreSQL
         // locks the head row; concurrent appenders queue here and the chain stays linear.
         sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
@@ -302,6 +308,10 @@ impl Store {
             projection::rebuild_in(self, &mut tx, actor.now, new_events).await?;
         } else if !to_write.is_empty() {
             projection::refresh_units(self, &mut tx, units, actor.now).await?;
+        }
+        if big {
+            // Back to the connection's normal cache (the dirty pages are written at commit either way).
+            sqlx::query("PRAGMA cache_size = -131072").execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(outcome)
