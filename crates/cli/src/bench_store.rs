@@ -59,7 +59,26 @@ async fn fresh(url: &str) -> input::Result<Store> {
     Store::connect(url).await.map_err(fail)
 }
 
-async fn run_backend(name: &'static str, url: &str, journal: Option<&str>) -> input::Result<Report> {
+/// Import the journal into an empty database at `url`, then time opening 2,000 children's read models.
+async fn import_and_open(url: &str, text: &str) -> input::Result<((usize, f64), f64, f64)> {
+    let target = fresh(url).await?;
+    let t = Instant::now();
+    let out = target.import_jsonl(text, &Actor::new("bench", Utc::now())).await.map_err(fail)?;
+    let took = t.elapsed().as_secs_f64();
+    let now = Utc::now();
+    let mut times = Vec::new();
+    for i in 0..2000usize {
+        let child = format!("b{:06}", 1 + (i * 97) % 200_000);
+        let t = Instant::now();
+        std::hint::black_box(target.child_obligations(&child, now).await.map_err(fail)?);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    target.close().await;
+    Ok(((out.appended, took), times[times.len() / 2], times[times.len() * 99 / 100]))
+}
+
+async fn run_backend(name: &'static str, url: &str, import: Option<(&str, &str)>) -> input::Result<Report> {
     let s = fresh(url).await?;
     let actor = Actor::new("bench", Utc::now());
     s.import_jsonl(
@@ -120,30 +139,10 @@ async fn run_backend(name: &'static str, url: &str, journal: Option<&str>) -> in
     s.close().await;
 
     // The national import into an empty database, then opening children's read models.
-    let mut import_s = None;
-    let (mut p50, mut p99) = (0.0, 0.0);
-    if let Some(text) = journal {
-        let target = fresh(&format!("{url}{}", if url.starts_with("sqlite") { "-import" } else { "" })).await;
-        let target = match target {
-            Ok(t) => t,
-            Err(e) => return Err(e),
-        };
-        let t = Instant::now();
-        let out = target.import_jsonl(text, &actor).await.map_err(fail)?;
-        import_s = Some((out.appended, t.elapsed().as_secs_f64()));
-        let now = Utc::now();
-        let mut times = Vec::new();
-        for i in 0..2000usize {
-            let child = format!("b{:06}", 1 + (i * 97) % 200_000);
-            let t = Instant::now();
-            let rows = target.child_obligations(&child, now).await.map_err(fail)?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            std::hint::black_box(rows);
-        }
-        times.sort_by(|a, b| a.total_cmp(b));
-        p50 = times[times.len() / 2];
-        p99 = times[times.len() * 99 / 100];
-        target.close().await;
+    let (mut import_s, mut p50, mut p99) = (None, 0.0, 0.0);
+    if let Some((import_url, text)) = import {
+        let (imp, a, b) = import_and_open(import_url, text).await?;
+        (import_s, p50, p99) = (Some(imp), a, b);
     }
     Ok(Report { name, single, batched, plain_single, plain_batched, import_s, open_p50_ms: p50, open_p99_ms: p99 })
 }
@@ -171,7 +170,9 @@ pub fn run(a: Args) -> input::Result<()> {
     if a.only.as_deref().is_none_or(|o| o == "sqlite") {
         let path = a.dir.join(format!("store-bench-{}.db", std::process::id()));
         let url = format!("sqlite://{}", path.display());
-        reports.push(rt.block_on(run_backend("SQLite", &url, journal.as_deref()))?);
+        let import_url =
+            format!("sqlite://{}", a.dir.join(format!("store-bench-{}-import.db", std::process::id())).display());
+        reports.push(rt.block_on(run_backend("SQLite", &url, journal.as_deref().map(|t| (import_url.as_str(), t))))?);
     }
     if a.only.as_deref().is_none_or(|o| o == "postgres") {
         let name = format!("vaern_bench_{}", std::process::id());
@@ -185,30 +186,8 @@ pub fn run(a: Args) -> input::Result<()> {
         })?;
         let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
         let url = format!("{base}/{name}");
-        let result = rt.block_on(async {
-            let r = run_backend("PostgreSQL", &url, None).await?;
-            let import = match &journal {
-                Some(text) => {
-                    let s = fresh(&format!("{base}/{name}_import")).await?;
-                    let t = Instant::now();
-                    let out = s.import_jsonl(text, &Actor::new("bench", Utc::now())).await.map_err(fail)?;
-                    let took = t.elapsed().as_secs_f64();
-                    let now = Utc::now();
-                    let mut times = Vec::new();
-                    for i in 0..2000usize {
-                        let child = format!("b{:06}", 1 + (i * 97) % 200_000);
-                        let t = Instant::now();
-                        std::hint::black_box(s.child_obligations(&child, now).await.map_err(fail)?);
-                        times.push(t.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    times.sort_by(|a, b| a.total_cmp(b));
-                    s.close().await;
-                    Some(((out.appended, took), times[1000], times[1980]))
-                }
-                None => None,
-            };
-            Ok::<_, Failure>((r, import))
-        });
+        let import_url = format!("{base}/{name}_import");
+        let result = rt.block_on(run_backend("PostgreSQL", &url, journal.as_deref().map(|t| (import_url.as_str(), t))));
         rt.block_on(async {
             use sqlx::Connection;
             if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
@@ -217,13 +196,7 @@ pub fn run(a: Args) -> input::Result<()> {
                 }
             }
         });
-        let (mut r, import) = result?;
-        if let Some((imp, p50, p99)) = import {
-            r.import_s = Some(imp);
-            r.open_p50_ms = p50;
-            r.open_p99_ms = p99;
-        }
-        reports.push(r);
+        reports.push(result?);
     }
     println!(
         "vaern bench store — durable appends (fsync on), plain INSERT reference, national import, child read model"
