@@ -156,9 +156,13 @@ pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
     local_to_utc(date.and_time(NaiveTime::MIN))
 }
 
-/// 23:59:59 Copenhagen time on `date` — the end of a day-based deadline.
+/// The last second of `date` in Copenhagen (23:59:59, or earlier on a historical day whose last hour a clock
+/// change skipped) — the end of a day-based deadline.
 pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
-    local_to_utc(date.and_hms_opt(23, 59, 59).unwrap_or_default())
+    match date.succ_opt() {
+        Some(next) => start_of_day(next) - Duration::seconds(1),
+        None => local_to_utc(date.and_hms_opt(23, 59, 59).unwrap_or_default()),
+    }
 }
 
 /// Day of the month of the last Sunday of March or October (31-day months), by Sakamoto's weekday formula.
