@@ -182,20 +182,26 @@ impl<'a> Scanner<'a> {
         Number::from_f64(text.parse::<f64>().ok()?)
     }
 
-    /// Skip a nested array or object (strings respected); return its text.
+    /// Skip a nested array or object (strings respected, brackets matched); return its text.
     fn nested(&mut self) -> Option<&'a str> {
         let start = self.i;
-        let mut depth = 0usize;
+        let mut open: Vec<u8> = Vec::new();
         while let Some(&c) = self.b.get(self.i) {
             match c {
-                b'[' | b'{' => {
-                    depth += 1;
+                b'[' => {
+                    open.push(b']');
+                    self.i += 1;
+                }
+                b'{' => {
+                    open.push(b'}');
                     self.i += 1;
                 }
                 b']' | b'}' => {
-                    depth = depth.checked_sub(1)?;
+                    if open.pop()? != c {
+                        return None;
+                    }
                     self.i += 1;
-                    if depth == 0 {
+                    if open.is_empty() {
                         return Some(&self.s[start..self.i]);
                     }
                 }
