@@ -111,11 +111,7 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
     let cfg = SynthConfig { children, seed: args.seed, until, ..SynthConfig::default() };
     let path = args.dir.join(format!("journal-{children}.jsonl"));
     let events = generate(&cfg);
-    let mut text = String::with_capacity(events.len() * 160);
-    for e in &events {
-        text.push_str(&e.to_json_line());
-        text.push('\n');
-    }
+    let text = domain::journal::to_jsonl(&events);
     drop(events);
     std::fs::write(&path, &text).context("kunne ikke skrive journalen")?;
     let as_of = AsOf::parse(AS_OF).map_err(|e| Failure::Other(e.into()))?;

@@ -156,12 +156,7 @@ pub fn run(a: Args) -> input::Result<()> {
             until: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
             ..SynthConfig::default()
         };
-        let mut text = String::new();
-        for e in generate(&cfg) {
-            text.push_str(&e.to_json_line());
-            text.push('\n');
-        }
-        Some(text)
+        Some(domain::journal::to_jsonl(&generate(&cfg)))
     } else {
         None
     };

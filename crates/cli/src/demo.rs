@@ -41,11 +41,7 @@ pub fn run(args: Args) -> input::Result<()> {
     let cfg =
         SynthConfig { children: args.children, seed: args.seed, municipality, until: today, ..SynthConfig::default() };
     let events = generate(&cfg);
-    let mut text = String::with_capacity(events.len() * 160);
-    for e in &events {
-        text.push_str(&e.to_json_line());
-        text.push('\n');
-    }
+    let text = domain::journal::to_jsonl(&events);
     input::write_text(&args.out, &text)?;
     if args.out.as_os_str() == "-" {
         return Ok(());

@@ -160,6 +160,16 @@ impl JsonlReader {
     }
 }
 
+/// Events as JSON Lines text (one canonical line each, newline-terminated).
+pub fn to_jsonl(events: &[Event]) -> String {
+    let mut text = String::with_capacity(events.len() * 160);
+    for e in events {
+        text.push_str(&e.to_json_line());
+        text.push('\n');
+    }
+    text
+}
+
 /// Event ids are unique within a journal.
 pub fn check_unique_ids(journal: &Journal) -> Result<(), LineError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -345,7 +345,7 @@ async fn bulk_and_incremental_read_models_agree(db: Db, db2: Db) {
         until: NaiveDate::from_ymd_opt(2024, 9, 1).unwrap(),
         ..SynthConfig::default()
     };
-    let text: String = generate(&cfg).iter().map(|e| e.to_json_line() + "\n").collect();
+    let text = domain::journal::to_jsonl(&generate(&cfg));
     let bulk = open(&db).await.with_bulk_rebuild_units(10);
     let small = open(&db2).await.with_bulk_rebuild_units(usize::MAX);
     bulk.import_jsonl(&text, &actor()).await.unwrap();
