@@ -9,6 +9,7 @@ mod demo;
 mod input;
 mod journal_cmds;
 mod obligations;
+mod serve;
 mod table;
 
 #[global_allocator]
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the web application (pages, API, health checks, metrics).
+    Serve(serve::Args),
     /// Compute every obligation of a journal (spec/obligations.md).
     Obligations(obligations::Args),
     /// Generate a realistic synthetic journal and show a Danish overview of its obligations.
@@ -51,6 +54,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(a) => serve::run(a),
         Command::Obligations(a) => obligations::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),

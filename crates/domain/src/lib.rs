@@ -3,6 +3,7 @@
 //! Types (`Cpr`, `MunicipalityCode`), the journal event format (`event`, `journal`), the Danish calendar
 //! (`calendar`), and the legal deadline engine (`rules`) that turns a journal into obligations (`obligation`).
 
+pub mod access;
 pub mod calendar;
 pub mod cpr;
 pub mod event;

@@ -2,6 +2,8 @@
 //! WAL, `synchronous=FULL`) and PostgreSQL (production), chosen by the URL. One implementation of runtime SQL with
 //! `$n` placeholders serves both back-ends (sqlx `Any`); the schema has one migration tree per back-end.
 
+pub mod access;
+pub mod caseload;
 pub mod chain;
 pub mod export;
 pub mod import;

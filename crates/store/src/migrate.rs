@@ -13,12 +13,20 @@ pub struct Migration {
 }
 
 /// All migrations this binary knows, in order. Never edit an applied one: add a new one to both trees.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "journal",
-    sqlite: include_str!("../migrations/sqlite/0001_journal.sql"),
-    postgres: include_str!("../migrations/postgres/0001_journal.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "journal",
+        sqlite: include_str!("../migrations/sqlite/0001_journal.sql"),
+        postgres: include_str!("../migrations/postgres/0001_journal.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
+        postgres: include_str!("../migrations/postgres/0002_access.sql"),
+    },
+];
 
 /// The newest schema version this binary knows.
 pub fn latest() -> i64 {

@@ -1,0 +1,438 @@
+//! Read queries behind the caseworkers' and leaders' pages: a child's case state, caseloads, open obligations,
+//! compliance over time, workload, drill-down lists, and the children's names and CPR numbers for lists and search.
+
+use crate::projection::ObligationRow;
+use crate::{col, Store, StoreError};
+use chrono::{DateTime, Utc};
+use domain::obligation::Status;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+/// A child's case as the read models know it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseState {
+    pub child: String,
+    pub municipality: String,
+    pub birth_date: Option<String>,
+    pub gender: Option<String>,
+    pub placement: Option<String>,
+    pub site: Option<String>,
+    pub placement_type: Option<String>,
+    pub placed_since: Option<String>,
+    pub open_interventions: i64,
+    pub last_event_at: Option<String>,
+    pub events: i64,
+    pub caseworker: Option<String>,
+    pub team: Option<String>,
+    pub closed_on: Option<String>,
+}
+
+/// Name and CPR number of a child (personal data; absent once erased).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Person {
+    pub name: Option<String>,
+    pub cpr: Option<String>,
+}
+
+/// An obligation in a list, with the case's caseworker and team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObligation {
+    pub obligation: ObligationRow,
+    pub caseworker: Option<String>,
+    pub team: Option<String>,
+}
+
+/// Which obligations a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ObligationFilter {
+    pub caseworker: Option<String>,
+    pub team: Option<String>,
+    pub rule: Option<String>,
+    pub status: Option<Status>,
+    /// Only obligations due in this calendar month (`YYYY-MM`).
+    pub month: Option<String>,
+    /// Only obligations due before this instant (for "due this week and next").
+    pub due_before: Option<i64>,
+    pub limit: i64,
+}
+
+/// Compliance counts of one rule in one month (by due date).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonthCounts {
+    pub rule: String,
+    pub month: String,
+    pub met: i64,
+    pub late: i64,
+    pub due: i64,
+    pub overdue: i64,
+}
+
+/// One caseworker's load.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Workload {
+    pub caseworker: String,
+    pub children: i64,
+    pub placed: i64,
+    pub due: i64,
+    pub overdue: i64,
+}
+
+const CASE_SELECT: &str = "SELECT c.child, c.municipality, c.birth_date, c.gender, c.placement, c.site, \
+    c.placement_type, c.placed_since, c.open_interventions, c.last_event_at, c.events, a.caseworker, a.team, \
+    k.closed_on FROM rm_child c LEFT JOIN case_assignment a ON a.child = c.child \
+    LEFT JOIN case_closure k ON k.child = c.child";
+
+fn case_from(r: &AnyRow) -> Result<CaseState, StoreError> {
+    Ok(CaseState {
+        child: col(r, "child")?,
+        municipality: col(r, "municipality")?,
+        birth_date: col(r, "birth_date")?,
+        gender: col(r, "gender")?,
+        placement: col(r, "placement")?,
+        site: col(r, "site")?,
+        placement_type: col(r, "placement_type")?,
+        placed_since: col(r, "placed_since")?,
+        open_interventions: col(r, "open_interventions")?,
+        last_event_at: col(r, "last_event_at")?,
+        events: col(r, "events")?,
+        caseworker: col(r, "caseworker")?,
+        team: col(r, "team")?,
+        closed_on: col(r, "closed_on")?,
+    })
+}
+
+fn status_sql(status: Status, now_param: &str) -> String {
+    match status {
+        Status::Met => "o.fulfilled = 'met'".into(),
+        Status::Late => "o.fulfilled = 'late'".into(),
+        Status::Due => format!("o.fulfilled = 'open' AND o.due_ts >= {now_param}"),
+        Status::Overdue => format!("o.fulfilled = 'open' AND o.due_ts < {now_param}"),
+    }
+}
+
+fn obligation_from(r: &AnyRow, now: i64) -> Result<ObligationRow, StoreError> {
+    let fulfilled: String = col(r, "fulfilled")?;
+    let due_ts: i64 = col(r, "due_ts")?;
+    let status = match fulfilled.as_str() {
+        "met" => Status::Met,
+        "late" => Status::Late,
+        _ if now > due_ts => Status::Overdue,
+        _ => Status::Due,
+    };
+    Ok(ObligationRow {
+        child: col(r, "child")?,
+        municipality: col(r, "municipality")?,
+        rule: col(r, "rule")?,
+        law: col(r, "law")?,
+        subject: col(r, "subject")?,
+        due: col(r, "due")?,
+        due_ts,
+        status,
+        met_at: col(r, "met_at")?,
+    })
+}
+
+impl Store {
+    /// A child's case state; `None` for a child the journal does not know.
+    pub async fn case_state(&self, child: &str) -> Result<Option<CaseState>, StoreError> {
+        let row = sqlx::query(&format!("{CASE_SELECT} WHERE c.child = $1"))
+            .bind(child)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(case_from).transpose()
+    }
+
+    /// The cases of a caseworker (or, with `team`, of a whole team), by child reference.
+    pub async fn caseload(&self, caseworker: Option<&str>, team: Option<&str>) -> Result<Vec<CaseState>, StoreError> {
+        let (cond, v) = match (caseworker, team) {
+            (Some(c), _) => ("a.caseworker = $1", c),
+            (None, Some(t)) => ("a.team = $1", t),
+            (None, None) => return Ok(Vec::new()),
+        };
+        let rows = sqlx::query(&format!("{CASE_SELECT} WHERE {cond} ORDER BY c.child"))
+            .bind(v)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    /// Obligations across cases, filtered, in due order (open ones first when no status is asked for).
+    pub async fn obligation_list(
+        &self,
+        f: &ObligationFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ListedObligation>, StoreError> {
+        let now_ts = now.timestamp();
+        let mut sql = String::from(
+            "SELECT o.child, o.municipality, o.rule, o.law, o.subject, o.due, o.due_ts, o.fulfilled, o.met_at, \
+             a.caseworker, a.team FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child WHERE 1 = 1",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        let mut n = 1; // $1 is now
+        let mut bind = |binds: &mut Vec<String>, v: &str| {
+            n += 1;
+            binds.push(v.to_string());
+            format!("${n}")
+        };
+        if let Some(c) = &f.caseworker {
+            sql.push_str(&format!(" AND a.caseworker = {}", bind(&mut binds, c)));
+        }
+        if let Some(t) = &f.team {
+            sql.push_str(&format!(" AND a.team = {}", bind(&mut binds, t)));
+        }
+        if let Some(r) = &f.rule {
+            sql.push_str(&format!(" AND o.rule = {}", bind(&mut binds, r)));
+        }
+        if let Some(m) = &f.month {
+            sql.push_str(&format!(" AND substr(o.due, 1, 7) = {}", bind(&mut binds, m)));
+        }
+        match f.status {
+            Some(s) => sql.push_str(&format!(" AND {}", status_sql(s, "$1"))),
+            // Without a status: every obligation (but `$1` must still be used once for PostgreSQL's typing).
+            None => sql.push_str(" AND $1 = $1"),
+        }
+        if let Some(b) = f.due_before {
+            sql.push_str(&format!(" AND o.due_ts < {b}"));
+        }
+        sql.push_str(&format!(" ORDER BY o.due_ts, o.child, o.rule, o.subject LIMIT {}", f.limit.clamp(1, 100_000)));
+        let mut q = sqlx::query(&sql).bind(now_ts);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ListedObligation {
+                    obligation: obligation_from(r, now_ts)?,
+                    caseworker: col(r, "caseworker")?,
+                    team: col(r, "team")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Met / late / due / overdue per rule and month of the due date, from `from_month` (`YYYY-MM`) on.
+    pub async fn compliance_by_month(
+        &self,
+        team: Option<&str>,
+        from_month: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MonthCounts>, StoreError> {
+        let team_cond = if team.is_some() { " AND a.team = $3" } else { "" };
+        let sql = format!(
+            "SELECT o.rule AS rule, substr(o.due, 1, 7) AS month, \
+             SUM(CASE WHEN o.fulfilled = 'met' THEN 1 ELSE 0 END) AS met, \
+             SUM(CASE WHEN o.fulfilled = 'late' THEN 1 ELSE 0 END) AS late, \
+             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts >= $1 THEN 1 ELSE 0 END) AS due, \
+             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
+             FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child \
+             WHERE substr(o.due, 1, 7) >= $2{team_cond} \
+             GROUP BY o.rule, substr(o.due, 1, 7) ORDER BY o.rule, substr(o.due, 1, 7)"
+        );
+        let mut q = sqlx::query(&sql).bind(now.timestamp()).bind(from_month);
+        if let Some(t) = team {
+            q = q.bind(t);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MonthCounts {
+                    rule: col(r, "rule")?,
+                    month: col(r, "month")?,
+                    met: col(r, "met")?,
+                    late: col(r, "late")?,
+                    due: col(r, "due")?,
+                    overdue: col(r, "overdue")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Children, placed children and open obligations per caseworker (of a team, or of the municipality).
+    pub async fn workload(&self, team: Option<&str>, now: DateTime<Utc>) -> Result<Vec<Workload>, StoreError> {
+        let team_cond = if team.is_some() { "WHERE a.team = $2" } else { "WHERE $2 = $2" };
+        let sql = format!(
+            "SELECT COALESCE(a.caseworker, '') AS caseworker, COUNT(*) AS children, \
+             SUM(CASE WHEN c.placement IS NULL THEN 0 ELSE 1 END) AS placed, \
+             SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
+                  AND o.due_ts >= $1)) AS due, \
+             SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
+                  AND o.due_ts < $1)) AS overdue \
+             FROM case_assignment a JOIN rm_child c ON c.child = a.child {team_cond} \
+             GROUP BY COALESCE(a.caseworker, '') ORDER BY COALESCE(a.caseworker, '')"
+        );
+        let rows =
+            sqlx::query(&sql).bind(now.timestamp()).bind(team.unwrap_or("")).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Workload {
+                    caseworker: col(r, "caseworker")?,
+                    children: col(r, "children")?,
+                    placed: col(r, "placed")?,
+                    due: col(r, "due")?,
+                    overdue: col(r, "overdue")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Names and CPR numbers of the given children, from their registrations (erased ones are absent).
+    pub async fn people(&self, children: &[&str]) -> Result<HashMap<String, Person>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in children.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT j.child, p.data FROM journal j JOIN journal_personal p ON p.event_id = j.event_id \
+                 WHERE j.event_type = 'child_registered' AND j.child IN ({}) ORDER BY j.seq",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                q = q.bind(*c);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let child: String = col(&r, "child")?;
+                let data: Option<String> = col(&r, "data")?;
+                out.insert(child, person_of(data.as_deref()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every registered child's name and CPR number (for search; the web layer matches and access-checks).
+    pub async fn all_people(&self) -> Result<Vec<(String, Person)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT j.child, p.data FROM journal j JOIN journal_personal p ON p.event_id = j.event_id \
+             WHERE j.event_type = 'child_registered' ORDER BY j.seq",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let data: Option<String> = col(r, "data")?;
+                Ok((col(r, "child")?, person_of(data.as_deref())))
+            })
+            .collect()
+    }
+
+    /// Children that have no case assignment yet.
+    pub async fn unassigned_children(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.child FROM rm_child c LEFT JOIN case_assignment a ON a.child = c.child \
+             WHERE a.child IS NULL ORDER BY c.child",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| col(r, "child")).collect()
+    }
+
+    /// Assign many cases in one transaction (demo data and bulk re-routing).
+    pub async fn assign_many(
+        &self,
+        rows: &[(String, Option<String>, Option<String>)],
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = actor.now.to_rfc3339();
+        for chunk in rows.chunks(200) {
+            let keys: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let del_sql = format!("DELETE FROM case_assignment WHERE child IN ({})", keys.join(", "));
+            let mut del = sqlx::query(&del_sql);
+            for (c, _, _) in chunk {
+                del = del.bind(c);
+            }
+            del.execute(&mut *tx).await?;
+            let sql = format!(
+                "INSERT INTO case_assignment (child, caseworker, team, assigned_at, assigned_by) VALUES {}",
+                crate::values_list(self.backend(), chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for (c, w, t) in chunk {
+                q = q.bind(c).bind(w).bind(t).bind(&now).bind(&actor.user);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn person_of(data: Option<&str>) -> Person {
+    let Some(d) = data else { return Person::default() };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(d) else {
+        return Person::default();
+    };
+    Person {
+        name: m.get("name").and_then(|v| v.as_str()).map(str::to_string),
+        cpr: m.get("cpr").and_then(|v| v.as_str()).map(str::to_string),
+    }
+}
+
+/// A registered placement site.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Site {
+    pub site: String,
+    pub name: String,
+    pub site_type: String,
+    pub placed_children: i64,
+    pub open_obligations: i64,
+    pub overdue_obligations: i64,
+}
+
+impl Store {
+    /// Registered sites with their number of placed children and open site obligations.
+    pub async fn sites(&self, now: DateTime<Utc>) -> Result<Vec<Site>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT j.site, j.core, \
+             (SELECT COUNT(*) FROM rm_child c WHERE c.site = j.site) AS placed, \
+             (SELECT COUNT(*) FROM rm_obligation o WHERE o.subject = j.site AND o.child IS NULL \
+                AND o.fulfilled = 'open') AS open, \
+             (SELECT COUNT(*) FROM rm_obligation o WHERE o.subject = j.site AND o.child IS NULL \
+                AND o.fulfilled = 'open' AND o.due_ts < $1) AS overdue \
+             FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq",
+        )
+        .bind(now.timestamp())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<Site> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let core: String = col(r, "core")?;
+            let v: serde_json::Value = serde_json::from_str(&core).unwrap_or_default();
+            let site: Option<String> = col(r, "site")?;
+            let Some(site) = site else { continue };
+            if out.iter().any(|s| s.site == site) {
+                continue;
+            }
+            out.push(Site {
+                name: v.get("name").and_then(|x| x.as_str()).unwrap_or(&site).to_string(),
+                site_type: v.get("site_type").and_then(|x| x.as_str()).unwrap_or("other").to_string(),
+                site,
+                placed_children: col(r, "placed")?,
+                open_obligations: col(r, "open")?,
+                overdue_obligations: col(r, "overdue")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Ids and names of the registered sites (for forms).
+    pub async fn site_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT j.site, j.core FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq")
+            .fetch_all(self.pool())
+            .await?;
+        let mut out: Vec<(String, String)> = Vec::new();
+        for r in &rows {
+            let site: Option<String> = col(r, "site")?;
+            let core: String = col(r, "core")?;
+            let Some(site) = site else { continue };
+            let v: serde_json::Value = serde_json::from_str(&core).unwrap_or_default();
+            if !out.iter().any(|(s, _)| *s == site) {
+                out.push((site.clone(), v.get("name").and_then(|x| x.as_str()).unwrap_or(&site).to_string()));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,767 @@
+#!/usr/bin/env node
+// Værn browser tests: starts `vaern serve` on demo data, drives Debian's chromium through it with
+// playwright-core and checks every main page with axe-core.
+//
+//   node tests/browser/run.mjs                 run all tests against $VAERN_BIN or <repo>/target/debug/vaern
+//   node tests/browser/run.mjs --only csrf     run only the tests whose name contains "csrf" (comma-separated list)
+//   node tests/browser/run.mjs --self-check    check chromium, screenshots, axe and the helpers on a fake server
+//
+// Exit code: 0 all passed, 1 a test failed, 2 the run could not start (binary, chromium or server missing).
+// Environment: VAERN_BIN (server binary), VAERN_URL (use a server that is already running; skips start-up),
+// CHROMIUM (browser, default /usr/bin/chromium), VERBOSE=1 (print browser console errors of passing tests too).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, accessSync, constants as fsConstants } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REPO = path.resolve(HERE, '..', '..');
+const ARTIFACTS = path.join(HERE, 'artifacts');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration: extend these lists rather than the test bodies.
+
+/** Pages checked by axe. `as`: demo user to sign in as (null = signed out). `{child}` = a child of sagsbehandler's. */
+const AXE_PAGES = [
+  { as: null, path: '/login' },
+  { as: 'sagsbehandler', path: '/mine-boern' },
+  { as: 'sagsbehandler', path: '/boern/{child}' },
+  { as: 'sagsbehandler', path: '/boern/{child}/ny/supervision_visit' },
+  { as: 'sagsbehandler', path: '/soeg?q=a' },
+  { as: 'sagsbehandler', path: '/profil' },
+  { as: 'teamleder', path: '/team' },
+  { as: 'teamleder', path: '/audit' },
+  { as: 'teamleder', path: '/liste?status=overdue' },
+  { as: 'chef', path: '/kommune' },
+  { as: 'admin', path: '/admin/brugere' },
+  { as: 'admin', path: '/admin/teams' },
+  // /api/v1/docs is third-party (Scalar) and deliberately not checked.
+];
+
+const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } };
+
+/** Demo users (all with the same password): sagsbehandler, konsulent, teamleder, chef, analytiker, admin. */
+const DEMO_PASSWORD = 'vaern-demo';
+
+const SERVE_ARGS = (tmp) => [
+  'serve',
+  '--database', `sqlite://${path.join(tmp, 'v.db')}`,
+  '--listen', '127.0.0.1:0',
+  '--demo-children', '300',
+  '--seed', '7',
+];
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+
+const SERVER_START_TIMEOUT_MS = 120_000;
+const SERVER_STOP_TIMEOUT_MS = 10_000;
+const ACTION_TIMEOUT_MS = 15_000;
+const NAVIGATION_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 240_000;
+
+const SUPERVISION_RULE = 'supervision-visits-2-per-year';
+const FOREIGN_CHILD = 'demo-foreign';
+const BREAK_GLASS_REASON = 'Akut henvendelse fra skole, sagsbehandler syg';
+const OPEN_STATUSES = ['overdue', 'due'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tests against the real server. Each gets `t` (see makeTestContext) and runs in a fresh browser context.
+
+const TESTS = [
+  {
+    name: 'sign in',
+    async run(t) {
+      const page = await t.newPage();
+      // Wrong password first, while signed out (a signed-in /login might redirect away).
+      const bad = await signIn(t, page, 'sagsbehandler', 'forkert-kodeord', { expectSuccess: false });
+      assert.equal(pathOf(page), '/login', `wrong password: expected to stay on /login, landed on ${page.url()} (HTTP ${bad?.status()})`);
+      const err = page.locator('.error[role="alert"]');
+      assert.ok(await err.count() > 0, `wrong password: no element .error[role="alert"] on ${page.url()}`);
+      assert.ok((await err.first().innerText()).trim().length > 0, 'wrong password: .error[role="alert"] is empty');
+      assert.equal(await page.locator('#logout, form#logout').count(), 0, 'wrong password: page shows a sign-out form');
+
+      await signIn(t, page, 'sagsbehandler');
+      assert.equal(pathOf(page), '/mine-boern', `expected to land on /mine-boern after sign-in, got ${page.url()}`);
+      const h1 = page.locator('h1');
+      assert.ok(await h1.count() > 0, '/mine-boern has no h1');
+      assert.match(await h1.first().innerText(), /Mine børn/, 'h1 on /mine-boern does not contain "Mine børn"');
+    },
+  },
+  {
+    name: 'see overdue items',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      await t.goto(page, '/mine-boern', { status: 200 });
+      const section = page.locator('#overdue');
+      assert.equal(await section.count(), 1, '/mine-boern has no (or more than one) #overdue');
+      const rows = section.locator('table tbody tr[data-child]');
+      const n = await rows.count();
+      assert.ok(n >= 1, '#overdue has no table body rows tr[data-child]');
+      const paragraphs = await rows.evaluateAll((trs) =>
+        trs.map((tr) => ({ child: tr.dataset.child, ok: [...tr.cells].some((c) => c.textContent.includes('§')), text: tr.innerText })),
+      );
+      const missing = paragraphs.filter((r) => !r.ok);
+      assert.equal(missing.length, 0,
+        `${missing.length} of ${n} overdue rows have no cell containing "§", e.g. child ${missing[0]?.child}: ${oneLine(missing[0]?.text)}`);
+      t.note(`${n} overdue rows`);
+    },
+  },
+  {
+    name: 'record a supervision visit and see the obligation turn met',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      await t.goto(page, '/mine-boern', { status: 200 });
+      const candidate = page.locator(
+        `:is(#overdue, #this-week, #next-week, #later) tr[data-rule=${cssString(SUPERVISION_RULE)}]`,
+      );
+      assert.ok(await candidate.count() > 0,
+        `no row tr[data-rule="${SUPERVISION_RULE}"] in #overdue, #this-week, #next-week or #later on /mine-boern`);
+      const child = await candidate.first().getAttribute('data-child');
+      const placement = await candidate.first().getAttribute('data-subject');
+      assert.ok(child, 'the supervision row has no data-child');
+      assert.ok(placement, 'the supervision row has no data-subject (placement id)');
+      t.note(`child ${child}, placement ${placement}`);
+
+      const childPath = `/boern/${encodeURIComponent(child)}`;
+      await t.goto(page, childPath, { status: 200 });
+      const before = await readObligations(page, SUPERVISION_RULE, placement);
+      assert.ok(before.length > 0,
+        `#obligations on ${childPath} has no row tr[data-rule="${SUPERVISION_RULE}"][data-subject="${placement}"][data-status]`);
+      for (const r of before) assert.match(r.due ?? '', /^\d{4}-\d{2}-\d{2}$/, `obligation row without a data-due YYYY-MM-DD: ${JSON.stringify(r)}`);
+      const open = before.filter((r) => OPEN_STATUSES.includes(r.status)).sort((a, b) => a.due.localeCompare(b.due));
+      assert.ok(open.length > 0, `no ${OPEN_STATUSES.join('/')} row for the rule and placement; rows: ${describeRows(before)}`);
+      const target = open[0];
+      const metBefore = before.filter((r) => r.status === 'met').length;
+
+      const link = page.locator('a[data-new-event="supervision_visit"]');
+      assert.ok(await link.count() > 0, `${childPath} has no link a[data-new-event="supervision_visit"]`);
+      await t.click(page, link.first());
+      assert.equal(decodedPathOf(page), `/boern/${child}/ny/supervision_visit`, 'the new-event link went elsewhere');
+
+      const form = page.locator('form#event-form');
+      assert.equal(await form.count(), 1, 'no form#event-form');
+      await assertCsrfField(form, 'form#event-form');
+      await fillDate(form.locator('input[name="at"]'), todayInDenmark());
+      await form.locator('select[name="placement"]').selectOption(placement);
+      await form.locator('input[name="child_spoken_to"]').check();
+      await form.locator('input[name="without_carers"]').check();
+      await form.locator('textarea[name="child_view"]').fill('Barnet fortæller, at det er glad for at bo i plejefamilien.');
+      await form.locator('textarea[name="note"]').fill('Tilsynsbesøg i plejefamilien (browsertest).');
+      const resp = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(page), `/boern/${child}`,
+        `after submitting, expected to be redirected to /boern/${child}; at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      assert.equal(resp?.status(), 200, `child page after submit answered HTTP ${resp?.status()}`);
+      const flash = page.locator('.flash[role="status"]');
+      assert.ok(await flash.count() > 0, 'no .flash[role="status"] after recording the visit');
+      assert.ok((await flash.first().innerText()).trim().length > 0, '.flash[role="status"] is empty');
+
+      const after = await readObligations(page, SUPERVISION_RULE, placement);
+      const metAfter = after.filter((r) => r.status === 'met').length;
+      assert.equal(metAfter, metBefore + 1,
+        `expected ${metBefore + 1} met rows after the visit (was ${metBefore}); before: ${describeRows(before)}; after: ${describeRows(after)}`);
+      const targetAfter = after.find((r) => r.due === target.due);
+      assert.ok(targetAfter, `the row due ${target.due} disappeared; after: ${describeRows(after)}`);
+      assert.equal(targetAfter.status, 'met',
+        `the earliest open row (due ${target.due}, was ${target.status}) is now ${targetAfter.status}; after: ${describeRows(after)}`);
+    },
+  },
+  {
+    name: 'refused access without reason',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      const foreignPath = `/boern/${FOREIGN_CHILD}`;
+      await t.goto(page, foreignPath, { status: 403 });
+      let form = page.locator('form#break-glass');
+      assert.equal(await form.count(), 1, `${foreignPath} (403) has no form#break-glass`);
+      assert.equal(await form.locator('textarea[name="reason"]').count(), 1, 'form#break-glass has no textarea[name=reason]');
+      assert.equal(await page.locator('#timeline').count(), 0, `${foreignPath} shows #timeline without a reason`);
+      await assertCsrfField(form, 'form#break-glass');
+
+      // Empty reason: switch off the browser's own validation (`required`) so the server's answer is tested.
+      await form.evaluate((f) => { f.noValidate = true; });
+      await form.locator('textarea[name="reason"]').fill('');
+      const empty = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.ok([400, 403].includes(empty?.status()), `empty reason: expected HTTP 400 or 403, got ${empty?.status()} at ${page.url()}`);
+      const err = page.locator('.error').filter({ hasText: 'Begrundelse' });
+      assert.ok(await err.count() > 0, `empty reason: no .error containing "Begrundelse"; errors shown: ${await errorText(page)}`);
+      assert.equal(await page.locator('#timeline').count(), 0, 'empty reason: #timeline is shown');
+
+      form = page.locator('form#break-glass');
+      if (await form.count() === 0) {
+        t.note('form#break-glass not re-rendered with the error; reopening the child page');
+        await t.goto(page, foreignPath, { status: 403 });
+        form = page.locator('form#break-glass');
+      }
+      await form.locator('textarea[name="reason"]').fill(BREAK_GLASS_REASON);
+      const ok = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(page), foreignPath, `with a reason: expected to land on ${foreignPath}, at ${page.url()} (HTTP ${ok?.status()})`);
+      assert.equal(ok?.status(), 200, `with a reason: ${foreignPath} answered HTTP ${ok?.status()}`);
+      assert.ok(await page.locator('#timeline').count() > 0, `with a reason: ${foreignPath} shows no #timeline`);
+
+      await signOut(t, page);
+      await signIn(t, page, 'teamleder');
+      await t.goto(page, '/audit', { status: 200 });
+      const rows = page.locator('tr[data-action="break_glass"]');
+      const matching = rows.filter({ hasText: FOREIGN_CHILD }).filter({ hasText: BREAK_GLASS_REASON });
+      assert.ok(await matching.count() > 0,
+        `/audit has no tr[data-action="break_glass"] containing "${FOREIGN_CHILD}" and the reason; ` +
+        `${await rows.count()} break_glass rows, first: ${oneLine(await rows.first().innerText().catch(() => '-'))}`);
+    },
+  },
+  {
+    name: 'CSRF-less post rejected',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      await t.goto(page, '/mine-boern', { status: 200 });
+      const child = await page.locator('tr[data-child]').first().getAttribute('data-child', { timeout: ACTION_TIMEOUT_MS });
+      assert.ok(child, 'no tr[data-child] on /mine-boern');
+
+      const url = `/boern/${encodeURIComponent(child)}/ny/supervision_visit`;
+      const r1 = await page.request.post(url, { form: { at: '2026-01-01', placement: 'x' }, maxRedirects: 0 });
+      const b1 = await r1.text();
+      assert.equal(r1.status(), 403, `POST ${url} without csrf: expected 403, got ${r1.status()}: ${oneLine(b1).slice(0, 200)}`);
+      assert.match(b1, /CSRF/i, `POST ${url} without csrf: body does not mention CSRF: ${oneLine(b1).slice(0, 200)}`);
+
+      const r2 = await page.request.post('/logout', { form: {}, maxRedirects: 0 });
+      const b2 = await r2.text();
+      assert.equal(r2.status(), 403, `POST /logout without csrf: expected 403, got ${r2.status()}: ${oneLine(b2).slice(0, 200)}`);
+
+      // The rejected sign-out must not have ended the session.
+      await t.goto(page, '/mine-boern', { status: 200 });
+      assert.equal(pathOf(page), '/mine-boern', `after the rejected POST /logout, /mine-boern sent us to ${page.url()}`);
+    },
+  },
+  {
+    name: 'accessibility',
+    contextOptions: { bypassCSP: true }, // axe is injected as an inline <script>, which a strict CSP would block
+    async run(t) {
+      const failures = [];
+      const vars = {};
+      const users = [...new Set(AXE_PAGES.map((p) => p.as))];
+      for (const user of users) {
+        const page = await t.newPage({ freshContext: true });
+        if (user) await signIn(t, page, user);
+        for (const entry of AXE_PAGES.filter((p) => p.as === user)) {
+          if (entry.path.includes('{child}') && !vars.child) vars.child = await childOf(t, page);
+          const target = entry.path.replace('{child}', encodeURIComponent(vars.child ?? ''));
+          const label = `${target} (${user ?? 'signed out'})`;
+          let resp;
+          try {
+            resp = await t.goto(page, target);
+          } catch (e) {
+            failures.push(`${label}: could not load: ${firstLine(e.message)}`);
+            continue;
+          }
+          if (resp && resp.status() !== 200) failures.push(`${label}: HTTP ${resp.status()} (checked anyway)`);
+          const violations = await runAxe(page);
+          if (violations.length) failures.push(`${label}:\n${violations.map(formatViolation).join('\n')}`);
+          t.note(`${label}: ${violations.length} violation(s)`);
+        }
+      }
+      assert.equal(failures.length, 0, `axe found problems on ${failures.length} page(s):\n` + failures.join('\n'));
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers shared by the tests and the self-check.
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+function decodedPathOf(page) {
+  return decodeURIComponent(pathOf(page));
+}
+
+function oneLine(s) {
+  return String(s ?? '').replace(/\s+/g, ' ').trim();
+}
+
+function firstLine(s) {
+  return String(s ?? '').split('\n')[0];
+}
+
+/** A CSS string literal (for attribute selectors) holding `value`. */
+function cssString(value) {
+  return JSON.stringify(String(value));
+}
+
+/** Today's date in Denmark as YYYY-MM-DD (the app is Danish; the machine may run on UTC). */
+function todayInDenmark() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date());
+}
+
+async function fillDate(input, ymd) {
+  assert.equal(await input.count(), 1, 'no input[name=at]');
+  const type = await input.getAttribute('type');
+  await input.fill(type === 'datetime-local' ? `${ymd}T12:00` : ymd);
+}
+
+async function assertCsrfField(form, what) {
+  const csrf = form.locator('input[type="hidden"][name="csrf"]');
+  assert.ok(await csrf.count() > 0, `${what} has no hidden input[name=csrf]`);
+  assert.ok((await csrf.first().inputValue()).length > 0, `${what}: the csrf field is empty`);
+}
+
+/** Text of the error/alert elements on the page, for failure messages. */
+async function errorText(page) {
+  const texts = await page.locator('.error, [role="alert"]').allInnerTexts().catch(() => []);
+  return texts.length ? texts.map(oneLine).join(' | ') : '(no .error or role=alert on the page)';
+}
+
+async function readObligations(page, rule, subject) {
+  const rows = page.locator(`#obligations tr[data-rule=${cssString(rule)}][data-subject=${cssString(subject)}][data-status]`);
+  return rows.evaluateAll((trs) =>
+    trs.map((tr) => ({ status: tr.dataset.status, due: tr.dataset.due, text: tr.innerText.replace(/\s+/g, ' ').trim() })),
+  );
+}
+
+function describeRows(rows) {
+  return rows.length ? rows.map((r) => `${r.due}:${r.status}`).join(', ') : '(none)';
+}
+
+/** Submits the sign-in form as `user`. Asserts that we left /login unless expectSuccess is false. */
+async function signIn(t, page, user, password = DEMO_PASSWORD, { expectSuccess = true } = {}) {
+  const resp = await t.goto(page, '/login');
+  const form = page.locator('form#login');
+  assert.equal(await form.count(), 1, `/login (HTTP ${resp?.status()}) has no form#login; at ${page.url()}`);
+  await assertCsrfField(form, 'form#login');
+  await form.locator('input[name="username"]').fill(user);
+  await form.locator('input[name="password"]').fill(password);
+  const after = await t.submit(page, form.locator('button[type="submit"]'));
+  if (expectSuccess) {
+    assert.notEqual(pathOf(page), '/login',
+      `sign-in as ${user} failed: still on /login (HTTP ${after?.status()}): ${await errorText(page)}`);
+  }
+  return after;
+}
+
+async function signOut(t, page) {
+  const button = page.locator('form#logout button');
+  assert.ok(await button.count() > 0, `no form#logout button on ${page.url()}`);
+  return t.submit(page, button.first());
+}
+
+/** The first child on the user's /mine-boern. */
+async function childOf(t, page) {
+  await t.goto(page, '/mine-boern');
+  const row = page.locator('tr[data-child]').first();
+  const child = await row.getAttribute('data-child', { timeout: ACTION_TIMEOUT_MS }).catch(() => null);
+  assert.ok(child, 'no tr[data-child] on /mine-boern to pick a child from');
+  return child;
+}
+
+const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
+
+async function runAxe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE_SOURCE });
+  return page.evaluate(async (options) => {
+    const result = await window.axe.run(document, options);
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, target: v.nodes[0]?.target ?? [],
+    }));
+  }, AXE_OPTIONS);
+}
+
+function formatViolation(v) {
+  const target = v.target.map((x) => (Array.isArray(x) ? x.join(' >>> ') : x)).join(', ');
+  return `  - ${v.id} [${v.impact ?? 'n/a'}] ×${v.nodes}: ${target} — ${v.help}`;
+}
+
+function slug(s) {
+  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/**
+ * Per-test helpers: fresh browser contexts, navigation that screenshots every page it lands on,
+ * and notes shown with the result.
+ */
+function makeTestContext(browser, baseURL, test) {
+  const name = slug(test.name);
+  let shots = 0;
+  const contexts = [];
+  const notes = [];
+  const consoleErrors = [];
+
+  const t = {
+    name,
+    browser,
+    baseURL,
+    notes,
+    consoleErrors,
+    note(s) { notes.push(s); },
+    async newPage({ freshContext = false } = {}) {
+      let context = contexts.at(-1);
+      if (!context || freshContext) {
+        context = await browser.newContext({
+          baseURL,
+          locale: 'da-DK',
+          timezoneId: 'Europe/Copenhagen',
+          viewport: { width: 1280, height: 900 },
+          ...test.contextOptions,
+        });
+        context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+        context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+        contexts.push(context);
+      }
+      const page = await context.newPage();
+      page.on('pageerror', (e) => consoleErrors.push(`pageerror on ${page.url()}: ${firstLine(e.message)}`));
+      page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console on ${page.url()}: ${firstLine(m.text())}`); });
+      return page;
+    },
+    async shot(page, suffix = '') {
+      shots += 1;
+      const file = path.join(ARTIFACTS, `${name}-${shots}${suffix}.png`);
+      await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+      return file;
+    },
+    /** page.goto + screenshot; with `status`, asserts the final HTTP status. */
+    async goto(page, url, { status } = {}) {
+      const resp = await page.goto(url, { waitUntil: 'load' });
+      await t.shot(page);
+      if (status !== undefined) {
+        assert.equal(resp?.status(), status, `GET ${url}: expected HTTP ${status}, got ${resp?.status()} at ${page.url()}`);
+      }
+      return resp;
+    },
+    /** Clicks something that navigates (form submit, link) and waits for the new page; returns its final response. */
+    async click(page, locator) {
+      const [resp] = await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load', timeout: NAVIGATION_TIMEOUT_MS }),
+        locator.click(),
+      ]);
+      await t.shot(page);
+      return resp;
+    },
+    submit(page, locator) { return t.click(page, locator); },
+    async close(failed) {
+      if (failed) {
+        for (const ctx of contexts) {
+          for (const page of ctx.pages()) {
+            try {
+              notes.push(`screenshot at failure: ${path.relative(process.cwd(), await t.shot(page, '-failure'))} (${page.url()})`);
+            } catch { /* page may be gone */ }
+          }
+        }
+      }
+      await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+    },
+  };
+  return t;
+}
+
+let interrupted = false;
+
+async function runTests(browser, baseURL, tests) {
+  let passed = 0;
+  let failed = 0;
+  for (const test of tests) {
+    if (interrupted) break;
+    const t = makeTestContext(browser, baseURL, test);
+    const started = Date.now();
+    let error = null;
+    let timer;
+    try {
+      await Promise.race([
+        test.run(t),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS); }),
+      ]);
+    } catch (e) {
+      error = e;
+    } finally {
+      clearTimeout(timer);
+    }
+    await t.close(Boolean(error));
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (error) {
+      failed += 1;
+      console.log(`✘ ${test.name} (${secs} s)`);
+      console.log(indent(reasonOf(error), 4));
+    } else {
+      passed += 1;
+      console.log(`✔ ${test.name} (${secs} s)`);
+    }
+    if (error || process.env.VERBOSE) {
+      for (const n of t.notes) console.log(indent(`· ${n}`, 4));
+      for (const c of t.consoleErrors.slice(0, 10)) console.log(indent(`· browser: ${c}`, 4));
+    }
+  }
+  return { passed, failed };
+}
+
+function reasonOf(e) {
+  if (e instanceof assert.AssertionError) return e.message.trimEnd();
+  // Playwright errors carry a call log after the first lines; keep the head.
+  // eslint-disable-next-line no-control-regex
+  const text = String(e?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '').split(/\n(?:Call log|Browser logs):/)[0];
+  return text.split('\n').slice(0, 6).join('\n').trimEnd();
+}
+
+function indent(s, n) {
+  const pad = ' '.repeat(n);
+  return String(s).split('\n').map((l) => pad + l).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server start/stop.
+
+/**
+ * Starts `command args` in `cwd`, logging its output to `logFile`, and resolves with the first
+ * http://127.0.0.1:PORT it prints (stdout per contract; stderr is accepted too).
+ */
+function startServer(command, args, { cwd, logFile, timeoutMs = SERVER_START_TIMEOUT_MS }) {
+  const log = createWriteStream(logFile);
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const server = { child, log, logFile, url: null, exited: null };
+  const tail = [];
+  const remember = (line) => { tail.push(line); if (tail.length > 40) tail.shift(); };
+
+  const urlPromise = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`the server printed no http://127.0.0.1:PORT within ${timeoutMs / 1000} s; last output:\n${tail.join('\n') || '(none)'}`));
+    }, timeoutMs);
+    const watch = (streamName) => {
+      let buffered = '';
+      child[streamName].on('data', (chunk) => {
+        log.write(chunk);
+        buffered += chunk.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop();
+        for (const line of lines) {
+          remember(line);
+          // eslint-disable-next-line no-control-regex
+          const m = line.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:([1-9]\d*)/);
+          if (m && !server.url) {
+            server.url = `http://127.0.0.1:${m[1]}`;
+            clearTimeout(timer);
+            resolve(server.url);
+          }
+        }
+      });
+    };
+    watch('stdout');
+    watch('stderr');
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`could not start ${command}: ${e.message}`)); });
+    child.on('exit', (code, signal) => {
+      server.exited = { code, signal };
+      if (!server.url) {
+        clearTimeout(timer);
+        reject(new Error(`the server exited (${signal ?? `code ${code}`}) before printing its URL; last output:\n${tail.join('\n') || '(none)'}`));
+      }
+    });
+  });
+  server.ready = urlPromise;
+  return server;
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    let timer;
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise((resolve) => { timer = setTimeout(() => resolve(true), SERVER_STOP_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      console.log(`server did not stop within ${SERVER_STOP_TIMEOUT_MS / 1000} s of SIGTERM; sending SIGKILL`);
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  await new Promise((resolve) => server.log.end(resolve));
+}
+
+function findBinary() {
+  const bin = process.env.VAERN_BIN || path.join(REPO, 'target', 'debug', 'vaern');
+  try {
+    accessSync(bin, fsConstants.X_OK);
+  } catch {
+    const why = existsSync(bin) ? 'is not executable' : 'does not exist';
+    throw new SetupError(
+      `Værn binary ${bin} ${why}.\n` +
+      `Build it with \`cargo build -p vaern\` (from ${REPO}) or point VAERN_BIN at it, or set VAERN_URL to a running server.`,
+    );
+  }
+  return bin;
+}
+
+async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new SetupError(`chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM.`);
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new SetupError(`playwright-core is not installed: run \`npm ci\` in ${HERE}`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+class SetupError extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Self-check: the helpers on a fake server (fake-server.mjs, started as this file with --fake-server), then the
+// real tests against that fake server's contract-shaped pages.
+
+const SELF_CHECKS = [
+  {
+    name: 'self-check axe injection',
+    contextOptions: { bypassCSP: true },
+    async run(t) {
+      const page = await t.newPage();
+      await t.goto(page, '/login', { status: 200 });
+      const clean = await runAxe(page);
+      assert.deepEqual(clean.map((v) => v.id), [], `clean page has violations:\n${clean.map(formatViolation).join('\n')}`);
+      await t.goto(page, '/bad', { status: 200 });
+      const bad = await runAxe(page);
+      const ids = bad.map((v) => v.id);
+      for (const id of ['image-alt', 'label', 'html-has-lang', 'color-contrast']) assert.ok(ids.includes(id), `axe missed ${id}; got ${ids}`);
+      const text = bad.map(formatViolation).join('\n');
+      assert.match(text, /image-alt \[critical\] ×1: img/, `unexpected violation format:\n${text}`);
+      t.note(`axe ${await page.evaluate(() => window.axe.version)} found: ${ids.join(', ')}`);
+    },
+  },
+  {
+    name: 'self-check a failing test is reported',
+    async run(t) {
+      // Runs a deliberately failing test through the runner with its output captured.
+      const failing = { name: 'self-check deliberately failing', async run(inner) {
+        const page = await inner.newPage();
+        await inner.goto(page, '/bad');
+        assert.equal(pathOf(page), '/elsewhere', 'expected to be elsewhere');
+      } };
+      const lines = [];
+      const log = console.log;
+      console.log = (...a) => lines.push(a.join(' '));
+      let result;
+      try {
+        result = await runTests(t.browser, t.baseURL, [failing]);
+      } finally {
+        console.log = log;
+      }
+      const out = lines.join('\n');
+      assert.deepEqual(result, { passed: 0, failed: 1 }, out);
+      assert.match(out, /✘ self-check deliberately failing/, out);
+      assert.match(out, /expected to be elsewhere/, out);
+      assert.match(out, /screenshot at failure: .*self-check-deliberately-failing-2-failure\.png/, out);
+    },
+  },
+  ...TESTS.map((test) => ({ ...test, name: `self-check contract: ${test.name}` })),
+  {
+    name: 'self-check screenshots written',
+    async run() {
+      const files = (await readdir(ARTIFACTS)).filter((f) => f.startsWith('self-check-') && f.endsWith('.png'));
+      assert.ok(files.length >= 6, `expected ≥ 6 screenshots from the self-checks, found ${files.length}`);
+      for (const f of files) {
+        const head = (await readFile(path.join(ARTIFACTS, f))).subarray(0, 8);
+        assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f} is not a PNG`);
+      }
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main.
+
+async function main(argv) {
+  if (argv.includes('--fake-server')) return (await import('./fake-server.mjs')).runFakeServer();
+  const selfCheck = argv.includes('--self-check');
+  const onlyIdx = argv.indexOf('--only');
+  const only = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : null;
+  let tests = selfCheck ? SELF_CHECKS : TESTS;
+  if (only) tests = tests.filter((t) => only.some((o) => t.name.toLowerCase().includes(o)));
+  if (tests.length === 0) throw new SetupError(`no test matches --only ${only}`);
+
+  const useRunning = !selfCheck && process.env.VAERN_URL;
+  const command = useRunning ? null : selfCheck ? process.execPath : findBinary(); // fails before touching artifacts/
+
+  await rm(ARTIFACTS, { recursive: true, force: true });
+  await mkdir(ARTIFACTS, { recursive: true });
+
+  let server = null;
+  let browser = null;
+  let tmp = null;
+  const cleanup = async () => {
+    await browser?.close().catch(() => {});
+    browser = null;
+    await stopServer(server);
+    server = null;
+    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    tmp = null;
+  };
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.once(sig, () => {
+      interrupted = true;
+      console.log(`\n${sig}: stopping the browser and the server`);
+      cleanup().finally(() => process.exit(code));
+    });
+  }
+
+  try {
+    let baseURL;
+    if (useRunning) {
+      baseURL = process.env.VAERN_URL.replace(/\/$/, '');
+      console.log(`using the running server at ${baseURL} (VAERN_URL)`);
+    } else {
+      tmp = await mkdtemp(path.join(os.tmpdir(), 'vaern-browser-'));
+      const args = selfCheck ? [THIS_FILE, '--fake-server', ...SERVE_ARGS(tmp)] : SERVE_ARGS(tmp);
+      const logFile = path.join(ARTIFACTS, 'server.log');
+      console.log(`starting ${[command, ...args].join(' ')}`);
+      const startedAt = Date.now();
+      server = startServer(command, args, { cwd: tmp, logFile });
+      try {
+        baseURL = await server.ready;
+      } catch (e) {
+        throw new SetupError(e.message);
+      }
+      console.log(`server ready at ${baseURL} after ${((Date.now() - startedAt) / 1000).toFixed(1)} s (log: ${logFile})`);
+    }
+
+    browser = await launchBrowser();
+    console.log(`chromium ${browser.version()} (${CHROMIUM}), playwright-core ${require('playwright-core/package.json').version}, ` +
+      `axe-core ${require('axe-core/package.json').version}\n`);
+
+    const { passed, failed } = await runTests(browser, baseURL, tests);
+    if (server?.exited) console.log(`\nnote: the server exited during the run (${JSON.stringify(server.exited)}); see ${server.logFile}`);
+    console.log(`\nscreenshots: ${ARTIFACTS}`);
+    console.log(`${passed} passed, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (typeof code === 'number') process.exitCode = code; },
+  (e) => {
+    if (e instanceof SetupError) {
+      console.error(`✘ cannot run the browser tests: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(e);
+      process.exitCode = 1;
+    }
+  },
+);
