@@ -75,8 +75,7 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-const USER_COLS: &str =
-    "username, full_name, role, team, password_hash, active, failed_logins, locked_until";
+const USER_COLS: &str = "username, full_name, role, team, password_hash, active, failed_logins, locked_until";
 
 fn user_from(r: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
@@ -184,9 +183,8 @@ impl Store {
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLS} FROM app_user ORDER BY username"))
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {USER_COLS} FROM app_user ORDER BY username")).fetch_all(self.pool()).await?;
         rows.iter().map(user_from).collect()
     }
 
@@ -276,7 +274,13 @@ impl Store {
 
     // ---- sessions ---------------------------------------------------------------------------------------------
 
-    pub async fn create_session(&self, token_hash: &str, username: &str, csrf: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        csrf: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO app_session (token_hash, username, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -388,19 +392,22 @@ impl Store {
     }
 
     pub async fn touch_api_token(&self, id: &str, now: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE api_token SET last_used = $1 WHERE id = $2").bind(now).bind(id).execute(self.pool()).await?;
+        sqlx::query("UPDATE api_token SET last_used = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     pub async fn revoke_api_token(&self, id: &str, username: &str, now: &str) -> Result<bool, StoreError> {
-        let r = sqlx::query(
-            "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND username = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(username)
-        .execute(self.pool())
-        .await?;
+        let r =
+            sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND username = $3 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(username)
+                .execute(self.pool())
+                .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -491,9 +498,7 @@ impl Store {
         if let Some(t) = &f.team {
             let p = next(&mut binds, t);
             let q = next(&mut binds, t);
-            conds.push(format!(
-                "(l.team = {p} OR l.child IN (SELECT child FROM case_assignment WHERE team = {q}))"
-            ));
+            conds.push(format!("(l.team = {p} OR l.child IN (SELECT child FROM case_assignment WHERE team = {q}))"));
         }
         if let Some(c) = &f.child {
             let p = next(&mut binds, c);

@@ -135,10 +135,8 @@ fn obligation_from(r: &AnyRow, now: i64) -> Result<ObligationRow, StoreError> {
 impl Store {
     /// A child's case state; `None` for a child the journal does not know.
     pub async fn case_state(&self, child: &str) -> Result<Option<CaseState>, StoreError> {
-        let row = sqlx::query(&format!("{CASE_SELECT} WHERE c.child = $1"))
-            .bind(child)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query(&format!("{CASE_SELECT} WHERE c.child = $1")).bind(child).fetch_optional(self.pool()).await?;
         row.as_ref().map(case_from).transpose()
     }
 
@@ -149,10 +147,8 @@ impl Store {
             (None, Some(t)) => ("a.team = $1", t),
             (None, None) => return Ok(Vec::new()),
         };
-        let rows = sqlx::query(&format!("{CASE_SELECT} WHERE {cond} ORDER BY c.child"))
-            .bind(v)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("{CASE_SELECT} WHERE {cond} ORDER BY c.child")).bind(v).fetch_all(self.pool()).await?;
         rows.iter().map(case_from).collect()
     }
 
@@ -253,16 +249,15 @@ impl Store {
         let team_cond = if team.is_some() { "WHERE a.team = $2" } else { "WHERE $2 = $2" };
         let sql = format!(
             "SELECT COALESCE(a.caseworker, '') AS caseworker, COUNT(*) AS children, \
-             SUM(CASE WHEN c.placement IS NULL THEN 0 ELSE 1 END) AS placed, \
-             SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
-                  AND o.due_ts >= $1)) AS due, \
-             SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
-                  AND o.due_ts < $1)) AS overdue \
+             CAST(SUM(CASE WHEN c.placement IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS placed, \
+             CAST(SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
+                  AND o.due_ts >= $1)) AS BIGINT) AS due, \
+             CAST(SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
+                  AND o.due_ts < $1)) AS BIGINT) AS overdue \
              FROM case_assignment a JOIN rm_child c ON c.child = a.child {team_cond} \
              GROUP BY COALESCE(a.caseworker, '') ORDER BY COALESCE(a.caseworker, '')"
         );
-        let rows =
-            sqlx::query(&sql).bind(now.timestamp()).bind(team.unwrap_or("")).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&sql).bind(now.timestamp()).bind(team.unwrap_or("")).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok(Workload {
@@ -420,9 +415,10 @@ impl Store {
 
     /// Ids and names of the registered sites (for forms).
     pub async fn site_names(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = sqlx::query("SELECT j.site, j.core FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT j.site, j.core FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq")
+                .fetch_all(self.pool())
+                .await?;
         let mut out: Vec<(String, String)> = Vec::new();
         for r in &rows {
             let site: Option<String> = col(r, "site")?;

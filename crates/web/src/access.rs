@@ -80,7 +80,9 @@ pub async fn break_glass(state: &AppState, user: &AuthUser, child: &str, reason:
         reason: reason.to_string(),
     };
     if !user.role.handles_cases() {
-        return Err(AppError::Forbidden("Rollen giver ikke adgang til børns sager, heller ikke med begrundelse.".into()));
+        return Err(AppError::Forbidden(
+            "Rollen giver ikke adgang til børns sager, heller ikke med begrundelse.".into(),
+        ));
     }
     if reason.chars().count() < 10 {
         return Err(err("Begrundelse: skriv mindst 10 tegn om, hvorfor du skal se sagen."));
@@ -97,7 +99,13 @@ pub async fn break_glass(state: &AppState, user: &AuthUser, child: &str, reason:
     state.store.grant_access(&id, &user.username, child, reason, now, until).await?;
     state
         .audit
-        .log(user, Action::BreakGlass, Some(child), Some(format!("adgang i {} timer", state.config.break_glass_hours)), Some(reason.to_string()))
+        .log(
+            user,
+            Action::BreakGlass,
+            Some(child),
+            Some(format!("adgang i {} timer", state.config.break_glass_hours)),
+            Some(reason.to_string()),
+        )
         .await
 }
 

@@ -318,10 +318,8 @@ pub struct AuditQuery {
 
 /// Query parameters, leniently: unknown keys are ignored, bad values are named.
 fn query<T: for<'de> Deserialize<'de>>(q: &Option<String>) -> Result<T, AppError> {
-    serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| AppError::BadRequest {
-        field: None,
-        message: format!("ugyldige parametre: {e}"),
-    })
+    serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::BadRequest { field: None, message: format!("ugyldige parametre: {e}") })
 }
 
 /// A JSON body, with a Danish error naming the problem.
@@ -333,7 +331,11 @@ fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, AppError> {
     })
 }
 
-fn obligation_dto(o: &store::projection::ObligationRow, caseworker: Option<String>, team: Option<String>) -> ObligationDto {
+fn obligation_dto(
+    o: &store::projection::ObligationRow,
+    caseworker: Option<String>,
+    team: Option<String>,
+) -> ObligationDto {
     ObligationDto {
         rule: o.rule.clone(),
         law: o.law.clone(),
@@ -350,7 +352,9 @@ fn obligation_dto(o: &store::projection::ObligationRow, caseworker: Option<Strin
 fn parse_status(s: Option<&str>) -> Result<Option<Status>, AppError> {
     match s.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Status::parse(s).map(Some).ok_or_else(|| AppError::bad("status", "ukendt status (met, late, due, overdue)")),
+        Some(s) => {
+            Status::parse(s).map(Some).ok_or_else(|| AppError::bad("status", "ukendt status (met, late, due, overdue)"))
+        }
     }
 }
 
@@ -428,7 +432,10 @@ async fn child(State(state): State<AppState>, user: AuthUser, Path(child): Path<
     let person = state.store.people(&[child.as_str()]).await?.remove(&child).unwrap_or_default();
     let obligations = state.store.child_obligations(&child, Utc::now()).await?;
     Ok(Json(ChildDto {
-        obligations: obligations.iter().map(|o| obligation_dto(o, case.caseworker.clone(), case.team.clone())).collect(),
+        obligations: obligations
+            .iter()
+            .map(|o| obligation_dto(o, case.caseworker.clone(), case.team.clone()))
+            .collect(),
         case: CaseDto {
             child: case.child,
             municipality: case.municipality,
@@ -455,7 +462,11 @@ async fn child(State(state): State<AppState>, user: AuthUser, Path(child): Path<
     params(("child" = String, Path, description = "The child's reference")),
     responses((status = 200, body = Vec<StoredEventDto>), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn child_events(State(state): State<AppState>, user: AuthUser, Path(child): Path<String>) -> ApiResult<Vec<StoredEventDto>> {
+async fn child_events(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(child): Path<String>,
+) -> ApiResult<Vec<StoredEventDto>> {
     open_child(&state, &user, &child, Action::ApiRead, "API: journal").await?;
     let events = state.store.child_events(&child).await?;
     Ok(Json(
@@ -479,18 +490,29 @@ async fn child_events(State(state): State<AppState>, user: AuthUser, Path(child)
     request_body(content = Object, description = "One journal event, e.g. {\"type\":\"supervision_visit\",\"at\":\"2026-11-02\",\"placement\":\"a1\",\"child_spoken_to\":true,\"without_carers\":true}"),
     responses((status = 201, body = AppendedDto), (status = 400, body = ErrorDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn append_child_event(State(state): State<AppState>, user: AuthUser, Path(child): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+async fn append_child_event(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(child): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     need_write(&user)?;
     let mut v: serde_json::Value = body(&bytes)?;
-    let obj = v.as_object_mut().ok_or_else(|| AppError::BadRequest { field: None, message: "hændelsen skal være et JSON-objekt".into() })?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| AppError::BadRequest { field: None, message: "hændelsen skal være et JSON-objekt".into() })?;
     match obj.get("child").and_then(|c| c.as_str()) {
-        Some(c) if c != child => return Err(AppError::bad("child", "child i hændelsen skal være barnet i adressen").into()),
+        Some(c) if c != child => {
+            return Err(AppError::bad("child", "child i hændelsen skal være barnet i adressen").into())
+        }
         _ => {}
     }
     obj.insert("child".into(), serde_json::Value::String(child.clone()));
     let event = Event::from_value(&v).map_err(|e| AppError::BadRequest { field: e.field, message: e.message })?;
     if !crate::forms::is_child_event(event.event_type()) || event.event_type() == EventType::ChildRegistered {
-        return Err(AppError::bad("type", format!("\"{}\" registreres ikke på et barns sag her", event.event_type())).into());
+        return Err(
+            AppError::bad("type", format!("\"{}\" registreres ikke på et barns sag her", event.event_type())).into()
+        );
     }
     open_child(&state, &user, &child, Action::Record, &format!("API: registrerer {}", event.event_type())).await?;
     let out = state.store.append(&Actor::new(&user.username, Utc::now()), vec![event]).await?;
@@ -504,7 +526,12 @@ async fn append_child_event(State(state): State<AppState>, user: AuthUser, Path(
     request_body = ReasonDto,
     responses((status = 204, description = "Access granted"), (status = 400, body = ErrorDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn child_access(State(state): State<AppState>, user: AuthUser, Path(child): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+async fn child_access(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(child): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     need_read(&user)?;
     let r: ReasonDto = body(&bytes)?;
     match break_glass(&state, &user, &child, &r.reason).await {
@@ -519,14 +546,28 @@ async fn child_access(State(state): State<AppState>, user: AuthUser, Path(child)
     params(("child" = String, Path, description = "The child's reference")),
     responses((status = 200, body = Vec<AuditDto>), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn child_audit(State(state): State<AppState>, user: AuthUser, Path(child): Path<String>) -> ApiResult<Vec<AuditDto>> {
+async fn child_audit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(child): Path<String>,
+) -> ApiResult<Vec<AuditDto>> {
     open_child(&state, &user, &child, Action::ApiRead, "API: hvem har set sagen").await?;
     let f = store::access::AuditFilter { child: Some(child), limit: 1000, ..Default::default() };
     Ok(Json(state.store.audit(&f).await?.into_iter().map(audit_dto).collect()))
 }
 
 fn audit_dto(e: store::access::AuditEntry) -> AuditDto {
-    AuditDto { id: e.id, at: e.at, username: e.username, role: e.role, team: e.team, action: e.action, child: e.child, detail: e.detail, reason: e.reason }
+    AuditDto {
+        id: e.id,
+        at: e.at,
+        username: e.username,
+        role: e.role,
+        team: e.team,
+        action: e.action,
+        child: e.child,
+        detail: e.detail,
+        reason: e.reason,
+    }
 }
 
 /// Search children by name, CPR number or reference (hits are logged).
@@ -544,8 +585,12 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
     }
     let hits = crate::pages::search_children(&state, &sq.q).await?;
     let cases: Vec<_> = hits.iter().map(|(c, _)| c.clone()).collect();
-    let visible: std::collections::HashSet<String> = within_need_to_know(&user, &cases).into_iter().map(|c| c.child.clone()).collect();
-    state.audit.log_children(&user, Action::SearchHit, visible.iter().map(String::as_str), &format!("API-søgning: {}", sq.q)).await?;
+    let visible: std::collections::HashSet<String> =
+        within_need_to_know(&user, &cases).into_iter().map(|c| c.child.clone()).collect();
+    state
+        .audit
+        .log_children(&user, Action::SearchHit, visible.iter().map(String::as_str), &format!("API-søgning: {}", sq.q))
+        .await?;
     Ok(Json(
         hits.into_iter()
             .map(|(c, p)| {
@@ -566,7 +611,11 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
 #[utoipa::path(get, path = "/api/v1/obligations", tag = "ledelse", params(ListQuery),
     responses((status = 200, body = Vec<ObligationDto>), (status = 400, body = ErrorDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn obligations(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> ApiResult<Vec<ObligationDto>> {
+async fn obligations(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Vec<ObligationDto>> {
     need_read(&user)?;
     require(&user, &[Role::Caseworker, Role::Consultant, Role::TeamLeader, Role::Manager])?;
     let lq: ListQuery = query(&q)?;
@@ -586,7 +635,12 @@ async fn obligations(State(state): State<AppState>, user: AuthUser, RawQuery(q):
     let list = state.store.obligation_list(&f, Utc::now()).await?;
     state
         .audit
-        .log_children(&user, Action::ApiRead, list.iter().filter_map(|o| o.obligation.child.as_deref()), "API: liste over pligter")
+        .log_children(
+            &user,
+            Action::ApiRead,
+            list.iter().filter_map(|o| o.obligation.child.as_deref()),
+            "API: liste over pligter",
+        )
         .await?;
     Ok(Json(list.iter().map(|l| obligation_dto(&l.obligation, l.caseworker.clone(), l.team.clone())).collect()))
 }
@@ -595,7 +649,11 @@ async fn obligations(State(state): State<AppState>, user: AuthUser, RawQuery(q):
 #[utoipa::path(get, path = "/api/v1/dashboard/compliance", tag = "ledelse", params(TeamQuery),
     responses((status = 200, body = Vec<ComplianceDto>), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn compliance(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> ApiResult<Vec<ComplianceDto>> {
+async fn compliance(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Vec<ComplianceDto>> {
     need_read(&user)?;
     require(&user, &[Role::TeamLeader, Role::Manager, Role::Analyst])?;
     let tq: TeamQuery = query(&q)?;
@@ -630,7 +688,13 @@ async fn workload(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
     let rows = state.store.workload(team.as_deref(), Utc::now()).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|w| WorkloadDto { caseworker: w.caseworker, children: w.children, placed: w.placed, due: w.due, overdue: w.overdue })
+            .map(|w| WorkloadDto {
+                caseworker: w.caseworker,
+                children: w.children,
+                placed: w.placed,
+                due: w.due,
+                overdue: w.overdue,
+            })
             .collect(),
     ))
 }
@@ -697,7 +761,8 @@ async fn append_site_event(State(state): State<AppState>, user: AuthUser, bytes:
         return Err(AppError::bad("type", format!("\"{}\" registreres på et barns sag", event.event_type())).into());
     }
     let out = state.store.append(&Actor::new(&user.username, Utc::now()), vec![event]).await?;
-    Ok((StatusCode::CREATED, Json(AppendedDto { id: out.ids.first().cloned().unwrap_or_default(), seq: out.head_seq })).into_response())
+    Ok((StatusCode::CREATED, Json(AppendedDto { id: out.ids.first().cloned().unwrap_or_default(), seq: out.head_seq }))
+        .into_response())
 }
 
 fn require_admin(user: &AuthUser) -> Result<(), AppError> {
@@ -720,7 +785,14 @@ async fn users(State(state): State<AppState>, user: AuthUser) -> ApiResult<Vec<U
             .users()
             .await?
             .into_iter()
-            .map(|u| UserDto { username: u.username, full_name: u.full_name, role: u.role, team: u.team, active: u.active, locked_until: u.locked_until })
+            .map(|u| UserDto {
+                username: u.username,
+                full_name: u.full_name,
+                role: u.role,
+                team: u.team,
+                active: u.active,
+                locked_until: u.locked_until,
+            })
             .collect(),
     ))
 }
@@ -733,7 +805,9 @@ async fn create_user(State(state): State<AppState>, user: AuthUser, bytes: Bytes
     require_admin(&user)?;
     let n: NewUserDto = body(&bytes)?;
     let username = n.username.trim().to_lowercase();
-    if !(2..=40).contains(&username.len()) || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)) {
+    if !(2..=40).contains(&username.len())
+        || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    {
         return Err(AppError::bad("username", "brug 2–40 tegn: a–z, 0–9, punktum, bindestreg, understreg").into());
     }
     let full_name = n.full_name.trim().to_string();
@@ -752,7 +826,9 @@ async fn create_user(State(state): State<AppState>, user: AuthUser, bytes: Bytes
     }
     crate::auth::check_new_password(&n.password)?;
     let pw = n.password;
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     let u = store::access::User {
         username: username.clone(),
         full_name,
@@ -767,7 +843,14 @@ async fn create_user(State(state): State<AppState>, user: AuthUser, bytes: Bytes
     state.audit.log(&user, Action::AdminChange, None, Some(format!("API: opretter bruger {username}")), None).await?;
     Ok((
         StatusCode::CREATED,
-        Json(UserDto { username: u.username, full_name: u.full_name, role: u.role, team: u.team, active: true, locked_until: None }),
+        Json(UserDto {
+            username: u.username,
+            full_name: u.full_name,
+            role: u.role,
+            team: u.team,
+            active: true,
+            locked_until: None,
+        }),
     )
         .into_response())
 }
@@ -786,7 +869,9 @@ async fn teams(State(state): State<AppState>, _user: AuthUser) -> ApiResult<Vec<
 async fn create_team(State(state): State<AppState>, user: AuthUser, bytes: Bytes) -> Result<Response, ApiError> {
     require_admin(&user)?;
     let t: TeamDto = body(&bytes)?;
-    if !(2..=40).contains(&t.id.len()) || !t.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !(2..=40).contains(&t.id.len())
+        || !t.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err(AppError::bad("id", "brug 2–40 tegn: a–z, 0–9 og bindestreg").into());
     }
     if t.name.trim().is_empty() || t.name.chars().count() > 120 {
@@ -832,7 +917,10 @@ async fn create_token(State(state): State<AppState>, user: AuthUser, bytes: Byte
     if let Some(s) = user.scopes {
         let want = crate::auth::Scopes::parse(&n.scopes)?;
         if (want.read && !s.read) || (want.write && !s.write) || (want.admin && !s.admin) {
-            return Err(AppError::Forbidden("En API-nøgle kan ikke lave en nøgle med flere rettigheder end den selv har.".into()).into());
+            return Err(AppError::Forbidden(
+                "En API-nøgle kan ikke lave en nøgle med flere rettigheder end den selv har.".into(),
+            )
+            .into());
         }
     }
     let (id, token) = crate::pages::issue_token(&state, &user, &n.name, &n.scopes, n.days).await?;
@@ -844,7 +932,11 @@ async fn create_token(State(state): State<AppState>, user: AuthUser, bytes: Byte
     params(("id" = String, Path, description = "The token's id")),
     responses((status = 204, description = "Revoked"), (status = 401, body = ErrorDto), (status = 404, body = ErrorDto)),
     security(("bearer" = [])))]
-async fn revoke_token(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     if !state.store.revoke_api_token(&id, &user.username, &Utc::now().to_rfc3339()).await? {
         return Err(AppError::NotFound("API-nøglen findes ikke (eller er allerede tilbagekaldt).".into()).into());
     }
@@ -858,7 +950,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let c = openapi.components.get_or_insert_with(Default::default);
-        c.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -901,7 +996,9 @@ fn schema_name(v: &serde_json::Value) -> String {
         return format!("<a href=\"#schema-{n}\">{n}</a>");
     }
     match v.get("type") {
-        Some(serde_json::Value::String(t)) if t == "array" => format!("[{}]", v.get("items").map(schema_name).unwrap_or_default()),
+        Some(serde_json::Value::String(t)) if t == "array" => {
+            format!("[{}]", v.get("items").map(schema_name).unwrap_or_default())
+        }
         Some(serde_json::Value::String(t)) => t.clone(),
         Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).collect::<Vec<_>>().join(" | "),
         _ => match v.get("oneOf").and_then(|o| o.as_array()) {
@@ -1010,6 +1107,10 @@ pub fn documented_paths() -> BTreeMap<String, Vec<String>> {
     let doc = openapi_value();
     doc["paths"]
         .as_object()
-        .map(|p| p.iter().map(|(k, v)| (k.clone(), v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default())).collect())
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.clone(), v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()))
+                .collect()
+        })
         .unwrap_or_default()
 }

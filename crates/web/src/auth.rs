@@ -76,7 +76,10 @@ impl Scopes {
                 "write" => out.write = true,
                 "admin" => out.admin = true,
                 other => {
-                    return Err(AppError::bad("scopes", format!("ukendt rettighed \"{other}\" (brug read, write, admin)")))
+                    return Err(AppError::bad(
+                        "scopes",
+                        format!("ukendt rettighed \"{other}\" (brug read, write, admin)"),
+                    ))
                 }
             }
         }
@@ -139,10 +142,7 @@ impl AuthUser {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "Siden er ikke for rollen {}.",
-                self.role.label_da().to_lowercase()
-            )))
+            Err(AppError::Forbidden(format!("Siden er ikke for rollen {}.", self.role.label_da().to_lowercase())))
         }
     }
 }
@@ -281,10 +281,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// The language of a request (cookie, then Accept-Language).
 pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
-    Lang::negotiate(
-        cookie(headers, "lang"),
-        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-    )
+    Lang::negotiate(cookie(headers, "lang"), headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
 /// Constant-time comparison of two tokens.

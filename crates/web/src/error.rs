@@ -10,14 +10,26 @@ use store::StoreError;
 #[derive(Debug)]
 pub enum AppError {
     /// Not signed in (pages redirect to the sign-in page; the API answers 401).
-    Unauthenticated { api: bool, next: String },
+    Unauthenticated {
+        api: bool,
+        next: String,
+    },
     /// Signed in, but the role or need-to-know does not allow this.
     Forbidden(String),
     /// The child is outside need-to-know: a stated reason opens it.
-    BreakGlass { child: String, csrf: String, lang: Lang, error: Option<String>, reason: String },
+    BreakGlass {
+        child: String,
+        csrf: String,
+        lang: Lang,
+        error: Option<String>,
+        reason: String,
+    },
     NotFound(String),
     /// Bad input; `field` names the field at fault.
-    BadRequest { field: Option<String>, message: String },
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     /// A form or API call without a valid CSRF token.
     Csrf,
     /// An internal error (logged; the user sees a generic message).

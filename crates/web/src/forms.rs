@@ -169,10 +169,9 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("placement", "Anbringelse", "Placement", Ref(Obj::Placement), false),
             f("intervention", "Indsats", "Intervention", Ref(Obj::Intervention), false),
         ],
-        PlanCreated => vec![
-            f("plan", "Plan", "Plan", NewRef(Obj::Plan), true),
-            f("goals", "Mål", "Goals", Goals, false),
-        ],
+        PlanCreated => {
+            vec![f("plan", "Plan", "Plan", NewRef(Obj::Plan), true), f("goals", "Mål", "Goals", Goals, false)]
+        }
         PlanFollowedUp => vec![
             f("intervention", "Indsats der følges op på", "Intervention followed up", Ref(Obj::Intervention), true),
             f("plan", "Plan", "Plan", Ref(Obj::Plan), false),
@@ -189,7 +188,13 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("consent", "Med samtykke (ved anbringelse)", "With consent (placement)", Bool, false),
             f("urgent", "Akut: besluttet før en plan kunne laves", "Urgent: decided before a plan", OptBool, false),
             f("plan_required", "Der skal udarbejdes en plan (BL § 91, stk. 1)", "A plan is required", OptBool, false),
-            f("conversation_waived", "Børnesamtale undladt (begrund i notatet)", "Child conversation waived", OptBool, false),
+            f(
+                "conversation_waived",
+                "Børnesamtale undladt (begrund i notatet)",
+                "Child conversation waived",
+                OptBool,
+                false,
+            ),
         ],
         InterventionStarted => vec![f("intervention", "Indsats", "Intervention", Ref(Obj::Intervention), true)],
         InterventionEnded => vec![
@@ -298,11 +303,9 @@ impl Known {
                     let kind = KINDS.iter().find(|(v, _)| *v == d.kind.as_str()).map(|(_, l)| *l).unwrap_or("indsats");
                     add(Obj::Intervention, &d.intervention, format!("{kind}, besluttet {date}"))
                 }
-                Body::PlacementStarted { placement, site, placement_type, .. } => add(
-                    Obj::Placement,
-                    placement,
-                    format!("{} ({site}) fra {date}", placement_type.label_da()),
-                ),
+                Body::PlacementStarted { placement, site, placement_type, .. } => {
+                    add(Obj::Placement, placement, format!("{} ({site}) fra {date}", placement_type.label_da()))
+                }
                 Body::DangerSignal(s) => add(
                     Obj::Signal,
                     &s.signal,
@@ -312,20 +315,17 @@ impl Known {
             }
             if let Some(id) = &e.id {
                 if e.event_type() != EventType::Correction {
-                    k.objects.entry(Obj::Event).or_default().push((
-                        id.to_string(),
-                        format!("{date} — {} ({id})", e.event_type().label_da()),
-                    ));
+                    k.objects
+                        .entry(Obj::Event)
+                        .or_default()
+                        .push((id.to_string(), format!("{date} — {} ({id})", e.event_type().label_da())));
                 }
             }
         }
         if let Some(evs) = k.objects.get_mut(&Obj::Event) {
             evs.reverse();
         }
-        k.objects.insert(
-            Obj::Site,
-            sites.iter().map(|(id, name)| (id.clone(), format!("{name} ({id})"))).collect(),
-        );
+        k.objects.insert(Obj::Site, sites.iter().map(|(id, name)| (id.clone(), format!("{name} ({id})"))).collect());
         k
     }
 
@@ -389,12 +389,14 @@ pub fn inputs(t: EventType, known: &Known, values: &Values, errors: &Errors, en:
     out.push(at);
     let mut time = Input::new("at_time", if en { "Time (optional)" } else { "Klokkeslæt (valgfrit)" }, "time");
     time.value = v("at_time");
-    time.hint = Some(if en {
-        "Needed for 24-hour deadlines; without it the day counts in the child's favour."
-    } else {
-        "Bruges ved 24-timersfrister; uden klokkeslæt regnes dagen til barnets fordel."
-    }
-    .into());
+    time.hint = Some(
+        if en {
+            "Needed for 24-hour deadlines; without it the day counts in the child's favour."
+        } else {
+            "Bruges ved 24-timersfrister; uden klokkeslæt regnes dagen til barnets fordel."
+        }
+        .into(),
+    );
     out.push(time);
     for fd in fields(t) {
         let label = if en { fd.label_en } else { fd.label_da };
@@ -427,7 +429,11 @@ pub fn inputs(t: EventType, known: &Known, values: &Values, errors: &Errors, en:
                 }
             }
             Kind::CorrectionFields => {
-                let mut name = Input::new("fix_field", if en { "Field to correct" } else { "Felt der rettes (fx at, placement)" }, "text");
+                let mut name = Input::new(
+                    "fix_field",
+                    if en { "Field to correct" } else { "Felt der rettes (fx at, placement)" },
+                    "text",
+                );
                 name.required = true;
                 name.value = v("fix_field");
                 name.error = errors.get("fields").cloned();
@@ -445,10 +451,7 @@ pub fn inputs(t: EventType, known: &Known, values: &Values, errors: &Errors, en:
                     Kind::TextArea => ("textarea", Vec::new()),
                     Kind::Bool | Kind::OptBool => ("checkbox", Vec::new()),
                     Kind::Number => ("number", Vec::new()),
-                    Kind::Select(opts) => (
-                        "select",
-                        if fd.required { owned(opts) } else { blank_then(opts) },
-                    ),
+                    Kind::Select(opts) => ("select", if fd.required { owned(opts) } else { blank_then(opts) }),
                     Kind::Municipality => (
                         "select",
                         MunicipalityCode::all().map(|m| (m.to_string(), format!("{} ({m})", m.name()))).collect(),
@@ -531,7 +534,11 @@ pub fn build(
                 }
                 Some(tm) => match chrono::NaiveTime::parse_from_str(tm, "%H:%M") {
                     Ok(time) => {
-                        let local = domain::time::copenhagen(date, chrono::Timelike::hour(&time), chrono::Timelike::minute(&time));
+                        let local = domain::time::copenhagen(
+                            date,
+                            chrono::Timelike::hour(&time),
+                            chrono::Timelike::minute(&time),
+                        );
                         let offset = domain::time::copenhagen_offset(local);
                         obj.insert("at".into(), Value::String(local.with_timezone(&offset).to_rfc3339()));
                     }
@@ -584,7 +591,9 @@ pub fn build(
                     let theme = get(&format!("goal_{i}_theme"));
                     let text = get(&format!("goal_{i}_text"));
                     match (theme, text) {
-                        (Some(th), Some(tx)) => goals.push(serde_json::json!({"id": new_id(Obj::Goal), "theme": th, "text": tx})),
+                        (Some(th), Some(tx)) => {
+                            goals.push(serde_json::json!({"id": new_id(Obj::Goal), "theme": th, "text": tx}))
+                        }
                         (None, None) => {}
                         _ => {
                             errors.insert(format!("goal_{i}"), "Et mål skal have både tema og tekst.".into());
@@ -604,7 +613,10 @@ pub fn build(
                                 progress.push(serde_json::json!({"goal": g, "score": n}))
                             }
                             _ => {
-                                errors.insert(format!("progress_{i}"), "Vælg et af planens mål og en score fra 1 til 10.".into());
+                                errors.insert(
+                                    format!("progress_{i}"),
+                                    "Vælg et af planens mål og en score fra 1 til 10.".into(),
+                                );
                             }
                         },
                         (None, None) => {}
@@ -671,7 +683,13 @@ pub fn build(
     Event::from_value(&Value::Object(obj)).map_err(|e| {
         let mut errs = Errors::new();
         let field = e.field.clone().unwrap_or_else(|| "at".into());
-        let field = if field.starts_with("goals") { "goal_1".to_string() } else if field.starts_with("fields") { "fields".into() } else { field };
+        let field = if field.starts_with("goals") {
+            "goal_1".to_string()
+        } else if field.starts_with("fields") {
+            "fields".into()
+        } else {
+            field
+        };
         errs.insert(field, e.message);
         errs
     })
@@ -747,14 +765,17 @@ mod tests {
     #[test]
     fn errors_name_the_field_in_danish() {
         let v = vals(&[("at", "2027-01-01"), ("placement", "zz")]);
-        let errs = build(EventType::SupervisionVisit, Some("b1"), &v, &known(), today(), &|o| new_object_id(o)).unwrap_err();
+        let errs =
+            build(EventType::SupervisionVisit, Some("b1"), &v, &known(), today(), &|o| new_object_id(o)).unwrap_err();
         assert!(errs["at"].contains("fremtiden"), "{errs:?}");
         assert!(errs["placement"].contains("findes ikke"), "{errs:?}");
         let v = vals(&[("at", "2026-01-01")]);
-        let errs = build(EventType::NotificationAssessed, Some("b1"), &v, &known(), today(), &|o| new_object_id(o)).unwrap_err();
+        let errs = build(EventType::NotificationAssessed, Some("b1"), &v, &known(), today(), &|o| new_object_id(o))
+            .unwrap_err();
         assert!(errs.contains_key("notification") && errs.contains_key("outcome"), "{errs:?}");
         let v = vals(&[("at", "2026-01-01"), ("birth_date", "2020-02-30"), ("municipality", "101")]);
-        let errs = build(EventType::ChildRegistered, Some("b9"), &v, &known(), today(), &|o| new_object_id(o)).unwrap_err();
+        let errs =
+            build(EventType::ChildRegistered, Some("b9"), &v, &known(), today(), &|o| new_object_id(o)).unwrap_err();
         assert!(errs.contains_key("birth_date"), "the domain's error names the field: {errs:?}");
     }
 

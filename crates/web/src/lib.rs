@@ -73,18 +73,12 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(4 << 20))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -109,10 +103,7 @@ pub fn init_logging(format: LogFormat) {
 
 /// Serve until Ctrl-C or SIGTERM, then finish the requests in flight (graceful shutdown). `ready` receives the
 /// bound address once the server listens.
-pub async fn serve(
-    state: AppState,
-    ready: impl FnOnce(std::net::SocketAddr),
-) -> Result<(), std::io::Error> {
+pub async fn serve(state: AppState, ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), std::io::Error> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let store = state.store.clone();

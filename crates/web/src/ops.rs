@@ -105,10 +105,7 @@ async fn css() -> impl IntoResponse {
 }
 
 async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        JS,
-    )
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
 }
 
 /// A static baseline for benchmarks (the cheapest answer this server can give).

@@ -142,7 +142,8 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         StatusCode::BAD_REQUEST => "Forkert input",
         _ => "Der skete en fejl",
     };
-    let page = ErrorPage { ctx: anon_ctx(Lang::Da, heading, String::new()), heading: heading.into(), message: message.into() };
+    let page =
+        ErrorPage { ctx: anon_ctx(Lang::Da, heading, String::new()), heading: heading.into(), message: message.into() };
     (status, page).into_response()
 }
 
@@ -295,7 +296,11 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
     let l = auth::lang_of(&headers);
     let form: LoginForm = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest { field: None, message: "formularen kan ikke læses".into() })?;
@@ -367,7 +372,10 @@ async fn logout(State(state): State<AppState>, form: CsrfForm) -> Result<Respons
         state.sessions.forget(h);
     }
     state.audit.log(&form.user, Action::Logout, None, None, None).await?;
-    Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, auth::clear_session_cookie()), (header::LOCATION, "/login".into())])
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::SET_COOKIE, auth::clear_session_cookie()), (header::LOCATION, "/login".into())],
+    )
         .into_response())
 }
 
@@ -422,15 +430,24 @@ fn action_link(child: &str, rule: &str, subject: &str) -> Option<(String, String
     if !forms::is_child_event(t) {
         return Some((format!("/steder/ny/{}?{field}={}", t.as_str(), urlencode(subject)), t.label_da().to_string()));
     }
-    let q = if field.is_empty() || subject == child { String::new() } else { format!("?{field}={}", urlencode(subject)) };
-    Some((format!("/boern/{}/ny/{}{q}", urlencode(child), t.as_str()), format!("Registrér: {}", t.label_da().to_lowercase())))
+    let q =
+        if field.is_empty() || subject == child { String::new() } else { format!("?{field}={}", urlencode(subject)) };
+    Some((
+        format!("/boern/{}/ny/{}{q}", urlencode(child), t.as_str()),
+        format!("Registrér: {}", t.label_da().to_lowercase()),
+    ))
 }
 
 fn display_name(people: &HashMap<String, store::caseload::Person>, child: &str) -> String {
     people.get(child).and_then(|p| p.name.clone()).unwrap_or_else(|| format!("Barn {child}"))
 }
 
-fn obligation_rows(list: &[ListedObligation], people: &HashMap<String, store::caseload::Person>, l: Lang, extra: bool) -> Vec<Row> {
+fn obligation_rows(
+    list: &[ListedObligation],
+    people: &HashMap<String, store::caseload::Person>,
+    l: Lang,
+    extra: bool,
+) -> Vec<Row> {
     list.iter()
         .map(|lo| {
             let o = &lo.obligation;
@@ -453,7 +470,12 @@ fn obligation_rows(list: &[ListedObligation], people: &HashMap<String, store::ca
                 }
             }
             Row {
-                attrs: vec![("child", child), ("rule", o.rule.clone()), ("subject", o.subject.clone()), ("due", due_date(&o.due))],
+                attrs: vec![
+                    ("child", child),
+                    ("rule", o.rule.clone()),
+                    ("subject", o.subject.clone()),
+                    ("due", due_date(&o.due)),
+                ],
                 cells,
             }
         })
@@ -493,16 +515,18 @@ fn end_of_week(now: DateTime<Utc>, weeks_after: i64) -> i64 {
     domain::calendar::end_of_day_ts(sunday)
 }
 
-async fn my_children(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn my_children(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::Caseworker, Role::Consultant, Role::TeamLeader, Role::Manager])?;
     let l = user.lang;
     let now = Utc::now();
     let qm = query_map(&q);
     let mine = ObligationFilter { caseworker: Some(user.username.clone()), limit: 2000, ..Default::default() };
-    let overdue = state
-        .store
-        .obligation_list(&ObligationFilter { status: Some(Status::Overdue), ..mine.clone() }, now)
-        .await?;
+    let overdue =
+        state.store.obligation_list(&ObligationFilter { status: Some(Status::Overdue), ..mine.clone() }, now).await?;
     let horizon = domain::calendar::end_of_day_ts(today(now) + Duration::days(30)).max(end_of_week(now, 1));
     let due = state
         .store
@@ -519,7 +543,8 @@ async fn my_children(State(state): State<AppState>, user: AuthUser, RawQuery(q):
     let week2 = end_of_week(now, 1);
     let split = |lo: &&ListedObligation| lo.obligation.due_ts;
     let this_week: Vec<ListedObligation> = due.iter().filter(|o| split(o) <= week1).cloned().collect();
-    let next_week: Vec<ListedObligation> = due.iter().filter(|o| split(o) > week1 && split(o) <= week2).cloned().collect();
+    let next_week: Vec<ListedObligation> =
+        due.iter().filter(|o| split(o) > week1 && split(o) <= week2).cloned().collect();
     let later: Vec<ListedObligation> = due.iter().filter(|o| split(o) > week2).cloned().collect();
     let heads = headers(l, &["child", "rule", "law", "subject", "due", "action"]);
     let mk = |id: &str, key: &str, list: &[ListedObligation]| Section {
@@ -572,12 +597,21 @@ async fn my_children(State(state): State<AppState>, user: AuthUser, RawQuery(q):
         let which = qm.get("section").map(String::as_str).unwrap_or("overdue");
         let s = sections.iter().find(|s| s.id == which).ok_or_else(|| AppError::bad("section", "ukendt afsnit"))?;
         let kids: Vec<String> = s.rows.iter().filter_map(|r| r.attrs.first().map(|a| a.1.clone())).collect();
-        state.audit.log_children(&user, Action::Export, kids.iter().map(String::as_str), &format!("Mine børn: {which}")).await?;
+        state
+            .audit
+            .log_children(&user, Action::Export, kids.iter().map(String::as_str), &format!("Mine børn: {which}"))
+            .await?;
         return Ok(s.table().download(fmt, &format!("mine-boern-{which}")));
     }
     state
         .audit
-        .log(&user, Action::ViewCaseload, None, Some(format!("{} børn, {} åbne pligter", cases.len(), overdue.len() + due.len())), None)
+        .log(
+            &user,
+            Action::ViewCaseload,
+            None,
+            Some(format!("{} børn, {} åbne pligter", cases.len(), overdue.len() + due.len())),
+            None,
+        )
         .await?;
     let mut c = ctx(&user, "nav_my", l.t("my_title"));
     c.flash = flash_of(&q);
@@ -757,7 +791,8 @@ async fn child_page(
                 birth = Some(*birth_date);
             }
             Body::InterventionDecided(d) => {
-                let kind = forms::KINDS.iter().find(|(k, _)| *k == d.kind.as_str()).map(|(_, l)| *l).unwrap_or("Indsats");
+                let kind =
+                    forms::KINDS.iter().find(|(k, _)| *k == d.kind.as_str()).map(|(_, l)| *l).unwrap_or("Indsats");
                 interventions.insert(
                     d.intervention.to_string(),
                     (format!("{kind} ({})", d.intervention), format!("besluttet {}", da_date(s.event.at.date()))),
@@ -864,13 +899,21 @@ async fn child_page(
     Ok(page.into_response())
 }
 
-async fn break_glass_post(State(state): State<AppState>, Path(child): Path<String>, form: CsrfForm) -> Result<Response, AppError> {
+async fn break_glass_post(
+    State(state): State<AppState>,
+    Path(child): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
     let reason = form.get("reason").unwrap_or("").to_string();
     break_glass(&state, &form.user, &child, &reason).await?;
     Ok(Redirect::to(&format!("/boern/{}?ok=access", urlencode(&child))).into_response())
 }
 
-async fn child_insight(State(state): State<AppState>, user: AuthUser, Path(child): Path<String>) -> Result<Response, AppError> {
+async fn child_insight(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(child): Path<String>,
+) -> Result<Response, AppError> {
     open_child(&state, &user, &child, Action::ViewChild, "hvem har set sagen").await?;
     let l = user.lang;
     let entries = state
@@ -881,7 +924,9 @@ async fn child_insight(State(state): State<AppState>, user: AuthUser, Path(child
     Ok(ListPage {
         ctx: ctx(&user, "nav_my", l.t("who_has_seen")),
         heading: format!("{} — {child}", l.t("who_has_seen")),
-        intro: Some("Alle, der har set, søgt, eksporteret eller ændret barnets data (GDPR art. 15). Nyeste først.".into()),
+        intro: Some(
+            "Alle, der har set, søgt, eksporteret eller ændret barnets data (GDPR art. 15). Nyeste først.".into(),
+        ),
         action: String::new(),
         filters: Vec::new(),
         submit_label: String::new(),
@@ -968,7 +1013,11 @@ fn render_form(
     status: StatusCode,
 ) -> Response {
     let (action, back, back_label) = match child {
-        Some(c) => (format!("/boern/{}/ny/{}", urlencode(c), t.as_str()), format!("/boern/{}", urlencode(c)), format!("Barn {c}")),
+        Some(c) => (
+            format!("/boern/{}/ny/{}", urlencode(c), t.as_str()),
+            format!("/boern/{}", urlencode(c)),
+            format!("Barn {c}"),
+        ),
         None if t == EventType::ChildRegistered => ("/boern/ny".into(), "/mine-boern".into(), "Mine børn".into()),
         None => (format!("/steder/ny/{}", t.as_str()), "/steder".into(), "Anbringelsessteder".into()),
     };
@@ -1034,7 +1083,11 @@ async fn event_post(
     }
 }
 
-async fn new_child_form(user: AuthUser, State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn new_child_form(
+    user: AuthUser,
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     check_writer(&user)?;
     let mut v = prefill(&q, Utc::now());
     v.entry("municipality".into()).or_insert_with(|| state.store.municipality().to_string());
@@ -1047,8 +1100,23 @@ async fn new_child(State(state): State<AppState>, form: CsrfForm) -> Result<Resp
     let values = values_of(&form);
     let now = Utc::now();
     let child = format!("b-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-    match forms::build(EventType::ChildRegistered, Some(&child), &values, &Known::default(), today(now), &forms::new_object_id) {
-        Err(errors) => Ok(render_form(user, EventType::ChildRegistered, None, &Known::default(), &values, &errors, StatusCode::BAD_REQUEST)),
+    match forms::build(
+        EventType::ChildRegistered,
+        Some(&child),
+        &values,
+        &Known::default(),
+        today(now),
+        &forms::new_object_id,
+    ) {
+        Err(errors) => Ok(render_form(
+            user,
+            EventType::ChildRegistered,
+            None,
+            &Known::default(),
+            &values,
+            &errors,
+            StatusCode::BAD_REQUEST,
+        )),
         Ok(event) => {
             let actor = Actor::new(&user.username, now);
             state.store.append(&actor, vec![event]).await?;
@@ -1061,7 +1129,11 @@ async fn new_child(State(state): State<AppState>, form: CsrfForm) -> Result<Resp
 
 // ---- sites --------------------------------------------------------------------------------------------------------
 
-async fn sites_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn sites_page(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::Consultant, Role::TeamLeader, Role::Manager])?;
     let l = user.lang;
     let sites = state.store.sites(Utc::now()).await?;
@@ -1070,7 +1142,14 @@ async fn sites_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
         heading: l.t("sites_title").into(),
         count: Some(sites.len()),
         export: Some("/steder?".into()),
-        headers: vec!["Sted".into(), "Navn".into(), "Type".into(), "Anbragte børn".into(), "Åbne pligter".into(), "Overskredne".into()],
+        headers: vec![
+            "Sted".into(),
+            "Navn".into(),
+            "Type".into(),
+            "Anbragte børn".into(),
+            "Åbne pligter".into(),
+            "Overskredne".into(),
+        ],
         rows: sites
             .iter()
             .map(|s| Row {
@@ -1081,7 +1160,11 @@ async fn sites_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
                     cell(domain::event::PlacementType::parse(&s.site_type).map(|p| p.label_da()).unwrap_or("Andet")),
                     cell(s.placed_children.to_string()),
                     cell(s.open_obligations.to_string()),
-                    Cell { text: s.overdue_obligations.to_string(), href: None, class: (s.overdue_obligations > 0).then_some("overdue") },
+                    Cell {
+                        text: s.overdue_obligations.to_string(),
+                        href: None,
+                        class: (s.overdue_obligations > 0).then_some("overdue"),
+                    },
                 ],
             })
             .collect(),
@@ -1106,7 +1189,10 @@ async fn sites_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
         rows: EventType::ALL
             .iter()
             .filter(|t| !forms::is_child_event(**t))
-            .map(|t| Row { attrs: vec![("new-event", t.as_str().into())], cells: vec![link(t.label_da(), format!("/steder/ny/{}", t.as_str()))] })
+            .map(|t| Row {
+                attrs: vec![("new-event", t.as_str().into())],
+                cells: vec![link(t.label_da(), format!("/steder/ny/{}", t.as_str()))],
+            })
             .collect(),
         ..Default::default()
     });
@@ -1129,7 +1215,12 @@ fn check_site_writer(user: &AuthUser) -> Result<(), AppError> {
     check_writer(user)
 }
 
-async fn site_event_form(State(state): State<AppState>, user: AuthUser, Path(kind): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn site_event_form(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(kind): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let t = event_type(&kind)?;
     if forms::is_child_event(t) {
         return Err(AppError::NotFound(format!("\"{kind}\" registreres på et barns sag.")));
@@ -1139,7 +1230,11 @@ async fn site_event_form(State(state): State<AppState>, user: AuthUser, Path(kin
     Ok(render_form(&user, t, None, &known, &prefill(&q, Utc::now()), &Default::default(), StatusCode::OK))
 }
 
-async fn site_event_post(State(state): State<AppState>, Path(kind): Path<String>, form: CsrfForm) -> Result<Response, AppError> {
+async fn site_event_post(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
     let t = event_type(&kind)?;
     if forms::is_child_event(t) {
         return Err(AppError::NotFound(format!("\"{kind}\" registreres på et barns sag.")));
@@ -1166,7 +1261,10 @@ fn fold(s: &str) -> String {
 }
 
 /// Children whose name, CPR number or reference matches `q` (every word of a name query must match).
-pub async fn search_children(state: &AppState, q: &str) -> Result<Vec<(store::caseload::CaseState, store::caseload::Person)>, AppError> {
+pub async fn search_children(
+    state: &AppState,
+    q: &str,
+) -> Result<Vec<(store::caseload::CaseState, store::caseload::Person)>, AppError> {
     let words: Vec<String> = q.split_whitespace().map(fold).filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
         return Ok(Vec::new());
@@ -1204,7 +1302,8 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
     let text = qm.get("q").cloned().unwrap_or_default();
     let hits = if text.trim().is_empty() { Vec::new() } else { search_children(&state, &text).await? };
     let cases: Vec<store::caseload::CaseState> = hits.iter().map(|(c, _)| c.clone()).collect();
-    let visible: std::collections::HashSet<&str> = within_need_to_know(&user, &cases).into_iter().map(|c| c.child.as_str()).collect();
+    let visible: std::collections::HashSet<&str> =
+        within_need_to_know(&user, &cases).into_iter().map(|c| c.child.as_str()).collect();
     state.audit.log_children(&user, Action::SearchHit, visible.iter().copied(), &format!("søgning: {text}")).await?;
     let rows = hits
         .iter()
@@ -1213,7 +1312,10 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
                 Row {
                     attrs: vec![("child", c.child.clone())],
                     cells: vec![
-                        link(p.name.clone().unwrap_or_else(|| format!("Barn {}", c.child)), format!("/boern/{}", urlencode(&c.child))),
+                        link(
+                            p.name.clone().unwrap_or_else(|| format!("Barn {}", c.child)),
+                            format!("/boern/{}", urlencode(&c.child)),
+                        ),
                         cell(p.cpr.clone().unwrap_or_default()),
                         cell(c.caseworker.clone().unwrap_or_default()),
                         cell(c.team.clone().unwrap_or_default()),
@@ -1223,7 +1325,10 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
                 Row {
                     attrs: vec![("child", c.child.clone()), ("restricted", "1".into())],
                     cells: vec![
-                        link(format!("Barn uden for dine sager ({})", c.child), format!("/boern/{}", urlencode(&c.child))),
+                        link(
+                            format!("Barn uden for dine sager ({})", c.child),
+                            format!("/boern/{}", urlencode(&c.child)),
+                        ),
                         cell("— kræver begrundelse —"),
                         cell(""),
                         cell(c.team.clone().unwrap_or_default()),
@@ -1237,7 +1342,12 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
         heading: l.t("search_title").into(),
         intro: Some(l.t("search_hint").into()),
         action: "/soeg".into(),
-        filters: vec![FilterView { name: "q", label: l.t("search_label").into(), value: text.clone(), options: Vec::new() }],
+        filters: vec![FilterView {
+            name: "q",
+            label: l.t("search_label").into(),
+            value: text.clone(),
+            options: Vec::new(),
+        }],
         submit_label: l.t("search_button").into(),
         charts: Vec::new(),
         sections: if text.trim().is_empty() {
@@ -1276,7 +1386,12 @@ fn share(met: i64, total: i64) -> String {
 }
 
 /// Compliance sections and chart for a team (or the whole municipality).
-async fn compliance(state: &AppState, user: &AuthUser, team: Option<&str>, drill: bool) -> Result<(Vec<(String, String)>, Section), AppError> {
+async fn compliance(
+    state: &AppState,
+    user: &AuthUser,
+    team: Option<&str>,
+    drill: bool,
+) -> Result<(Vec<(String, String)>, Section), AppError> {
     let l = user.lang;
     let now = Utc::now();
     let t = today(now);
@@ -1354,7 +1469,13 @@ async fn workload_section(state: &AppState, user: &AuthUser, team: Option<&str>)
         heading: l.t("workload").into(),
         count: Some(rows.len()),
         export: Some(format!("{}?{team_q}table=workload&", if team.is_some() { "/team" } else { "/kommune" })),
-        headers: vec![l.t("caseworker").into(), l.t("children").into(), l.t("placed").into(), l.t("open_due").into(), l.t("overdue").into()],
+        headers: vec![
+            l.t("caseworker").into(),
+            l.t("children").into(),
+            l.t("placed").into(),
+            l.t("open_due").into(),
+            l.t("overdue").into(),
+        ],
         rows: rows
             .iter()
             .map(|w| Row {
@@ -1376,7 +1497,11 @@ async fn workload_section(state: &AppState, user: &AuthUser, team: Option<&str>)
     })
 }
 
-async fn team_dashboard(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn team_dashboard(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::TeamLeader, Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
@@ -1395,7 +1520,12 @@ async fn team_dashboard(State(state): State<AppState>, user: AuthUser, RawQuery(
     }
     let team_name = teams.iter().find(|t| t.id == team).map(|t| t.name.clone()).unwrap_or(team.clone());
     let filters = if user.role == Role::Manager {
-        vec![FilterView { name: "team", label: l.t("team").into(), value: team.clone(), options: teams.iter().map(|t| (t.id.clone(), t.name.clone())).collect() }]
+        vec![FilterView {
+            name: "team",
+            label: l.t("team").into(),
+            value: team.clone(),
+            options: teams.iter().map(|t| (t.id.clone(), t.name.clone())).collect(),
+        }]
     } else {
         Vec::new()
     };
@@ -1412,7 +1542,11 @@ async fn team_dashboard(State(state): State<AppState>, user: AuthUser, RawQuery(
     .into_response())
 }
 
-async fn municipality_dashboard(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn municipality_dashboard(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
@@ -1425,7 +1559,14 @@ async fn municipality_dashboard(State(state): State<AppState>, user: AuthUser, R
         heading: "Pr. team".into(),
         count: Some(counts.len()),
         export: Some("/kommune?table=teams&".into()),
-        headers: vec![l.t("team").into(), l.t("met_on_time").into(), l.t("late").into(), l.t("overdue").into(), l.t("open_due").into(), l.t("share_on_time").into()],
+        headers: vec![
+            l.t("team").into(),
+            l.t("met_on_time").into(),
+            l.t("late").into(),
+            l.t("overdue").into(),
+            l.t("open_due").into(),
+            l.t("share_on_time").into(),
+        ],
         rows: counts
             .iter()
             .map(|c| Row {
@@ -1434,11 +1575,18 @@ async fn municipality_dashboard(State(state): State<AppState>, user: AuthUser, R
                     if c.key.is_empty() {
                         cell("(sted- og signalpligter / ikke tildelt)")
                     } else {
-                        link(teams.iter().find(|t| t.id == c.key).map(|t| t.name.clone()).unwrap_or(c.key.clone()), format!("/team?team={}", urlencode(&c.key)))
+                        link(
+                            teams.iter().find(|t| t.id == c.key).map(|t| t.name.clone()).unwrap_or(c.key.clone()),
+                            format!("/team?team={}", urlencode(&c.key)),
+                        )
                     },
                     cell(c.met.to_string()),
                     cell(c.late.to_string()),
-                    Cell { text: c.overdue.to_string(), href: Some(format!("/liste?team={}&status=overdue", urlencode(&c.key))), class: (c.overdue > 0).then_some("overdue") },
+                    Cell {
+                        text: c.overdue.to_string(),
+                        href: Some(format!("/liste?team={}&status=overdue", urlencode(&c.key))),
+                        class: (c.overdue > 0).then_some("overdue"),
+                    },
                     cell(c.due.to_string()),
                     cell(share(c.met, c.met + c.late + c.overdue)),
                 ],
@@ -1468,7 +1616,11 @@ async fn municipality_dashboard(State(state): State<AppState>, user: AuthUser, R
     .into_response())
 }
 
-async fn statistics(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn statistics(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::Analyst, Role::Manager])?;
     let l = user.lang;
     let (charts, mut comp) = compliance(&state, &user, None, false).await?;
@@ -1500,13 +1652,19 @@ async fn statistics(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
 
 // ---- lists --------------------------------------------------------------------------------------------------------
 
-async fn obligation_list(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn obligation_list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::Caseworker, Role::Consultant, Role::TeamLeader, Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
     let pick = |k: &str| qm.get(k).cloned().filter(|v| !v.is_empty());
     let status = match pick("status") {
-        Some(s) => Some(Status::parse(&s).ok_or_else(|| AppError::bad("status", "ukendt status (met, late, due, overdue)"))?),
+        Some(s) => {
+            Some(Status::parse(&s).ok_or_else(|| AppError::bad("status", "ukendt status (met, late, due, overdue)"))?)
+        }
         None => None,
     };
     // Need-to-know: everyone but managers sees only their own team's list.
@@ -1528,7 +1686,8 @@ async fn obligation_list(State(state): State<AppState>, user: AuthUser, RawQuery
     let people = state.store.people(&children).await?;
     let mut keys = vec!["child", "rule", "law", "subject", "due"];
     keys.extend(["status", "caseworker", "team"]);
-    let base: String = qm.iter().filter(|(k, _)| k.as_str() != "format").map(|(k, v)| format!("{k}={}&", urlencode(v))).collect();
+    let base: String =
+        qm.iter().filter(|(k, _)| k.as_str() != "format").map(|(k, v)| format!("{k}={}&", urlencode(v))).collect();
     let section = Section {
         id: "list".into(),
         heading: l.t("list_title").into(),
@@ -1541,29 +1700,52 @@ async fn obligation_list(State(state): State<AppState>, user: AuthUser, RawQuery
     let fmt = Format::parse(qm.get("format").map(String::as_str));
     state
         .audit
-        .log_children(&user, if fmt.is_some() { Action::Export } else { Action::ViewList }, children.iter().copied(), &format!("liste: {base}"))
+        .log_children(
+            &user,
+            if fmt.is_some() { Action::Export } else { Action::ViewList },
+            children.iter().copied(),
+            &format!("liste: {base}"),
+        )
         .await?;
     if let Some(fmt) = fmt {
         return Ok(section.table().download(fmt, "pligter"));
     }
     let rules: Vec<(String, String)> = std::iter::once((String::new(), l.t("all").to_string()))
-        .chain(rule_id::LAW_RULES.iter().chain(&[rule_id::FIRST_VISIT, rule_id::SIGNAL_REACTION, rule_id::FOSTER_SUPERVISION]).map(|r| (r.to_string(), rule_label(r).to_string())))
+        .chain(
+            rule_id::LAW_RULES
+                .iter()
+                .chain(&[rule_id::FIRST_VISIT, rule_id::SIGNAL_REACTION, rule_id::FOSTER_SUPERVISION])
+                .map(|r| (r.to_string(), rule_label(r).to_string())),
+        )
         .collect();
-    let statuses: Vec<(String, String)> = [("", l.t("all")), ("overdue", "Overskredet"), ("due", "Åben"), ("late", "For sent"), ("met", "Opfyldt")]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+    let statuses: Vec<(String, String)> =
+        [("", l.t("all")), ("overdue", "Overskredet"), ("due", "Åben"), ("late", "For sent"), ("met", "Opfyldt")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
     let mut filters = vec![
         FilterView { name: "rule", label: l.t("rule").into(), value: pick("rule").unwrap_or_default(), options: rules },
-        FilterView { name: "status", label: l.t("status").into(), value: pick("status").unwrap_or_default(), options: statuses },
-        FilterView { name: "caseworker", label: l.t("caseworker").into(), value: pick("caseworker").unwrap_or_default(), options: Vec::new() },
+        FilterView {
+            name: "status",
+            label: l.t("status").into(),
+            value: pick("status").unwrap_or_default(),
+            options: statuses,
+        },
+        FilterView {
+            name: "caseworker",
+            label: l.t("caseworker").into(),
+            value: pick("caseworker").unwrap_or_default(),
+            options: Vec::new(),
+        },
     ];
     if user.role == Role::Manager {
         filters.push(FilterView {
             name: "team",
             label: l.t("team").into(),
             value: pick("team").unwrap_or_default(),
-            options: std::iter::once((String::new(), l.t("all").to_string())).chain(state.store.teams().await?.into_iter().map(|t| (t.id, t.name))).collect(),
+            options: std::iter::once((String::new(), l.t("all").to_string()))
+                .chain(state.store.teams().await?.into_iter().map(|t| (t.id, t.name)))
+                .collect(),
         });
     }
     Ok(ListPage {
@@ -1581,7 +1763,11 @@ async fn obligation_list(State(state): State<AppState>, user: AuthUser, RawQuery
 
 // ---- audit --------------------------------------------------------------------------------------------------------
 
-async fn audit_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn audit_page(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     user.require(&[Role::TeamLeader, Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
@@ -1605,7 +1791,10 @@ async fn audit_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
         count: Some(entries.len()),
         export: Some(format!(
             "/audit?{}",
-            qm.iter().filter(|(k, _)| k.as_str() != "format").map(|(k, v)| format!("{k}={}&", urlencode(v))).collect::<String>()
+            qm.iter()
+                .filter(|(k, _)| k.as_str() != "format")
+                .map(|(k, v)| format!("{k}={}&", urlencode(v)))
+                .collect::<String>()
         )),
         headers: headers(l, &["when", "who", "role", "what", "why"]),
         rows: audit_rows(&entries),
@@ -1616,9 +1805,18 @@ async fn audit_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): 
     }
     let actions: Vec<(String, String)> = std::iter::once((String::new(), l.t("all").to_string()))
         .chain(
-            ["break_glass", "view_child", "search_hit", "export", "record", "view_list", "login_failed", "admin_change"]
-                .iter()
-                .map(|a| (a.to_string(), crate::audit::Action::label_da(a).to_string())),
+            [
+                "break_glass",
+                "view_child",
+                "search_hit",
+                "export",
+                "record",
+                "view_list",
+                "login_failed",
+                "admin_change",
+            ]
+            .iter()
+            .map(|a| (a.to_string(), crate::audit::Action::label_da(a).to_string())),
         )
         .collect();
     Ok(ListPage {
@@ -1673,7 +1871,12 @@ fn require_admin(user: &AuthUser) -> Result<(), AppError> {
     }
 }
 
-async fn admin_users_page(state: &AppState, user: &AuthUser, error: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn admin_users_page(
+    state: &AppState,
+    user: &AuthUser,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let now = Utc::now();
     let users = state.store.users().await?;
     let page = AdminUsersPage {
@@ -1684,7 +1887,11 @@ async fn admin_users_page(state: &AppState, user: &AuthUser, error: Option<Strin
         users: users
             .into_iter()
             .map(|u| UserRow {
-                locked: u.locked_until.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| t > now),
+                locked: u
+                    .locked_until
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t > now),
                 username: u.username,
                 full_name: u.full_name,
                 role: u.role,
@@ -1707,10 +1914,7 @@ async fn user_fields(state: &AppState, form: &CsrfForm) -> Result<(String, Role,
     if full_name.chars().count() > 120 {
         return Err(AppError::bad("full_name", "navnet må højst være 120 tegn"));
     }
-    let role = form
-        .get("role")
-        .and_then(Role::parse)
-        .ok_or_else(|| AppError::bad("role", "vælg en rolle"))?;
+    let role = form.get("role").and_then(Role::parse).ok_or_else(|| AppError::bad("role", "vælg en rolle"))?;
     let team = form.text("team");
     if let Some(t) = &team {
         if !state.store.teams().await?.iter().any(|x| &x.id == t) {
@@ -1724,8 +1928,13 @@ async fn admin_create_user(State(state): State<AppState>, form: CsrfForm) -> Res
     let user = form.user.clone();
     require_admin(&user)?;
     let result: Result<(), AppError> = async {
-        let username = form.text("username").map(|u| u.to_lowercase()).ok_or_else(|| AppError::bad("username", "brugernavnet skal udfyldes"))?;
-        if !(2..=40).contains(&username.len()) || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)) {
+        let username = form
+            .text("username")
+            .map(|u| u.to_lowercase())
+            .ok_or_else(|| AppError::bad("username", "brugernavnet skal udfyldes"))?;
+        if !(2..=40).contains(&username.len())
+            || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        {
             return Err(AppError::bad("username", "brug 2–40 tegn: a–z, 0–9, punktum, bindestreg, understreg"));
         }
         if state.store.user(&username).await?.is_some() {
@@ -1734,7 +1943,9 @@ async fn admin_create_user(State(state): State<AppState>, form: CsrfForm) -> Res
         let (full_name, role, team) = user_fields(&state, &form).await?;
         let pw = form.get("password").unwrap_or("").to_string();
         auth::check_new_password(&pw)?;
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
         let now = Utc::now().to_rfc3339();
         state
             .store
@@ -1752,17 +1963,32 @@ async fn admin_create_user(State(state): State<AppState>, form: CsrfForm) -> Res
                 &now,
             )
             .await?;
-        state.audit.log(&user, Action::AdminChange, None, Some(format!("opretter bruger {username} ({})", role.as_str())), None).await
+        state
+            .audit
+            .log(
+                &user,
+                Action::AdminChange,
+                None,
+                Some(format!("opretter bruger {username} ({})", role.as_str())),
+                None,
+            )
+            .await
     }
     .await;
     match result {
         Ok(()) => Ok(Redirect::to("/admin/brugere").into_response()),
-        Err(e @ AppError::BadRequest { .. }) => admin_users_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await,
+        Err(e @ AppError::BadRequest { .. }) => {
+            admin_users_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn admin_update_user(State(state): State<AppState>, Path(username): Path<String>, form: CsrfForm) -> Result<Response, AppError> {
+async fn admin_update_user(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
     let user = form.user.clone();
     require_admin(&user)?;
     let result: Result<(), AppError> = async {
@@ -1772,25 +1998,42 @@ async fn admin_update_user(State(state): State<AppState>, Path(username): Path<S
         let (full_name, role, team) = user_fields(&state, &form).await?;
         let active = form.get("active").is_some();
         if username == user.username && (!active || role != Role::Admin) {
-            return Err(AppError::bad("role", "du kan ikke fjerne din egen administratorrolle eller deaktivere dig selv"));
+            return Err(AppError::bad(
+                "role",
+                "du kan ikke fjerne din egen administratorrolle eller deaktivere dig selv",
+            ));
         }
         let now = Utc::now().to_rfc3339();
         state.store.update_user(&username, &full_name, role.as_str(), team.as_deref(), active, &now).await?;
         if let Some(pw) = form.text("password") {
             auth::check_new_password(&pw)?;
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
             state.store.set_password(&username, &hash, &now).await?;
         }
         state.sessions.clear();
         state
             .audit
-            .log(&user, Action::AdminChange, None, Some(format!("ændrer bruger {username}: {} / {} / aktiv: {active}", role.as_str(), team.as_deref().unwrap_or("-"))), None)
+            .log(
+                &user,
+                Action::AdminChange,
+                None,
+                Some(format!(
+                    "ændrer bruger {username}: {} / {} / aktiv: {active}",
+                    role.as_str(),
+                    team.as_deref().unwrap_or("-")
+                )),
+                None,
+            )
             .await
     }
     .await;
     match result {
         Ok(()) => Ok(Redirect::to("/admin/brugere").into_response()),
-        Err(e @ AppError::BadRequest { .. }) => admin_users_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await,
+        Err(e @ AppError::BadRequest { .. }) => {
+            admin_users_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -1803,7 +2046,12 @@ struct AdminTeamsPage {
     teams: Vec<(String, String, usize, usize)>,
 }
 
-async fn admin_teams_page(state: &AppState, user: &AuthUser, error: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn admin_teams_page(
+    state: &AppState,
+    user: &AuthUser,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let users = state.store.users().await?;
     let mut out = Vec::new();
     for t in state.store.teams().await? {
@@ -1811,7 +2059,8 @@ async fn admin_teams_page(state: &AppState, user: &AuthUser, error: Option<Strin
         let children = state.store.caseload(None, Some(&t.id)).await?.len();
         out.push((t.id, t.name, members, children));
     }
-    Ok((status, AdminTeamsPage { ctx: ctx(user, "nav_admin_teams", user.lang.t("teams_title")), error, teams: out }).into_response())
+    Ok((status, AdminTeamsPage { ctx: ctx(user, "nav_admin_teams", user.lang.t("teams_title")), error, teams: out })
+        .into_response())
 }
 
 async fn admin_teams(State(state): State<AppState>, user: AuthUser) -> Result<Response, AppError> {
@@ -1824,7 +2073,9 @@ async fn admin_create_team(State(state): State<AppState>, form: CsrfForm) -> Res
     require_admin(&user)?;
     let result: Result<(), AppError> = async {
         let id = form.text("id").ok_or_else(|| AppError::bad("id", "id skal udfyldes"))?;
-        if !(2..=40).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if !(2..=40).contains(&id.len())
+            || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(AppError::bad("id", "brug 2–40 tegn: a–z, 0–9 og bindestreg"));
         }
         let name = form.text("name").ok_or_else(|| AppError::bad("name", "navnet skal udfyldes"))?;
@@ -1837,7 +2088,9 @@ async fn admin_create_team(State(state): State<AppState>, form: CsrfForm) -> Res
     .await;
     match result {
         Ok(()) => Ok(Redirect::to("/admin/teams").into_response()),
-        Err(e @ AppError::BadRequest { .. }) => admin_teams_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await,
+        Err(e @ AppError::BadRequest { .. }) => {
+            admin_teams_page(&state, &user, Some(e.message()), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -1865,7 +2118,13 @@ struct ProfilePage {
     username: String,
 }
 
-async fn profile_page(state: &AppState, user: &AuthUser, error: Option<String>, new_token: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn profile_page(
+    state: &AppState,
+    user: &AuthUser,
+    error: Option<String>,
+    new_token: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let tokens = state.store.api_tokens_of(&user.username).await?;
     let page = ProfilePage {
         ctx: ctx(user, "nav_profile", user.lang.t("profile_title")),
@@ -1894,7 +2153,13 @@ async fn profile(State(state): State<AppState>, user: AuthUser) -> Result<Respon
 }
 
 /// Create an API token for `user` (shared by the profile page and the API). Returns (id, secret).
-pub async fn issue_token(state: &AppState, user: &AuthUser, name: &str, scopes: &str, days: Option<i64>) -> Result<(String, String), AppError> {
+pub async fn issue_token(
+    state: &AppState,
+    user: &AuthUser,
+    name: &str,
+    scopes: &str,
+    days: Option<i64>,
+) -> Result<(String, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(AppError::bad("name", "giv nøglen et navn på 1–80 tegn"));
@@ -1914,30 +2179,45 @@ pub async fn issue_token(state: &AppState, user: &AuthUser, name: &str, scopes: 
     let expires = days.map(|d| (now + Duration::days(d)).to_rfc3339());
     state
         .store
-        .create_api_token(&id, &crate::web_util::sha256_hex(&secret), &user.username, name, &scopes.to_text(), &now.to_rfc3339(), expires.as_deref())
+        .create_api_token(
+            &id,
+            &crate::web_util::sha256_hex(&secret),
+            &user.username,
+            name,
+            &scopes.to_text(),
+            &now.to_rfc3339(),
+            expires.as_deref(),
+        )
         .await?;
     Ok((id, secret))
 }
 
 async fn create_token(State(state): State<AppState>, form: CsrfForm) -> Result<Response, AppError> {
     let user = form.user.clone();
-    let days = match form.text("days") {
-        None => None,
-        Some(d) => Some(d.parse::<i64>().map_err(|_| AppError::bad("days", "udløb skal være et helt antal dage"))),
-    }
-    .transpose();
+    let days = form
+        .text("days")
+        .map(|d| d.parse::<i64>().map_err(|_| AppError::bad("days", "udløb skal være et helt antal dage")))
+        .transpose();
     let result = match days {
-        Ok(days) => issue_token(&state, &user, form.get("name").unwrap_or(""), &form.all("scope").join(" "), days).await,
+        Ok(days) => {
+            issue_token(&state, &user, form.get("name").unwrap_or(""), &form.all("scope").join(" "), days).await
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok((_, secret)) => profile_page(&state, &user, None, Some(secret), StatusCode::OK).await,
-        Err(e @ AppError::BadRequest { .. }) => profile_page(&state, &user, Some(e.message()), None, StatusCode::BAD_REQUEST).await,
+        Err(e @ AppError::BadRequest { .. }) => {
+            profile_page(&state, &user, Some(e.message()), None, StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn revoke_token(State(state): State<AppState>, Path(id): Path<String>, form: CsrfForm) -> Result<Response, AppError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
     if !state.store.revoke_api_token(&id, &form.user.username, &Utc::now().to_rfc3339()).await? {
         return Err(AppError::NotFound("API-nøglen findes ikke (eller er allerede tilbagekaldt).".into()));
     }
@@ -1949,14 +2229,25 @@ async fn change_password(State(state): State<AppState>, form: CsrfForm) -> Resul
     let current = form.get("current").unwrap_or("").to_string();
     let new = form.get("password").unwrap_or("").to_string();
     let stored = state.store.user(&user.username).await?.and_then(|u| u.password_hash).unwrap_or_default();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     if !ok {
-        return profile_page(&state, &user, Some("Felt \"current\": den nuværende adgangskode er forkert.".into()), None, StatusCode::BAD_REQUEST).await;
+        return profile_page(
+            &state,
+            &user,
+            Some("Felt \"current\": den nuværende adgangskode er forkert.".into()),
+            None,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     if let Err(e) = auth::check_new_password(&new) {
         return profile_page(&state, &user, Some(e.message()), None, StatusCode::BAD_REQUEST).await;
     }
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     state.store.set_password(&user.username, &hash, &Utc::now().to_rfc3339()).await?;
     state.sessions.clear();
     Ok(Redirect::to("/login").into_response())

@@ -43,8 +43,25 @@ const FIRST: &[&str] = &[
     "Maria", "Henrik", "Line", "Jonas", "Nanna", "Mikkel", "Signe", "Kasper", "Ida", "Frederik", "Trine", "Ahmad",
 ];
 const LAST: &[&str] = &[
-    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen",
-    "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Poulsen", "Johansen", "Møller", "Khan",
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
+    "Khan",
 ];
 
 /// What seeding did.
@@ -62,13 +79,8 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
         return Ok(SeedReport { skipped: true, ..Default::default() });
     }
     let now = Utc::now();
-    let mut events = generate(&SynthConfig {
-        children,
-        seed,
-        municipality: Some(store.municipality()),
-        until: today,
-        years: 4,
-    });
+    let mut events =
+        generate(&SynthConfig { children, seed, municipality: Some(store.municipality()), until: today, years: 4 });
     events.extend(foreign_child(store, today));
     let n_events = events.len();
     let actor = Actor::new("demo", now);
@@ -144,7 +156,7 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
             assignments.push((c.clone(), Some("sb002".into()), Some(districts[1].into())));
             continue;
         }
-        if placed.contains(c) || (own < 30 && k % 97 == 0) {
+        if placed.contains(c) || (own < 30 && k.is_multiple_of(97)) {
             own += 1;
             assignments.push((c.clone(), Some("sagsbehandler".into()), Some("nord".into())));
             continue;

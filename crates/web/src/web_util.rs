@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(urlencode("/boern/a b?x=1"), "%2Fboern%2Fa+b%3Fx%3D1");
         assert_eq!(da_date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()), "05.01.2026");
         assert_eq!(da_when("2024-03-04T10:15:00+01:00"), "04.03.2024 kl. 10:15");
-        assert_eq!(age_on(NaiveDate::from_ymd_opt(2014, 5, 17).unwrap(), NaiveDate::from_ymd_opt(2024, 5, 16).unwrap()), 9);
+        assert_eq!(
+            age_on(NaiveDate::from_ymd_opt(2014, 5, 17).unwrap(), NaiveDate::from_ymd_opt(2024, 5, 16).unwrap()),
+            9
+        );
         assert_eq!(defuse_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(defuse_cell("Anna"), "Anna");
         assert_ne!(random_token(), random_token());

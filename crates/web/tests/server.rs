@@ -1,0 +1,666 @@
+//! The real server on a random port, against SQLite and PostgreSQL (a fresh database per test; `VAERN_TEST_PG`
+//! overrides the PostgreSQL server URL): sign-in, CSRF, the access-control matrix with its audit rows, forms and
+//! API, exports, bad input, operations endpoints and security headers.
+
+use chrono::Utc;
+use reqwest::{redirect, Client, StatusCode};
+use std::net::SocketAddr;
+use store::access::AuditFilter;
+use store::Store;
+use web::config::Config;
+use web::AppState;
+
+struct Db {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    Db { url: format!("sqlite://{}", dir.path().join("vaern.db").display()), _dir: Some(dir) }
+}
+
+async fn pg_db() -> Db {
+    use sqlx::Connection;
+    let admin = std::env::var("VAERN_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} must be running for the web tests: {e}"));
+    let name = format!("vaern_web_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    Db { url: format!("{base}/{name}"), _dir: None }
+}
+
+struct Server {
+    base: String,
+    http: Client,
+    store: Store,
+    state: AppState,
+    _db: Db,
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+#[derive(Clone)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn start(db: Db) -> Server {
+    start_with(db, Config::default()).await
+}
+
+async fn start_with(db: Db, mut config: Config) -> Server {
+    let store = Store::connect(&db.url).await.unwrap();
+    web::seed::seed_demo(&store, 80, 5, web::web_util::today(Utc::now())).await.unwrap();
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.database_url = db.url.clone();
+    let state = AppState::new(store.clone(), config);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(web::serve(state.clone(), move |addr| {
+        let _ = tx.send(addr);
+    }));
+    let addr = rx.await.unwrap();
+    Server {
+        base: format!("http://{addr}"),
+        http: Client::builder().redirect(redirect::Policy::none()).build().unwrap(),
+        store,
+        state,
+        _db: db,
+    }
+}
+
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html.find(&key)? + key.len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+/// Page text with the HTML escapes of attribute values undone (for assertions).
+fn unescape(html: &str) -> String {
+    html.replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+}
+
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sign in through the form; returns the response of the POST.
+    async fn try_sign_in(&self, user: &str, password: &str) -> reqwest::Response {
+        let page = self.http.get(self.url("/login")).send().await.unwrap();
+        let pre = set_cookie(&page, "__Host-vaern-login").expect("login CSRF cookie");
+        let html = page.text().await.unwrap();
+        let csrf = hidden(&html, "csrf").unwrap();
+        self.http
+            .post(self.url("/login"))
+            .header("cookie", format!("__Host-vaern-login={pre}"))
+            .form(&[("csrf", csrf.as_str()), ("username", user), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn sign_in(&self, user: &str) -> Browser {
+        let r = self.try_sign_in(user, web::seed::DEMO_PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {user}");
+        let cookie_header = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|v| v.starts_with("__Host-vaern="))
+            .expect("session cookie");
+        for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+            assert!(cookie_header.contains(flag), "session cookie lacks {flag}: {cookie_header}");
+        }
+        let token = set_cookie(&r, "__Host-vaern").unwrap();
+        let cookie = format!("__Host-vaern={token}");
+        let html =
+            self.http.get(self.url("/profil")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        Browser { csrf: hidden(&html, "csrf").expect("csrf on the profile page"), cookie }
+    }
+
+    async fn get(&self, b: &Browser, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).header("cookie", &b.cookie).send().await.unwrap()
+    }
+
+    async fn post(&self, b: &Browser, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut f: Vec<(&str, &str)> = vec![("csrf", b.csrf.as_str())];
+        f.extend_from_slice(form);
+        self.http.post(self.url(path)).header("cookie", &b.cookie).form(&f).send().await.unwrap()
+    }
+
+    async fn last_audit_id(&self, user: &str, child: Option<&str>) -> i64 {
+        let f = AuditFilter {
+            username: Some(user.into()),
+            child: child.map(str::to_string),
+            limit: 1,
+            ..Default::default()
+        };
+        self.store.audit(&f).await.unwrap().first().map(|e| e.id).unwrap_or(0)
+    }
+
+    /// A placed child of the demo caseworker (team Nord) whose current placement year is still open.
+    async fn own_placed_child(&self) -> String {
+        let cases = self.store.caseload(Some("sagsbehandler"), None).await.unwrap();
+        for c in cases.iter().filter(|c| c.placement.is_some()) {
+            let open = self.store.child_obligations(&c.child, Utc::now()).await.unwrap().into_iter().any(|o| {
+                o.rule == "supervision-visits-2-per-year"
+                    && Some(&o.subject) == c.placement.as_ref()
+                    && o.status == domain::obligation::Status::Due
+            });
+            if open {
+                return c.child.clone();
+            }
+        }
+        panic!("the demo caseworker has no placed child with an open placement year")
+    }
+}
+
+// ---- the access-control matrix ------------------------------------------------------------------------------------
+
+const USERS: [&str; 6] = ["sagsbehandler", "konsulent", "teamleder", "chef", "analytiker", "admin"];
+
+/// Expected status per user (order of USERS): 2 = 200, 3 = 403 (refused), 5 = 403 with the reason form.
+struct Case {
+    path: String,
+    expect: [u16; 6],
+    /// The child whose data an allowed answer shows (an audit row must be written).
+    child: Option<String>,
+}
+
+async fn access_matrix(s: Server) {
+    let own = s.own_placed_child().await;
+    let foreign = web::seed::FOREIGN_CHILD.to_string();
+    let c = |path: String, expect: [u16; 6], child: Option<&String>| Case { path, expect, child: child.cloned() };
+    let cases = vec![
+        c("/mine-boern".into(), [200, 200, 200, 200, 403, 403], None),
+        c(format!("/boern/{own}"), [200, 200, 200, 200, 403, 403], Some(&own)),
+        c(format!("/boern/{foreign}"), [403, 403, 403, 200, 403, 403], Some(&foreign)),
+        c(format!("/boern/{own}/indsigt"), [200, 200, 200, 200, 403, 403], Some(&own)),
+        c(format!("/boern/{own}/ny/supervision_visit"), [200, 200, 200, 403, 403, 403], Some(&own)),
+        c("/boern/ny".into(), [200, 200, 200, 403, 403, 403], None),
+        c("/soeg?q=a".into(), [200, 200, 200, 200, 403, 403], None),
+        c("/team".into(), [403, 403, 200, 200, 403, 403], None),
+        c("/kommune".into(), [403, 403, 403, 200, 403, 403], None),
+        c("/statistik".into(), [403, 403, 403, 200, 200, 403], None),
+        c("/liste?status=overdue".into(), [200, 200, 200, 200, 403, 403], None),
+        c("/audit".into(), [403, 403, 200, 200, 403, 403], None),
+        c("/steder".into(), [403, 200, 200, 200, 403, 403], None),
+        c("/steder/ny/foster_supervision".into(), [403, 200, 200, 403, 403, 403], None),
+        c("/admin/brugere".into(), [403, 403, 403, 403, 403, 200], None),
+        c("/admin/teams".into(), [403, 403, 403, 403, 403, 200], None),
+        c("/profil".into(), [200; 6], None),
+        c("/api/v1/me".into(), [200; 6], None),
+        c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403], None),
+        c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403], Some(&own)),
+        c(format!("/api/v1/children/{own}/events"), [200, 200, 200, 200, 403, 403], Some(&own)),
+        c(format!("/api/v1/children/{foreign}"), [403, 403, 403, 200, 403, 403], Some(&foreign)),
+        c("/api/v1/search?q=a".into(), [200, 200, 200, 200, 403, 403], None),
+        c("/api/v1/obligations?status=overdue".into(), [200, 200, 200, 200, 403, 403], None),
+        c("/api/v1/dashboard/compliance".into(), [403, 403, 200, 200, 200, 403], None),
+        c("/api/v1/dashboard/workload".into(), [403, 403, 200, 200, 403, 403], None),
+        c("/api/v1/audit".into(), [403, 403, 200, 200, 403, 403], None),
+        c("/api/v1/sites".into(), [403, 200, 200, 200, 403, 403], None),
+        c("/api/v1/users".into(), [403, 403, 403, 403, 403, 200], None),
+    ];
+    let mut failures = Vec::new();
+    for (ui, user) in USERS.iter().enumerate() {
+        let b = s.sign_in(user).await;
+        for case in &cases {
+            let before = match &case.child {
+                Some(ch) => s.last_audit_id(user, Some(ch)).await,
+                None => 0,
+            };
+            let r = s.get(&b, &case.path).await;
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            if status != case.expect[ui] {
+                failures.push(format!("{user} GET {} → {status}, expected {}", case.path, case.expect[ui]));
+                continue;
+            }
+            if status == 200 {
+                if let Some(ch) = &case.child {
+                    let after = s.last_audit_id(user, Some(ch)).await;
+                    if after <= before {
+                        failures.push(format!("{user} GET {}: allowed read of {ch} left no audit row", case.path));
+                    }
+                }
+            } else if status == 403 && case.child.is_some() && !case.path.starts_with("/api/") {
+                // Refused reads show nothing of the child; the reason form only to roles that may state one.
+                let expects_form = matches!(*user, "sagsbehandler" | "konsulent" | "teamleder");
+                if body.contains("id=\"timeline\"") {
+                    failures.push(format!("{user} GET {}: refused page shows the timeline", case.path));
+                }
+                if body.contains("id=\"break-glass\"") != expects_form {
+                    failures.push(format!("{user} GET {}: break-the-glass form shown = {}", case.path, !expects_form));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access-control matrix:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn access_matrix_sqlite() {
+    access_matrix(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn access_matrix_postgres() {
+    access_matrix(start(pg_db().await).await).await;
+}
+
+// ---- sign-in, sessions, CSRF --------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_unknown_users_learn_nothing() {
+    let s = start(sqlite_db().await).await;
+    let unknown = s.try_sign_in("nobody", "whatever-123").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(unknown.text().await.unwrap().contains("Forkert brugernavn eller adgangskode"));
+    for _ in 0..5 {
+        let r = s.try_sign_in("sagsbehandler", "forkert-kodeord").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = s.try_sign_in("sagsbehandler", web::seed::DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the right password is refused while locked");
+    assert!(r.text().await.unwrap().contains("låst"));
+    let failed = s
+        .store
+        .audit(&AuditFilter { action: Some("login_failed".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(failed.len() >= 6, "failed sign-ins are logged: {}", failed.len());
+    // Another user is unaffected.
+    s.sign_in("teamleder").await;
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_end_at_sign_out() {
+    let s = start(sqlite_db().await).await;
+    let b = s.sign_in("sagsbehandler").await;
+    assert_eq!(s.get(&b, "/mine-boern").await.status(), StatusCode::OK);
+    // Idle longer than the limit: the session ends and the page asks for sign-in again.
+    let hash = web::web_util::sha256_hex(b.cookie.trim_start_matches("__Host-vaern="));
+    s.store.touch_session(&hash, Utc::now().timestamp() - 31 * 60).await.unwrap();
+    s.state.sessions.clear();
+    let r = s.get(&b, "/mine-boern").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next=%2Fmine-boern"));
+    // Sign-out ends the session at once.
+    let b = s.sign_in("sagsbehandler").await;
+    assert_eq!(s.post(&b, "/logout", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(s.get(&b, "/mine-boern").await.status(), StatusCode::SEE_OTHER);
+    // The API answers 401 (not a redirect) without credentials.
+    let r = s.http.get(s.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_form_needs_its_csrf_token() {
+    let s = start(sqlite_db().await).await;
+    let b = s.sign_in("sagsbehandler").await;
+    let own = s.own_placed_child().await;
+    let posts = [
+        format!("/boern/{own}/ny/supervision_visit"),
+        format!("/boern/{}/adgang", web::seed::FOREIGN_CHILD),
+        "/boern/ny".into(),
+        "/logout".into(),
+        "/profil/noegler".into(),
+        "/profil/adgangskode".into(),
+        "/admin/teams".into(),
+    ];
+    for p in &posts {
+        for csrf in ["", "forkert"] {
+            let r = s
+                .http
+                .post(s.url(p))
+                .header("cookie", &b.cookie)
+                .form(&[("csrf", csrf), ("at", "2026-01-01"), ("reason", "en lang nok begrundelse her")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {p} with csrf={csrf:?}");
+            assert!(r.text().await.unwrap().contains("CSRF"), "POST {p}");
+        }
+    }
+    // A cookie-authenticated API write needs the header too.
+    let r = s
+        .http
+        .post(s.url(&format!("/api/v1/children/{own}/events")))
+        .header("cookie", &b.cookie)
+        .json(&serde_json::json!({"type": "child_conversation", "at": "2026-01-01", "purpose": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Nothing was written: the session still works and the child has no new conversation.
+    assert_eq!(s.get(&b, "/mine-boern").await.status(), StatusCode::OK);
+}
+
+// ---- recording, need-to-know, API ---------------------------------------------------------------------------------
+
+async fn record_and_read(s: Server) {
+    let b = s.sign_in("sagsbehandler").await;
+    let own = s.own_placed_child().await;
+    let case = s.store.case_state(&own).await.unwrap().unwrap();
+    let placement = case.placement.clone().unwrap();
+    let today = web::web_util::today(Utc::now()).to_string();
+    let open_before = s
+        .store
+        .child_obligations(&own, Utc::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| {
+            o.rule == "supervision-visits-2-per-year"
+                && o.subject == placement
+                && o.status == domain::obligation::Status::Due
+        })
+        .count();
+    assert!(open_before >= 1, "the current placement year is open");
+    for n in 1..=2 {
+        let note = format!("besøg {n}");
+        let r = s
+            .post(
+                &b,
+                &format!("/boern/{own}/ny/supervision_visit"),
+                &[
+                    ("at", &today),
+                    ("placement", &placement),
+                    ("child_spoken_to", "on"),
+                    ("without_carers", "on"),
+                    ("child_view", "Jeg har det godt her."),
+                    ("note", &note),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    }
+    let open_after = s
+        .store
+        .child_obligations(&own, Utc::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| {
+            o.rule == "supervision-visits-2-per-year"
+                && o.subject == placement
+                && o.status == domain::obligation::Status::Due
+        })
+        .count();
+    assert_eq!(open_after, open_before - 1, "two visits this year meet the current placement year");
+    let page = unescape(&s.get(&b, &format!("/boern/{own}?ok=saved")).await.text().await.unwrap());
+    assert!(page.contains("Hændelsen er gemt i journalen."));
+    assert!(page.contains("Jeg har det godt her."), "the child's own words are on the timeline");
+
+    // Bad input: the form answers 400 with a Danish message at the field, and nothing is written.
+    let count = s.store.event_count().await.unwrap();
+    let r = s
+        .post(&b, &format!("/boern/{own}/ny/supervision_visit"), &[("at", "2099-01-01"), ("placement", "findes-ikke")])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = unescape(&r.text().await.unwrap());
+    assert!(html.contains("id=\"e-at\"") && html.contains("fremtiden"), "{html}");
+    assert!(html.contains("id=\"e-placement\"") && html.contains("findes ikke i barnets journal"));
+    assert_eq!(s.store.event_count().await.unwrap(), count, "nothing half-written");
+
+    // The API with a token: create it, read, write; scopes limit it.
+    let r = s
+        .http
+        .post(s.url("/api/v1/tokens"))
+        .header("cookie", &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .json(&serde_json::json!({"name": "test", "scopes": "read"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let read_token = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let r = s.http.get(s.url(&format!("/api/v1/children/{own}"))).bearer_auth(&read_token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let child: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(child["case"]["child"], own.as_str());
+    assert_eq!(child["case"]["access"], "own_case");
+    assert!(child["obligations"].as_array().unwrap().iter().any(|o| o["law"].as_str().unwrap().contains('§')));
+    let write = |token: String, body: serde_json::Value| {
+        let http = s.http.clone();
+        let url = s.url(&format!("/api/v1/children/{own}/events"));
+        async move { http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    let conv =
+        serde_json::json!({"type": "child_conversation", "at": today, "purpose": "follow_up", "without_carers": true});
+    assert_eq!(
+        write(read_token.clone(), conv.clone()).await.status(),
+        StatusCode::FORBIDDEN,
+        "read scope cannot write"
+    );
+    let r = s
+        .http
+        .post(s.url("/api/v1/tokens"))
+        .header("cookie", &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .json(&serde_json::json!({"name": "skriv", "scopes": "read write", "days": 30}))
+        .send()
+        .await
+        .unwrap();
+    let rw = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let r = write(rw.clone(), conv).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let bad =
+        write(rw.clone(), serde_json::json!({"type": "child_conversation", "at": "2024-13-01", "purpose": "x"})).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let e: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(e["error"], "bad_request");
+    assert!(e["field"].is_string() && e["message"].is_string(), "{e}");
+
+    // Break the glass through the API: refused, then a short reason, then a real one.
+    let foreign = web::seed::FOREIGN_CHILD;
+    let r = s.http.get(s.url(&format!("/api/v1/children/{foreign}"))).bearer_auth(&rw).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "reason_required");
+    let access = |reason: &str| {
+        let http = s.http.clone();
+        let url = s.url(&format!("/api/v1/children/{foreign}/access"));
+        let body = serde_json::json!({"reason": reason});
+        let t = rw.clone();
+        async move { http.post(url).bearer_auth(t).json(&body).send().await.unwrap() }
+    };
+    let short = access("fordi").await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(short.json::<serde_json::Value>().await.unwrap()["field"], "reason");
+    assert_eq!(access("Skolen ringer akut; sagsbehandleren er syg i dag").await.status(), StatusCode::NO_CONTENT);
+    let r = s.http.get(s.url(&format!("/api/v1/children/{foreign}"))).bearer_auth(&rw).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["case"]["access"], "break_glass");
+    // …and the team leader sees it on the audit page, with the reason.
+    let tl = s.sign_in("teamleder").await;
+    let audit = unescape(&s.get(&tl, "/audit?action=break_glass").await.text().await.unwrap());
+    assert!(audit.contains("Skolen ringer akut") && audit.contains(foreign), "{audit}");
+    // The child's own insight list shows who has seen the case.
+    let chef = s.sign_in("chef").await;
+    let insight = unescape(&s.get(&chef, &format!("/boern/{foreign}/indsigt")).await.text().await.unwrap());
+    assert!(insight.contains("sagsbehandler") && insight.contains("Brød glasset"), "{insight}");
+}
+
+#[tokio::test]
+async fn record_read_and_break_the_glass_sqlite() {
+    record_and_read(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn record_read_and_break_the_glass_postgres() {
+    record_and_read(start(pg_db().await).await).await;
+}
+
+// ---- leaders, exports, administration -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn dashboards_drill_down_and_every_list_exports() {
+    let s = start(sqlite_db().await).await;
+    let tl = s.sign_in("teamleder").await;
+    let team = unescape(&s.get(&tl, "/team").await.text().await.unwrap());
+    assert!(team.contains("<svg") && team.contains("role=\"img\""), "a chart with a text alternative");
+    assert!(team.contains("href=\"/liste?team=nord&rule="), "numbers drill down to the children: {team}");
+    for path in [
+        "/liste?status=overdue&",
+        "/team?table=workload&",
+        "/team?table=compliance&",
+        "/audit?",
+        "/mine-boern?section=overdue&",
+    ] {
+        let before = s.last_audit_id("teamleder", None).await;
+        let csv = s.get(&tl, &format!("{path}format=csv")).await;
+        assert_eq!(csv.status(), StatusCode::OK, "{path}");
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let bytes = csv.bytes().await.unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "{path}: CSV with BOM for Excel");
+        let xlsx = s.get(&tl, &format!("{path}format=xlsx")).await;
+        assert_eq!(xlsx.status(), StatusCode::OK, "{path}");
+        assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "{path}: an XLSX (zip) file");
+        if path.starts_with("/liste") {
+            let after = s.last_audit_id("teamleder", None).await;
+            assert!(after > before, "an export of children's data is logged");
+        }
+    }
+    let list = s.get(&tl, "/liste?status=overdue&format=csv").await.text().await.unwrap();
+    assert!(list.lines().count() > 1, "the team has overdue obligations");
+    assert!(!list.contains("Team Syd") && !list.contains(";syd"), "a team leader's list holds only the team's cases");
+
+    let chef = s.sign_in("chef").await;
+    let m = s.get(&chef, "/kommune").await.text().await.unwrap();
+    assert!(m.contains("København") && m.contains("Pr. team"));
+    let a = s.sign_in("analytiker").await;
+    let st = s.get(&a, "/statistik").await.text().await.unwrap();
+    assert!(!st.contains("/liste?"), "the national analyst gets no drill-down to children");
+}
+
+#[tokio::test]
+async fn administrators_manage_users_and_teams_with_danish_errors() {
+    let s = start(sqlite_db().await).await;
+    let admin = s.sign_in("admin").await;
+    let r = s.post(&admin, "/admin/teams", &[("id", "ungeteam"), ("name", "Ungeteamet")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = s.post(&admin, "/admin/teams", &[("id", "Ugyldigt Id"), ("name", "x")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(unescape(&r.text().await.unwrap()).contains("felt \"id\""));
+    let r = s
+        .post(
+            &admin,
+            "/admin/brugere",
+            &[
+                ("username", "ny.bruger"),
+                ("full_name", "Ny Bruger"),
+                ("role", "caseworker"),
+                ("team", "ungeteam"),
+                ("password", "kort"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(unescape(&r.text().await.unwrap()).contains("felt \"password\""));
+    let r = s
+        .post(
+            &admin,
+            "/admin/brugere",
+            &[
+                ("username", "ny.bruger"),
+                ("full_name", "Ny Bruger"),
+                ("role", "caseworker"),
+                ("team", "ungeteam"),
+                ("password", "en-lang-adgangskode"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let u = s.store.user("ny.bruger").await.unwrap().unwrap();
+    assert!(u.password_hash.unwrap().starts_with("$argon2id$"));
+    let r = s.try_sign_in("ny.bruger", "en-lang-adgangskode").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Deactivation ends the user's sessions.
+    let nb = s.sign_in_with("ny.bruger", "en-lang-adgangskode").await;
+    let r = s
+        .post(
+            &admin,
+            "/admin/brugere/ny.bruger",
+            &[("full_name", "Ny Bruger"), ("role", "caseworker"), ("team", "ungeteam")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(s.get(&nb, "/profil").await.status(), StatusCode::SEE_OTHER, "a deactivated user is signed out");
+}
+
+impl Server {
+    async fn sign_in_with(&self, user: &str, password: &str) -> Browser {
+        let r = self.try_sign_in(user, password).await;
+        let token = set_cookie(&r, "__Host-vaern").expect("signed in");
+        let cookie = format!("__Host-vaern={token}");
+        let html =
+            self.http.get(self.url("/profil")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        Browser { csrf: hidden(&html, "csrf").unwrap(), cookie }
+    }
+}
+
+// ---- operations and headers ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn operations_endpoints_and_security_headers() {
+    let s = start(sqlite_db().await).await;
+    let r = s.http.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().contains_key("x-request-id"));
+    assert_eq!(s.http.get(s.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    let login = s.http.get(s.url("/login")).send().await.unwrap();
+    let h = login.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h["strict-transport-security"].to_str().unwrap().contains("max-age"));
+    let metrics = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("vaern_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"}"), "{metrics}");
+    assert!(metrics.contains("vaern_journal_events "));
+    let doc: serde_json::Value = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/v1/children/{child}/events"]["post"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let docs = s.http.get(s.url("/api/v1/docs")).send().await.unwrap().text().await.unwrap();
+    assert!(docs.contains("/api/v1/children/{child}") && !docs.contains("cdn."), "the reference is served from here");
+    let missing = s.http.get(s.url("/api/v1/nothing")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn english_is_the_second_language() {
+    let s = start(sqlite_db().await).await;
+    let b = s.sign_in("sagsbehandler").await;
+    let da = s.get(&b, "/mine-boern").await.text().await.unwrap();
+    assert!(da.contains("<html lang=\"da\">") && da.contains("Overskredet"));
+    let en = s
+        .http
+        .get(s.url("/mine-boern"))
+        .header("cookie", format!("{}; lang=en", b.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("My children") && en.contains("Overdue"));
+}
