@@ -53,6 +53,8 @@ pub struct ObligationFilter {
     pub month: Option<String>,
     /// Only obligations due before this instant (for "due this week and next").
     pub due_before: Option<i64>,
+    /// Only open obligations (due and overdue).
+    pub open_only: bool,
     pub limit: i64,
 }
 
@@ -159,9 +161,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<ListedObligation>, StoreError> {
         let now_ts = now.timestamp();
-        let mut sql = String::from(
+        // A caseworker's or team's list starts from their cases (a few dozen children) and looks up each child's
+        // obligations; CROSS JOIN fixes that order in SQLite (PostgreSQL plans it the same way by itself).
+        let from = if f.caseworker.is_some() || f.team.is_some() {
+            "FROM case_assignment a CROSS JOIN rm_obligation o WHERE o.child = a.child"
+        } else {
+            "FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child WHERE 1 = 1"
+        };
+        let mut sql = format!(
             "SELECT o.child, o.municipality, o.rule, o.law, o.subject, o.due, o.due_ts, o.fulfilled, o.met_at, \
-             a.caseworker, a.team FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child WHERE 1 = 1",
+             a.caseworker, a.team {from}"
         );
         let mut binds: Vec<String> = Vec::new();
         let mut n = 1; // $1 is now
@@ -189,6 +198,9 @@ impl Store {
         }
         if let Some(b) = f.due_before {
             sql.push_str(&format!(" AND o.due_ts < {b}"));
+        }
+        if f.open_only {
+            sql.push_str(" AND o.fulfilled = 'open'");
         }
         sql.push_str(&format!(" ORDER BY o.due_ts, o.child, o.rule, o.subject LIMIT {}", f.limit.clamp(1, 100_000)));
         let mut q = sqlx::query(&sql).bind(now_ts);

@@ -630,6 +630,7 @@ async fn obligations(
         status: parse_status(lq.status.as_deref())?,
         month: lq.month.filter(|s| !s.is_empty()),
         due_before: None,
+        open_only: false,
         limit,
     };
     let list = state.store.obligation_list(&f, Utc::now()).await?;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod memo;
 pub mod ops;
 pub mod pages;
 pub mod seed;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     pub metrics: Arc<ops::Metrics>,
     pub pack: Arc<domain::rules::RulePack>,
+    pub dashboards: Arc<memo::Dashboards>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             sessions: Arc::new(auth::SessionCache::default()),
             metrics: Arc::new(ops::Metrics::default()),
             pack: Arc::new(domain::rules::RulePack::default_pack()),
+            dashboards: Arc::new(memo::Dashboards::default()),
         }
     }
 }

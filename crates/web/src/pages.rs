@@ -524,14 +524,23 @@ async fn my_children(
     let l = user.lang;
     let now = Utc::now();
     let qm = query_map(&q);
-    let mine = ObligationFilter { caseworker: Some(user.username.clone()), limit: 2000, ..Default::default() };
-    let overdue =
-        state.store.obligation_list(&ObligationFilter { status: Some(Status::Overdue), ..mine.clone() }, now).await?;
     let horizon = domain::calendar::end_of_day_ts(today(now) + Duration::days(30)).max(end_of_week(now, 1));
-    let due = state
+    // One query: every open obligation of the caseworker's cases due before the horizon (overdue ones included).
+    let open = state
         .store
-        .obligation_list(&ObligationFilter { status: Some(Status::Due), due_before: Some(horizon + 1), ..mine }, now)
+        .obligation_list(
+            &ObligationFilter {
+                caseworker: Some(user.username.clone()),
+                open_only: true,
+                due_before: Some(horizon + 1),
+                limit: 4000,
+                ..Default::default()
+            },
+            now,
+        )
         .await?;
+    let (overdue, due): (Vec<ListedObligation>, Vec<ListedObligation>) =
+        open.into_iter().partition(|o| o.obligation.status == Status::Overdue);
     let cases = state.store.caseload(Some(&user.username), None).await?;
     let mut children: Vec<&str> = cases.iter().map(|c| c.child.as_str()).collect();
     children.extend(overdue.iter().chain(&due).filter_map(|o| o.obligation.child.as_deref()));
@@ -1396,11 +1405,13 @@ async fn compliance(
     let now = Utc::now();
     let t = today(now);
     let from = (t - chrono::Months::new(11)).format("%Y-%m").to_string();
-    let rows = state.store.compliance_by_month(team, &from, now).await?;
+    let head = state.store.event_count().await?;
+    let key = format!("{}|{from}", team.unwrap_or("*"));
+    let rows = state.dashboards.compliance.get_or(&key, head, state.store.compliance_by_month(team, &from, now)).await?;
     let mut by_month: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let this_month = t.format("%Y-%m").to_string();
-    for r in &rows {
+    for r in rows.iter() {
         if r.month > this_month {
             continue;
         }
@@ -1462,7 +1473,9 @@ async fn compliance(
 
 async fn workload_section(state: &AppState, user: &AuthUser, team: Option<&str>) -> Result<Section, AppError> {
     let l = user.lang;
-    let rows = state.store.workload(team, Utc::now()).await?;
+    let head = state.store.event_count().await?;
+    let rows =
+        state.dashboards.workload.get_or(team.unwrap_or("*"), head, state.store.workload(team, Utc::now())).await?;
     let team_q = team.map(|t| format!("team={}&", urlencode(t))).unwrap_or_default();
     Ok(Section {
         id: "workload".into(),
@@ -1553,7 +1566,9 @@ async fn municipality_dashboard(
     let (charts, comp) = compliance(&state, &user, None, true).await?;
     let now = Utc::now();
     let teams = state.store.teams().await?;
-    let counts = state.store.counts(store::projection::GroupBy::Team, now).await?;
+    let head = state.store.event_count().await?;
+    let counts =
+        state.dashboards.teams.get_or("teams", head, state.store.counts(store::projection::GroupBy::Team, now)).await?;
     let per_team = Section {
         id: "teams".into(),
         heading: "Pr. team".into(),
@@ -1679,6 +1694,7 @@ async fn obligation_list(
         status,
         month: pick("month"),
         due_before: None,
+        open_only: false,
         limit: 1000,
     };
     let list = state.store.obligation_list(&filter, Utc::now()).await?;

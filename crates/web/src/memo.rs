@@ -1,0 +1,87 @@
+//! Short-lived memory of aggregate answers (dashboards): recomputed when the journal has grown or after a few
+//! seconds, so a hundred leaders opening the dashboard at nine o'clock cost one computation, not a hundred.
+//! Never used for a child's own data, which is always read fresh.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long an answer is reused when the journal has not changed (statuses move from due to overdue with time).
+pub const TTL: Duration = Duration::from_secs(30);
+
+/// Answers by key, each stamped with the journal head it was computed at.
+pub struct Memo<T> {
+    map: Mutex<HashMap<String, (Instant, i64, Arc<T>)>>,
+    /// One computation at a time: concurrent misses wait for it instead of all computing the same answer.
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo { map: Mutex::new(HashMap::new()), computing: tokio::sync::Mutex::new(()) }
+    }
+}
+
+impl<T> Memo<T> {
+    /// The remembered answer for `key` if it was computed at journal head `head` less than [`TTL`] ago; else
+    /// compute, remember and return it.
+    pub async fn get_or<E, F>(&self, key: &str, head: i64, compute: F) -> Result<Arc<T>, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        if let Some(v) = self.fresh(key, head) {
+            return Ok(v);
+        }
+        let _one = self.computing.lock().await;
+        if let Some(v) = self.fresh(key, head) {
+            return Ok(v);
+        }
+        let v = Arc::new(compute.await?);
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 1000 {
+            map.clear();
+        }
+        map.insert(key.to_string(), (Instant::now(), head, v.clone()));
+        Ok(v)
+    }
+
+    fn fresh(&self, key: &str, head: i64) -> Option<Arc<T>> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).filter(|(at, h, _)| *h == head && at.elapsed() < TTL).map(|(_, _, v)| v.clone())
+    }
+
+    pub fn clear(&self) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The dashboards' memories.
+#[derive(Default)]
+pub struct Dashboards {
+    pub compliance: Memo<Vec<store::caseload::MonthCounts>>,
+    pub workload: Memo<Vec<store::caseload::Workload>>,
+    pub teams: Memo<Vec<store::projection::Counts>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reuses_until_the_journal_changes() {
+        let m: Memo<u32> = Memo::default();
+        let mut calls = 0;
+        for head in [1, 1, 1, 2, 2] {
+            let v = m
+                .get_or::<(), _>("k", head, async {
+                    calls += 1;
+                    Ok(calls)
+                })
+                .await
+                .unwrap();
+            assert_eq!(*v, if head == 1 { 1 } else { 2 });
+        }
+        assert_eq!(calls, 2);
+    }
+}
