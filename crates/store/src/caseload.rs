@@ -444,3 +444,214 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Everything "Mine børn" shows, read in one statement.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    /// Open obligations (due and overdue) of the caseworker's cases due before the horizon, in due order.
+    pub open: Vec<ListedObligation>,
+    /// The caseworker's cases, by child reference.
+    pub cases: Vec<CaseState>,
+    /// Names and CPR numbers of those children.
+    pub people: HashMap<String, Person>,
+}
+
+fn jstr(v: &serde_json::Value, i: usize) -> Option<String> {
+    v.get(i).and_then(|x| x.as_str()).map(str::to_string)
+}
+
+fn jint(v: &serde_json::Value, i: usize) -> i64 {
+    v.get(i).and_then(|x| x.as_i64()).unwrap_or(0)
+}
+
+impl Store {
+    /// A caseworker's overview in one round trip: the database assembles the three lists as one JSON document
+    /// (rows stay in the database engine; the driver hands over a single value).
+    pub async fn overview(&self, caseworker: &str, due_before: i64, now: DateTime<Utc>) -> Result<Overview, StoreError> {
+        const OPEN: &str = "SELECT o.child, o.municipality, o.rule, o.law, o.subject, o.due, o.due_ts, o.fulfilled, \
+            o.met_at, a.caseworker, a.team FROM case_assignment a CROSS JOIN rm_obligation o \
+            WHERE o.child = a.child AND a.caseworker = $1 AND o.fulfilled = 'open' AND o.due_ts < $2";
+        const CASES: &str = "SELECT c.child, c.municipality, c.birth_date, c.gender, c.placement, c.site, \
+            c.placement_type, c.placed_since, c.open_interventions, c.last_event_at, c.events, a.caseworker, a.team, \
+            k.closed_on FROM case_assignment a CROSS JOIN rm_child c LEFT JOIN case_closure k ON k.child = c.child \
+            WHERE c.child = a.child AND a.caseworker = $1";
+        const PEOPLE: &str = "SELECT j.child, p.data FROM case_assignment a CROSS JOIN journal j \
+            JOIN journal_personal p ON p.event_id = j.event_id \
+            WHERE j.child = a.child AND a.caseworker = $1 AND j.event_type = 'child_registered'";
+        let open_cols = "s.child, s.municipality, s.rule, s.law, s.subject, s.due, s.due_ts, s.fulfilled, s.met_at, \
+            s.caseworker, s.team";
+        let case_cols = "s.child, s.municipality, s.birth_date, s.gender, s.placement, s.site, s.placement_type, \
+            s.placed_since, s.open_interventions, s.last_event_at, s.events, s.caseworker, s.team, s.closed_on";
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => format!(
+                "SELECT json_array(\
+                 (SELECT json_group_array(json_array({open_cols})) FROM ({OPEN} ORDER BY o.due_ts, o.child, o.rule, \
+                  o.subject LIMIT 4000) s), \
+                 (SELECT json_group_array(json_array({case_cols})) FROM ({CASES} ORDER BY c.child) s), \
+                 (SELECT json_group_array(json_array(s.child, s.data)) FROM ({PEOPLE}) s)) AS doc"
+            ),
+            crate::Backend::Postgres => format!(
+                "SELECT CAST(json_build_array(\
+                 COALESCE((SELECT json_agg(json_build_array({open_cols}) ORDER BY s.due_ts, s.child, s.rule, s.subject) \
+                   FROM ({OPEN} ORDER BY o.due_ts, o.child, o.rule, o.subject LIMIT 4000) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array({case_cols}) ORDER BY s.child) FROM ({CASES}) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array(s.child, s.data)) FROM ({PEOPLE}) s), '[]'::json)) AS TEXT) AS doc"
+            ),
+        };
+        let row = sqlx::query(&sql).bind(caseworker).bind(due_before).fetch_one(self.pool()).await?;
+        let doc: String = col(&row, "doc")?;
+        let (open, cases, people): (Vec<serde_json::Value>, Vec<serde_json::Value>, Vec<serde_json::Value>) =
+            serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt(format!("oversigten kan ikke læses: {e}")))?;
+        let now_ts = now.timestamp();
+        let open = open
+            .iter()
+            .map(|v| {
+                let due_ts = jint(v, 6);
+                ListedObligation {
+                    obligation: ObligationRow {
+                        child: jstr(v, 0),
+                        municipality: jstr(v, 1).unwrap_or_default(),
+                        rule: jstr(v, 2).unwrap_or_default(),
+                        law: jstr(v, 3).unwrap_or_default(),
+                        subject: jstr(v, 4).unwrap_or_default(),
+                        due: jstr(v, 5).unwrap_or_default(),
+                        due_ts,
+                        status: if now_ts > due_ts { Status::Overdue } else { Status::Due },
+                        met_at: jstr(v, 8),
+                    },
+                    caseworker: jstr(v, 9),
+                    team: jstr(v, 10),
+                }
+            })
+            .collect();
+        let cases = cases
+            .iter()
+            .map(|v| CaseState {
+                child: jstr(v, 0).unwrap_or_default(),
+                municipality: jstr(v, 1).unwrap_or_default(),
+                birth_date: jstr(v, 2),
+                gender: jstr(v, 3),
+                placement: jstr(v, 4),
+                site: jstr(v, 5),
+                placement_type: jstr(v, 6),
+                placed_since: jstr(v, 7),
+                open_interventions: jint(v, 8),
+                last_event_at: jstr(v, 9),
+                events: jint(v, 10),
+                caseworker: jstr(v, 11),
+                team: jstr(v, 12),
+                closed_on: jstr(v, 13),
+            })
+            .collect();
+        let people =
+            people.iter().filter_map(|v| Some((jstr(v, 0)?, person_of(v.get(1).and_then(|x| x.as_str()))))).collect();
+        Ok(Overview { open, cases, people })
+    }
+}
+
+/// Everything a child's page shows, read in one statement.
+#[derive(Debug, Clone)]
+pub struct ChildView {
+    pub case: CaseState,
+    pub events: Vec<crate::StoredEvent>,
+    pub obligations: Vec<ObligationRow>,
+}
+
+impl Store {
+    /// A child's case, journal and obligations in one round trip (`None` for an unknown child).
+    pub async fn child_view(&self, child: &str, now: DateTime<Utc>) -> Result<Option<ChildView>, StoreError> {
+        const CASE: &str = "SELECT c.child, c.municipality, c.birth_date, c.gender, c.placement, c.site, \
+            c.placement_type, c.placed_since, c.open_interventions, c.last_event_at, c.events, a.caseworker, a.team, \
+            k.closed_on FROM rm_child c LEFT JOIN case_assignment a ON a.child = c.child \
+            LEFT JOIN case_closure k ON k.child = c.child WHERE c.child = $1";
+        const EVENTS: &str = "SELECT j.seq, j.event_id, j.municipality, j.recorded_by, j.recorded_at, j.core, \
+            j.personal_digest, j.hash, p.data, p.erased_at FROM journal j \
+            LEFT JOIN journal_personal p ON p.event_id = j.event_id WHERE j.child = $1";
+        const OBLIGATIONS: &str = "SELECT o.child, o.municipality, o.rule, o.law, o.subject, o.due, o.due_ts, \
+            o.fulfilled, o.met_at FROM rm_obligation o WHERE o.child = $1";
+        let case_cols = "s.child, s.municipality, s.birth_date, s.gender, s.placement, s.site, s.placement_type, \
+            s.placed_since, s.open_interventions, s.last_event_at, s.events, s.caseworker, s.team, s.closed_on";
+        let event_cols = "s.seq, s.event_id, s.municipality, s.recorded_by, s.recorded_at, s.core, s.personal_digest, \
+            s.hash, s.data, s.erased_at";
+        let ob_cols = "s.child, s.municipality, s.rule, s.law, s.subject, s.due, s.due_ts, s.fulfilled, s.met_at";
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => format!(
+                "SELECT json_array(\
+                 (SELECT json_group_array(json_array({case_cols})) FROM ({CASE}) s), \
+                 (SELECT json_group_array(json_array({event_cols})) FROM ({EVENTS} ORDER BY j.seq) s), \
+                 (SELECT json_group_array(json_array({ob_cols})) FROM ({OBLIGATIONS} ORDER BY o.due_ts, o.rule, \
+                  o.subject) s)) AS doc"
+            ),
+            crate::Backend::Postgres => format!(
+                "SELECT CAST(json_build_array(\
+                 COALESCE((SELECT json_agg(json_build_array({case_cols})) FROM ({CASE}) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array({event_cols}) ORDER BY s.seq) FROM ({EVENTS}) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array({ob_cols}) ORDER BY s.due_ts, s.rule, s.subject) \
+                   FROM ({OBLIGATIONS}) s), '[]'::json)) AS TEXT) AS doc"
+            ),
+        };
+        let row = sqlx::query(&sql).bind(child).fetch_one(self.pool()).await?;
+        let doc: String = col(&row, "doc")?;
+        let (cases, events, obligations): (Vec<serde_json::Value>, Vec<serde_json::Value>, Vec<serde_json::Value>) =
+            serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt(format!("barnets side kan ikke læses: {e}")))?;
+        let Some(v) = cases.first() else { return Ok(None) };
+        let case = CaseState {
+            child: jstr(v, 0).unwrap_or_default(),
+            municipality: jstr(v, 1).unwrap_or_default(),
+            birth_date: jstr(v, 2),
+            gender: jstr(v, 3),
+            placement: jstr(v, 4),
+            site: jstr(v, 5),
+            placement_type: jstr(v, 6),
+            placed_since: jstr(v, 7),
+            open_interventions: jint(v, 8),
+            last_event_at: jstr(v, 9),
+            events: jint(v, 10),
+            caseworker: jstr(v, 11),
+            team: jstr(v, 12),
+            closed_on: jstr(v, 13),
+        };
+        let events = events
+            .iter()
+            .map(|v| {
+                crate::journal::stored_from_parts(crate::journal::StoredParts {
+                    seq: jint(v, 0),
+                    event_id: jstr(v, 1).unwrap_or_default(),
+                    municipality: jstr(v, 2).unwrap_or_default(),
+                    recorded_by: jstr(v, 3).unwrap_or_default(),
+                    recorded_at: jstr(v, 4).unwrap_or_default(),
+                    core: jstr(v, 5).unwrap_or_default(),
+                    personal_digest: jstr(v, 6),
+                    hash: jstr(v, 7).unwrap_or_default(),
+                    data: jstr(v, 8),
+                    erased_at: jstr(v, 9),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let now_ts = now.timestamp();
+        let obligations = obligations
+            .iter()
+            .map(|v| {
+                let due_ts = jint(v, 6);
+                let fulfilled = jstr(v, 7).unwrap_or_default();
+                ObligationRow {
+                    child: jstr(v, 0),
+                    municipality: jstr(v, 1).unwrap_or_default(),
+                    rule: jstr(v, 2).unwrap_or_default(),
+                    law: jstr(v, 3).unwrap_or_default(),
+                    subject: jstr(v, 4).unwrap_or_default(),
+                    due: jstr(v, 5).unwrap_or_default(),
+                    due_ts,
+                    status: match fulfilled.as_str() {
+                        "met" => Status::Met,
+                        "late" => Status::Late,
+                        _ if now_ts > due_ts => Status::Overdue,
+                        _ => Status::Due,
+                    },
+                    met_at: jstr(v, 8),
+                }
+            })
+            .collect();
+        Ok(Some(ChildView { case, events, obligations }))
+    }
+}

@@ -347,27 +347,47 @@ pub(crate) const SELECT_STORED: &str = "SELECT j.seq, j.event_id, j.municipality
      j.core, j.personal_digest, j.hash, p.data, p.salt, p.erased_at \
      FROM journal j LEFT JOIN journal_personal p ON p.event_id = j.event_id";
 
+/// The columns of a stored event, however they were read.
+pub(crate) struct StoredParts {
+    pub seq: i64,
+    pub event_id: String,
+    pub municipality: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    pub core: String,
+    pub personal_digest: Option<String>,
+    pub hash: String,
+    pub data: Option<String>,
+    pub erased_at: Option<String>,
+}
+
 /// Rebuild the event from a stored row (core + personal part unless erased).
 pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
-    let seq: i64 = col(row, "seq")?;
-    let core_text: String = col(row, "core")?;
-    let data: Option<String> = col(row, "data")?;
-    let erased_at: Option<String> = col(row, "erased_at")?;
-    let digest: Option<String> = col(row, "personal_digest")?;
+    stored_from_parts(StoredParts {
+        seq: col(row, "seq")?,
+        event_id: col(row, "event_id")?,
+        municipality: col(row, "municipality")?,
+        recorded_by: col(row, "recorded_by")?,
+        recorded_at: col(row, "recorded_at")?,
+        core: col(row, "core")?,
+        personal_digest: col(row, "personal_digest")?,
+        hash: col(row, "hash")?,
+        data: col(row, "data")?,
+        erased_at: col(row, "erased_at")?,
+    })
+}
+
+/// Rebuild the event from its stored columns.
+pub(crate) fn stored_from_parts(p: StoredParts) -> Result<StoredEvent, StoreError> {
+    let StoredParts { seq, event_id, municipality, recorded_by, recorded_at, core, personal_digest, hash, data, erased_at } =
+        p;
+    let core_text = core;
+    let digest = personal_digest;
     if data.is_none() && digest.is_none() {
         // No personal part: the core is the whole event (the fast path for most rows).
         let event = Event::parse_json(&core_text)
             .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq}: {}", e.message)))?;
-        return Ok(StoredEvent {
-            seq,
-            event_id: col(row, "event_id")?,
-            municipality: col(row, "municipality")?,
-            recorded_by: col(row, "recorded_by")?,
-            recorded_at: col(row, "recorded_at")?,
-            erased: false,
-            hash: col(row, "hash")?,
-            event,
-        });
+        return Ok(StoredEvent { seq, event_id, municipality, recorded_by, recorded_at, erased: false, hash, event });
     }
     let core: Map<String, Value> = serde_json::from_str(&core_text)
         .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq} kan ikke læses: {e}")))?;
@@ -389,12 +409,12 @@ pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     .map_err(|e| StoreError::Corrupt(format!("hændelse nr. {seq}: {}", e.message)))?;
     Ok(StoredEvent {
         seq,
-        event_id: col(row, "event_id")?,
-        municipality: col(row, "municipality")?,
-        recorded_by: col(row, "recorded_by")?,
-        recorded_at: col(row, "recorded_at")?,
+        event_id,
+        municipality,
+        recorded_by,
+        recorded_at,
         erased: erased_at.is_some() || (digest.is_some() && data.is_none()),
-        hash: col(row, "hash")?,
+        hash,
         event,
     })
 }

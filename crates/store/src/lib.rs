@@ -7,7 +7,7 @@ pub mod caseload;
 pub mod chain;
 pub mod export;
 pub mod import;
-mod journal;
+pub(crate) mod journal;
 pub mod migrate;
 pub mod projection;
 pub mod retention;

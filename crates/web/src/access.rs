@@ -48,7 +48,23 @@ pub async fn open_child(
         .case_state(child)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Barnet \"{child}\" findes ikke i journalen.")))?;
-    let (a, reason) = decide(state, user, &case).await?;
+    let a = admit(state, user, &case, action, detail).await?;
+    Ok((case, a))
+}
+
+/// Decide need-to-know for a case already read, and log the read before anything of it is shown.
+pub async fn admit(
+    state: &AppState,
+    user: &AuthUser,
+    case: &CaseState,
+    action: Action,
+    detail: &str,
+) -> Result<Access, AppError> {
+    if !user.may_read() {
+        return Err(AppError::Forbidden("API-nøglen har ikke rettigheden read.".into()));
+    }
+    let child = case.child.as_str();
+    let (a, reason) = decide(state, user, case).await?;
     match a {
         Access::Denied => Err(AppError::Forbidden(format!(
             "Rollen {} giver ikke adgang til børns sager.",
@@ -64,7 +80,7 @@ pub async fn open_child(
         allowed => {
             let detail = format!("{detail} (grundlag: {})", allowed.basis());
             state.audit.log(user, action, Some(child), Some(detail), reason).await?;
-            Ok((case, allowed))
+            Ok(allowed)
         }
     }
 }

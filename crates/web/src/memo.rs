@@ -62,6 +62,8 @@ pub struct Dashboards {
     pub compliance: Memo<Vec<store::caseload::MonthCounts>>,
     pub workload: Memo<Vec<store::caseload::Workload>>,
     pub teams: Memo<Vec<store::projection::Counts>>,
+    /// Users' full names by username.
+    pub names: Memo<std::collections::HashMap<String, String>>,
 }
 
 #[cfg(test)]

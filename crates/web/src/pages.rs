@@ -525,28 +525,12 @@ async fn my_children(
     let now = Utc::now();
     let qm = query_map(&q);
     let horizon = domain::calendar::end_of_day_ts(today(now) + Duration::days(30)).max(end_of_week(now, 1));
-    // One query: every open obligation of the caseworker's cases due before the horizon (overdue ones included).
-    let open = state
-        .store
-        .obligation_list(
-            &ObligationFilter {
-                caseworker: Some(user.username.clone()),
-                open_only: true,
-                due_before: Some(horizon + 1),
-                limit: 4000,
-                ..Default::default()
-            },
-            now,
-        )
-        .await?;
+    // One statement: the open obligations of the caseworker's cases due before the horizon (overdue ones
+    // included), the cases, and the children's names.
+    let store::caseload::Overview { open, cases, people } =
+        state.store.overview(&user.username, horizon + 1, now).await?;
     let (overdue, due): (Vec<ListedObligation>, Vec<ListedObligation>) =
         open.into_iter().partition(|o| o.obligation.status == Status::Overdue);
-    let cases = state.store.caseload(Some(&user.username), None).await?;
-    let mut children: Vec<&str> = cases.iter().map(|c| c.child.as_str()).collect();
-    children.extend(overdue.iter().chain(&due).filter_map(|o| o.obligation.child.as_deref()));
-    children.sort_unstable();
-    children.dedup();
-    let people = state.store.people(&children).await?;
 
     let week1 = end_of_week(now, 0);
     let week2 = end_of_week(now, 1);
@@ -635,6 +619,19 @@ async fn my_children(
         sections,
     }
     .into_response())
+}
+
+/// A user's full name (from a memory of all users, refreshed every 30 seconds and at every change).
+async fn full_name(state: &AppState, username: &str) -> Result<String, AppError> {
+    let names = state
+        .dashboards
+        .names
+        .get_or("users", 0, async {
+            let users = state.store.users().await?;
+            Ok::<_, AppError>(users.into_iter().map(|u| (u.username, u.full_name)).collect())
+        })
+        .await?;
+    Ok(names.get(username).cloned().unwrap_or_else(|| username.to_string()))
 }
 
 fn placement_text(c: &store::caseload::CaseState) -> String {
@@ -777,11 +774,16 @@ async fn child_page(
     Path(child): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let (case, access) = open_child(&state, &user, &child, Action::ViewChild, "barnets side").await?;
-    let l = user.lang;
     let now = Utc::now();
-    let events = state.store.child_events(&child).await?;
-    let obligations = state.store.child_obligations(&child, now).await?;
+    // One statement reads the case, its journal and its obligations; nothing is shown before need-to-know allows it
+    // and the read is logged.
+    let store::caseload::ChildView { case, events, obligations } = state
+        .store
+        .child_view(&child, now)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Barnet \"{child}\" findes ikke i journalen.")))?;
+    let access = crate::access::admit(&state, &user, &case, Action::ViewChild, "barnets side").await?;
+    let l = user.lang;
     let granted_reason = if access == domain::access::Access::Granted {
         state.store.active_grant(&user.username, &child, now.timestamp()).await?
     } else {
@@ -837,7 +839,7 @@ async fn child_page(
         }
     }
     let caseworker = match &case.caseworker {
-        Some(cw) => state.store.user(cw).await?.map(|u| u.full_name).unwrap_or_else(|| cw.clone()),
+        Some(cw) => full_name(&state, cw).await?,
         None => "Ikke tildelt".into(),
     };
     let child_types: Vec<(&'static str, &'static str)> = EventType::ALL
@@ -2021,6 +2023,7 @@ async fn admin_update_user(
         }
         let now = Utc::now().to_rfc3339();
         state.store.update_user(&username, &full_name, role.as_str(), team.as_deref(), active, &now).await?;
+        state.dashboards.names.clear();
         if let Some(pw) = form.text("password") {
             auth::check_new_password(&pw)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))

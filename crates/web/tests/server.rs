@@ -357,9 +357,33 @@ async fn every_form_needs_its_csrf_token() {
 // ---- recording, need-to-know, API ---------------------------------------------------------------------------------
 
 async fn record_and_read(s: Server) {
+    // The one-statement overview of "Mine børn" equals the separate queries.
+    let now = Utc::now();
+    let horizon = now.timestamp() + 30 * 86400;
+    let ov = s.store.overview("sagsbehandler", horizon, now).await.unwrap();
+    let f = store::caseload::ObligationFilter {
+        caseworker: Some("sagsbehandler".into()),
+        open_only: true,
+        due_before: Some(horizon),
+        limit: 4000,
+        ..Default::default()
+    };
+    assert_eq!(ov.open, s.store.obligation_list(&f, now).await.unwrap());
+    assert!(!ov.open.is_empty());
+    assert_eq!(ov.cases, s.store.caseload(Some("sagsbehandler"), None).await.unwrap());
+    let kids: Vec<&str> = ov.cases.iter().map(|c| c.child.as_str()).collect();
+    assert_eq!(ov.people, s.store.people(&kids).await.unwrap());
+    assert!(ov.people.values().any(|p| p.name.is_some()));
+
     let b = s.sign_in("sagsbehandler").await;
     let own = s.own_placed_child().await;
     let case = s.store.case_state(&own).await.unwrap().unwrap();
+    // …and so does the one-statement child view.
+    let view = s.store.child_view(&own, now).await.unwrap().unwrap();
+    assert_eq!(view.case, case);
+    assert_eq!(view.events, s.store.child_events(&own).await.unwrap());
+    assert_eq!(view.obligations, s.store.child_obligations(&own, now).await.unwrap());
+    assert!(s.store.child_view("findes-ikke", now).await.unwrap().is_none());
     let placement = case.placement.clone().unwrap();
     let today = web::web_util::today(Utc::now()).to_string();
     let open_before = s
