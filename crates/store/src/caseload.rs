@@ -226,15 +226,19 @@ impl Store {
         from_month: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<MonthCounts>, StoreError> {
-        let team_cond = if team.is_some() { " AND a.team = $3" } else { "" };
+        // A team's figures start from its cases; the municipality's need no join at all.
+        let (from, team_cond) = if team.is_some() {
+            ("case_assignment a CROSS JOIN rm_obligation o", " AND o.child = a.child AND a.team = $3")
+        } else {
+            ("rm_obligation o", "")
+        };
         let sql = format!(
             "SELECT o.rule AS rule, substr(o.due, 1, 7) AS month, \
              SUM(CASE WHEN o.fulfilled = 'met' THEN 1 ELSE 0 END) AS met, \
              SUM(CASE WHEN o.fulfilled = 'late' THEN 1 ELSE 0 END) AS late, \
              SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts >= $1 THEN 1 ELSE 0 END) AS due, \
              SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
-             FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child \
-             WHERE substr(o.due, 1, 7) >= $2{team_cond} \
+             FROM {from} WHERE substr(o.due, 1, 7) >= $2{team_cond} \
              GROUP BY o.rule, substr(o.due, 1, 7) ORDER BY o.rule, substr(o.due, 1, 7)"
         );
         let mut q = sqlx::query(&sql).bind(now.timestamp()).bind(from_month);
@@ -259,15 +263,16 @@ impl Store {
     /// Children, placed children and open obligations per caseworker (of a team, or of the municipality).
     pub async fn workload(&self, team: Option<&str>, now: DateTime<Utc>) -> Result<Vec<Workload>, StoreError> {
         let team_cond = if team.is_some() { "WHERE a.team = $2" } else { "WHERE $2 = $2" };
+        // Open obligations are counted per child first (one pass), then summed per caseworker.
         let sql = format!(
             "SELECT COALESCE(a.caseworker, '') AS caseworker, COUNT(*) AS children, \
              CAST(SUM(CASE WHEN c.placement IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS placed, \
-             CAST(SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
-                  AND o.due_ts >= $1)) AS BIGINT) AS due, \
-             CAST(SUM((SELECT COUNT(*) FROM rm_obligation o WHERE o.child = a.child AND o.fulfilled = 'open' \
-                  AND o.due_ts < $1)) AS BIGINT) AS overdue \
-             FROM case_assignment a JOIN rm_child c ON c.child = a.child {team_cond} \
-             GROUP BY COALESCE(a.caseworker, '') ORDER BY COALESCE(a.caseworker, '')"
+             CAST(SUM(COALESCE(x.due, 0)) AS BIGINT) AS due, CAST(SUM(COALESCE(x.overdue, 0)) AS BIGINT) AS overdue \
+             FROM case_assignment a JOIN rm_child c ON c.child = a.child \
+             LEFT JOIN (SELECT o.child, SUM(CASE WHEN o.due_ts >= $1 THEN 1 ELSE 0 END) AS due, \
+                        SUM(CASE WHEN o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
+                        FROM rm_obligation o WHERE o.fulfilled = 'open' GROUP BY o.child) x ON x.child = a.child \
+             {team_cond} GROUP BY COALESCE(a.caseworker, '') ORDER BY COALESCE(a.caseworker, '')"
         );
         let rows = sqlx::query(&sql).bind(now.timestamp()).bind(team.unwrap_or("")).fetch_all(self.pool()).await?;
         rows.iter()
@@ -456,6 +461,59 @@ pub struct Overview {
     pub people: HashMap<String, Person>,
 }
 
+/// A case row as a JSON array (the column order of the overview's and the child view's case list).
+type CaseRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn case_of_row(r: CaseRow) -> CaseState {
+    let (
+        child,
+        municipality,
+        birth_date,
+        gender,
+        placement,
+        site,
+        placement_type,
+        placed_since,
+        open_interventions,
+        last_event_at,
+        events,
+        caseworker,
+        team,
+        closed_on,
+    ) = r;
+    CaseState {
+        child,
+        municipality,
+        birth_date,
+        gender,
+        placement,
+        site,
+        placement_type,
+        placed_since,
+        open_interventions,
+        last_event_at,
+        events,
+        caseworker,
+        team,
+        closed_on,
+    }
+}
+
 fn jstr(v: &serde_json::Value, i: usize) -> Option<String> {
     v.get(i).and_then(|x| x.as_str()).map(str::to_string)
 }
@@ -467,7 +525,12 @@ fn jint(v: &serde_json::Value, i: usize) -> i64 {
 impl Store {
     /// A caseworker's overview in one round trip: the database assembles the three lists as one JSON document
     /// (rows stay in the database engine; the driver hands over a single value).
-    pub async fn overview(&self, caseworker: &str, due_before: i64, now: DateTime<Utc>) -> Result<Overview, StoreError> {
+    pub async fn overview(
+        &self,
+        caseworker: &str,
+        due_before: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Overview, StoreError> {
         const OPEN: &str = "SELECT o.child, o.municipality, o.rule, o.law, o.subject, o.due, o.due_ts, o.fulfilled, \
             o.met_at, a.caseworker, a.team FROM case_assignment a CROSS JOIN rm_obligation o \
             WHERE o.child = a.child AND a.caseworker = $1 AND o.fulfilled = 'open' AND o.due_ts < $2";
@@ -483,68 +546,68 @@ impl Store {
         let case_cols = "s.child, s.municipality, s.birth_date, s.gender, s.placement, s.site, s.placement_type, \
             s.placed_since, s.open_interventions, s.last_event_at, s.events, s.caseworker, s.team, s.closed_on";
         let sql = match self.backend() {
+            // No ORDER BY: a caseworker's few hundred rows are sorted below, which spares SQLite a temporary
+            // b-tree (and glibc a large allocation) per request.
             crate::Backend::Sqlite => format!(
                 "SELECT json_array(\
-                 (SELECT json_group_array(json_array({open_cols})) FROM ({OPEN} ORDER BY o.due_ts, o.child, o.rule, \
-                  o.subject LIMIT 4000) s), \
-                 (SELECT json_group_array(json_array({case_cols})) FROM ({CASES} ORDER BY c.child) s), \
+                 (SELECT json_group_array(json_array({open_cols})) FROM ({OPEN}) s), \
+                 (SELECT json_group_array(json_array({case_cols})) FROM ({CASES}) s), \
                  (SELECT json_group_array(json_array(s.child, s.data)) FROM ({PEOPLE}) s)) AS doc"
             ),
             crate::Backend::Postgres => format!(
                 "SELECT CAST(json_build_array(\
-                 COALESCE((SELECT json_agg(json_build_array({open_cols}) ORDER BY s.due_ts, s.child, s.rule, s.subject) \
-                   FROM ({OPEN} ORDER BY o.due_ts, o.child, o.rule, o.subject LIMIT 4000) s), '[]'::json), \
-                 COALESCE((SELECT json_agg(json_build_array({case_cols}) ORDER BY s.child) FROM ({CASES}) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array({open_cols})) FROM ({OPEN}) s), '[]'::json), \
+                 COALESCE((SELECT json_agg(json_build_array({case_cols})) FROM ({CASES}) s), '[]'::json), \
                  COALESCE((SELECT json_agg(json_build_array(s.child, s.data)) FROM ({PEOPLE}) s), '[]'::json)) AS TEXT) AS doc"
             ),
         };
         let row = sqlx::query(&sql).bind(caseworker).bind(due_before).fetch_one(self.pool()).await?;
         let doc: String = col(&row, "doc")?;
-        let (open, cases, people): (Vec<serde_json::Value>, Vec<serde_json::Value>, Vec<serde_json::Value>) =
+        // Rows arrive as JSON arrays and are read straight into typed tuples (no intermediate values).
+        type OpenRow = (
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let (open, cases, people): (Vec<OpenRow>, Vec<CaseRow>, Vec<(String, Option<String>)>) =
             serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt(format!("oversigten kan ikke læses: {e}")))?;
         let now_ts = now.timestamp();
         let open = open
-            .iter()
-            .map(|v| {
-                let due_ts = jint(v, 6);
+            .into_iter()
+            .map(|(child, municipality, rule, law, subject, due, due_ts, _, met_at, caseworker, team)| {
                 ListedObligation {
                     obligation: ObligationRow {
-                        child: jstr(v, 0),
-                        municipality: jstr(v, 1).unwrap_or_default(),
-                        rule: jstr(v, 2).unwrap_or_default(),
-                        law: jstr(v, 3).unwrap_or_default(),
-                        subject: jstr(v, 4).unwrap_or_default(),
-                        due: jstr(v, 5).unwrap_or_default(),
+                        child,
+                        municipality,
+                        rule,
+                        law,
+                        subject,
+                        due,
                         due_ts,
                         status: if now_ts > due_ts { Status::Overdue } else { Status::Due },
-                        met_at: jstr(v, 8),
+                        met_at,
                     },
-                    caseworker: jstr(v, 9),
-                    team: jstr(v, 10),
+                    caseworker,
+                    team,
                 }
             })
             .collect();
-        let cases = cases
-            .iter()
-            .map(|v| CaseState {
-                child: jstr(v, 0).unwrap_or_default(),
-                municipality: jstr(v, 1).unwrap_or_default(),
-                birth_date: jstr(v, 2),
-                gender: jstr(v, 3),
-                placement: jstr(v, 4),
-                site: jstr(v, 5),
-                placement_type: jstr(v, 6),
-                placed_since: jstr(v, 7),
-                open_interventions: jint(v, 8),
-                last_event_at: jstr(v, 9),
-                events: jint(v, 10),
-                caseworker: jstr(v, 11),
-                team: jstr(v, 12),
-                closed_on: jstr(v, 13),
-            })
-            .collect();
-        let people =
-            people.iter().filter_map(|v| Some((jstr(v, 0)?, person_of(v.get(1).and_then(|x| x.as_str()))))).collect();
+        let mut open: Vec<ListedObligation> = open;
+        open.sort_by(|a, b| {
+            let (a, b) = (&a.obligation, &b.obligation);
+            (a.due_ts, &a.child, &a.rule, &a.subject).cmp(&(b.due_ts, &b.child, &b.rule, &b.subject))
+        });
+        let mut cases: Vec<CaseState> = cases.into_iter().map(case_of_row).collect();
+        cases.sort_by(|a, b| a.child.cmp(&b.child));
+        let people = people.into_iter().map(|(child, data)| (child, person_of(data.as_deref()))).collect();
         Ok(Overview { open, cases, people })
     }
 }
@@ -579,15 +642,13 @@ impl Store {
                 "SELECT json_array(\
                  (SELECT json_group_array(json_array({case_cols})) FROM ({CASE}) s), \
                  (SELECT json_group_array(json_array({event_cols})) FROM ({EVENTS} ORDER BY j.seq) s), \
-                 (SELECT json_group_array(json_array({ob_cols})) FROM ({OBLIGATIONS} ORDER BY o.due_ts, o.rule, \
-                  o.subject) s)) AS doc"
+                 (SELECT json_group_array(json_array({ob_cols})) FROM ({OBLIGATIONS}) s)) AS doc"
             ),
             crate::Backend::Postgres => format!(
                 "SELECT CAST(json_build_array(\
                  COALESCE((SELECT json_agg(json_build_array({case_cols})) FROM ({CASE}) s), '[]'::json), \
                  COALESCE((SELECT json_agg(json_build_array({event_cols}) ORDER BY s.seq) FROM ({EVENTS}) s), '[]'::json), \
-                 COALESCE((SELECT json_agg(json_build_array({ob_cols}) ORDER BY s.due_ts, s.rule, s.subject) \
-                   FROM ({OBLIGATIONS}) s), '[]'::json)) AS TEXT) AS doc"
+                 COALESCE((SELECT json_agg(json_build_array({ob_cols})) FROM ({OBLIGATIONS}) s), '[]'::json)) AS TEXT) AS doc"
             ),
         };
         let row = sqlx::query(&sql).bind(child).fetch_one(self.pool()).await?;
@@ -629,7 +690,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let now_ts = now.timestamp();
-        let obligations = obligations
+        let mut obligations: Vec<ObligationRow> = obligations
             .iter()
             .map(|v| {
                 let due_ts = jint(v, 6);
@@ -652,6 +713,7 @@ impl Store {
                 }
             })
             .collect();
+        obligations.sort_by(|a, b| (a.due_ts, &a.rule, &a.subject).cmp(&(b.due_ts, &b.rule, &b.subject)));
         Ok(Some(ChildView { case, events, obligations }))
     }
 }

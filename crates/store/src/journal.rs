@@ -379,8 +379,18 @@ pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
 
 /// Rebuild the event from its stored columns.
 pub(crate) fn stored_from_parts(p: StoredParts) -> Result<StoredEvent, StoreError> {
-    let StoredParts { seq, event_id, municipality, recorded_by, recorded_at, core, personal_digest, hash, data, erased_at } =
-        p;
+    let StoredParts {
+        seq,
+        event_id,
+        municipality,
+        recorded_by,
+        recorded_at,
+        core,
+        personal_digest,
+        hash,
+        data,
+        erased_at,
+    } = p;
     let core_text = core;
     let digest = personal_digest;
     if data.is_none() && digest.is_none() {

@@ -123,7 +123,7 @@ impl Store {
                     Box::pin(async move {
                         conn.execute(
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; \
-                             PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY; \
+                             PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824; \
                              PRAGMA foreign_keys=ON;",
                         )
                         .await?;

@@ -605,20 +605,26 @@ impl Store {
 
     /// Met / late / due / overdue per caseworker, team or municipality at `now`.
     pub async fn counts(&self, by: GroupBy, now: DateTime<Utc>) -> Result<Vec<Counts>, StoreError> {
-        let key = match by {
-            GroupBy::Caseworker => "COALESCE(a.caseworker, '')",
-            GroupBy::Team => "COALESCE(a.team, '')",
-            GroupBy::Municipality => "o.municipality",
-        };
-        let sql = format!(
-            "SELECT {key} AS k, \
-             SUM(CASE WHEN o.fulfilled = 'met' THEN 1 ELSE 0 END) AS met, \
+        const SUMS: &str = "SUM(CASE WHEN o.fulfilled = 'met' THEN 1 ELSE 0 END) AS met, \
              SUM(CASE WHEN o.fulfilled = 'late' THEN 1 ELSE 0 END) AS late, \
              SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts >= $1 THEN 1 ELSE 0 END) AS due, \
-             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
-             FROM rm_obligation o LEFT JOIN case_assignment a ON a.child = o.child \
-             GROUP BY {key} ORDER BY {key}"
-        );
+             SUM(CASE WHEN o.fulfilled = 'open' AND o.due_ts < $1 THEN 1 ELSE 0 END) AS overdue";
+        let sql = match by {
+            GroupBy::Municipality => {
+                format!("SELECT o.municipality AS k, {SUMS} FROM rm_obligation o GROUP BY o.municipality ORDER BY k")
+            }
+            GroupBy::Caseworker | GroupBy::Team => {
+                let key = if by == GroupBy::Team { "COALESCE(a.team, '')" } else { "COALESCE(a.caseworker, '')" };
+                // Counted per child first (one pass over the obligations), then summed per group: one lookup of
+                // the case assignment per child instead of one per obligation.
+                format!(
+                    "SELECT {key} AS k, CAST(SUM(x.met) AS BIGINT) AS met, CAST(SUM(x.late) AS BIGINT) AS late, \
+                     CAST(SUM(x.due) AS BIGINT) AS due, CAST(SUM(x.overdue) AS BIGINT) AS overdue \
+                     FROM (SELECT o.child, {SUMS} FROM rm_obligation o GROUP BY o.child) x \
+                     LEFT JOIN case_assignment a ON a.child = x.child GROUP BY {key} ORDER BY {key}"
+                )
+            }
+        };
         let rows = sqlx::query(&sql).bind(now.timestamp()).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {

@@ -138,11 +138,15 @@ async fn shutdown_signal() {
     tracing::info!("lukker ned: afslutter igangværende forespørgsler");
 }
 
-/// Hourly: remove expired sessions; recompute read models that a new day has made stale.
+/// At start: compute the dashboards. Hourly: remove expired sessions; recompute read models that a new day has made
+/// stale.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        if let Err(e) = pages::warm_dashboards(&state).await {
+            tracing::warn!(error = %e.message(), "ledelsestal kunne ikke forberedes");
+        }
         let now = chrono::Utc::now();
         let c = &state.config;
         let idle = now.timestamp() - c.session_idle_minutes * 60;

@@ -33,7 +33,15 @@ impl<T> Memo<T> {
         if let Some(v) = self.fresh(key, head) {
             return Ok(v);
         }
-        let _one = self.computing.lock().await;
+        // While one request recomputes, the others get the previous answer at once (stale while revalidating);
+        // only when there is none yet do they wait for the computation.
+        let _one = match self.computing.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => match self.any(key) {
+                Some(v) => return Ok(v),
+                None => self.computing.lock().await,
+            },
+        };
         if let Some(v) = self.fresh(key, head) {
             return Ok(v);
         }
@@ -49,6 +57,10 @@ impl<T> Memo<T> {
     fn fresh(&self, key: &str, head: i64) -> Option<Arc<T>> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(key).filter(|(at, h, _)| *h == head && at.elapsed() < TTL).map(|(_, _, v)| v.clone())
+    }
+
+    fn any(&self, key: &str) -> Option<Arc<T>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).get(key).map(|(_, _, v)| v.clone())
     }
 
     pub fn clear(&self) {

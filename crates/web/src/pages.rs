@@ -418,6 +418,9 @@ fn status_label(s: Status, l: Lang) -> &'static str {
 
 /// The date part of a due value (`YYYY-MM-DD` or RFC 3339 in local time).
 fn due_date(due: &str) -> String {
+    if due.len() == 10 {
+        return due.to_string();
+    }
     match DateTime::parse_from_rfc3339(due) {
         Ok(t) => t.with_timezone(&chrono_tz::Europe::Copenhagen).date_naive().to_string(),
         Err(_) => due.get(..10).unwrap_or(due).to_string(),
@@ -1396,6 +1399,33 @@ fn share(met: i64, total: i64) -> String {
     }
 }
 
+/// Compliance counts of the last 12 months for a team (or the municipality), remembered per journal head.
+pub async fn compliance_rows(
+    state: &AppState,
+    team: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<std::sync::Arc<Vec<store::caseload::MonthCounts>>, AppError> {
+    let from = (today(now) - chrono::Months::new(11)).format("%Y-%m").to_string();
+    let head = state.store.event_count().await?;
+    let key = format!("{}|{from}", team.unwrap_or("*"));
+    Ok(state.dashboards.compliance.get_or(&key, head, state.store.compliance_by_month(team, &from, now)).await?)
+}
+
+/// Compute the dashboards' figures ahead of the first leader (at start and every hour).
+pub async fn warm_dashboards(state: &AppState) -> Result<(), AppError> {
+    let now = Utc::now();
+    let head = state.store.event_count().await?;
+    let teams = state.store.teams().await?;
+    compliance_rows(state, None, now).await?;
+    state.dashboards.workload.get_or("*", head, state.store.workload(None, now)).await?;
+    state.dashboards.teams.get_or("teams", head, state.store.counts(store::projection::GroupBy::Team, now)).await?;
+    for t in &teams {
+        compliance_rows(state, Some(&t.id), now).await?;
+        state.dashboards.workload.get_or(&t.id, head, state.store.workload(Some(&t.id), now)).await?;
+    }
+    Ok(())
+}
+
 /// Compliance sections and chart for a team (or the whole municipality).
 async fn compliance(
     state: &AppState,
@@ -1406,10 +1436,7 @@ async fn compliance(
     let l = user.lang;
     let now = Utc::now();
     let t = today(now);
-    let from = (t - chrono::Months::new(11)).format("%Y-%m").to_string();
-    let head = state.store.event_count().await?;
-    let key = format!("{}|{from}", team.unwrap_or("*"));
-    let rows = state.dashboards.compliance.get_or(&key, head, state.store.compliance_by_month(team, &from, now)).await?;
+    let rows = compliance_rows(state, team, now).await?;
     let mut by_month: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let this_month = t.format("%Y-%m").to_string();

@@ -8,6 +8,10 @@ use sha2::{Digest, Sha256};
 
 /// Percent-encode a query value.
 pub fn urlencode(s: &str) -> String {
+    // References and ids are nearly always plain ASCII: those need no encoding (the fast path of every list row).
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+        return s.to_string();
+    }
     serde_urlencoded::to_string([("", s)]).map(|x| x[1..].to_string()).unwrap_or_default()
 }
 
@@ -41,13 +45,16 @@ pub fn da_date(d: NaiveDate) -> String {
 
 /// A stored date or instant (`YYYY-MM-DD` or RFC 3339) in Danish form, local time for instants.
 pub fn da_when(s: &str) -> String {
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return da_date(d);
+    if s.len() == 10 {
+        if let Ok(d) = s.parse::<NaiveDate>() {
+            return da_date(d);
+        }
     }
     match DateTime::parse_from_rfc3339(s) {
         Ok(t) => {
+            use chrono::Timelike;
             let local = t.with_timezone(&chrono_tz::Europe::Copenhagen);
-            format!("{} kl. {}", da_date(local.date_naive()), local.format("%H:%M"))
+            format!("{} kl. {:02}:{:02}", da_date(local.date_naive()), local.hour(), local.minute())
         }
         Err(_) => s.to_string(),
     }
@@ -87,6 +94,8 @@ mod tests {
         assert_eq!(cookie(&h, "lang"), Some("en"));
         assert_eq!(cookie(&h, "vaern"), None);
         assert_eq!(urlencode("/boern/a b?x=1"), "%2Fboern%2Fa+b%3Fx%3D1");
+        assert_eq!(urlencode("b000123-a1"), "b000123-a1");
+        assert_eq!(urlencode("Ærø"), "%C3%86r%C3%B8");
         assert_eq!(da_date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()), "05.01.2026");
         assert_eq!(da_when("2024-03-04T10:15:00+01:00"), "04.03.2024 kl. 10:15");
         assert_eq!(
