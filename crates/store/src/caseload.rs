@@ -577,7 +577,8 @@ impl Store {
             Option<String>,
             Option<String>,
         );
-        let (open, cases, people): (Vec<OpenRow>, Vec<CaseRow>, Vec<(String, Option<String>)>) =
+        type Doc = (Vec<OpenRow>, Vec<CaseRow>, Vec<(String, Option<String>)>);
+        let (open, cases, people): Doc =
             serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt(format!("oversigten kan ikke læses: {e}")))?;
         let now_ts = now.timestamp();
         let open = open
