@@ -10,9 +10,12 @@ use std::time::{Duration, Instant};
 /// How long an answer is reused when the journal has not changed (statuses move from due to overdue with time).
 pub const TTL: Duration = Duration::from_secs(30);
 
+/// An answer with when and at which journal head it was computed.
+type Entry<T> = (Instant, i64, Arc<T>);
+
 /// Answers by key, each stamped with the journal head it was computed at.
 pub struct Memo<T> {
-    map: Mutex<HashMap<String, (Instant, i64, Arc<T>)>>,
+    map: Mutex<HashMap<String, Entry<T>>>,
     /// One computation at a time: concurrent misses wait for it instead of all computing the same answer.
     computing: tokio::sync::Mutex<()>,
 }
