@@ -60,6 +60,20 @@ pub async fn admit(
     action: Action,
     detail: &str,
 ) -> Result<Access, AppError> {
+    let (a, pending) = admit_pending(state, user, case, action, detail).await?;
+    pending.committed().await?;
+    Ok(a)
+}
+
+/// As [`admit`], but the audit line is only handed to the writer: the caller renders the page meanwhile and must
+/// await the pending commit before answering.
+pub async fn admit_pending(
+    state: &AppState,
+    user: &AuthUser,
+    case: &CaseState,
+    action: Action,
+    detail: &str,
+) -> Result<(Access, crate::audit::Pending), AppError> {
     if !user.may_read() {
         return Err(AppError::Forbidden("API-nøglen har ikke rettigheden read.".into()));
     }
@@ -79,8 +93,8 @@ pub async fn admit(
         }),
         allowed => {
             let detail = format!("{detail} (grundlag: {})", allowed.basis());
-            state.audit.log(user, action, Some(child), Some(detail), reason).await?;
-            Ok(allowed)
+            let line = crate::audit::line(user, action, Some(child), Some(detail), reason);
+            Ok((allowed, state.audit.submit(vec![line]).await?))
         }
     }
 }

@@ -16,6 +16,22 @@ pub struct Audit {
     tx: mpsc::Sender<Job>,
 }
 
+/// Audit lines on their way to the database.
+#[must_use = "the answer may not leave before the audit lines are committed"]
+pub struct Pending(Option<oneshot::Receiver<Result<(), String>>>);
+
+impl Pending {
+    /// Wait until the lines are committed.
+    pub async fn committed(self) -> Result<(), AppError> {
+        let Some(wait) = self.0 else { return Ok(()) };
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Internal(format!("auditlog: {e}"))),
+            Err(_) => Err(AppError::Internal("auditloggen svarede ikke".into())),
+        }
+    }
+}
+
 /// What was done with a child's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -100,16 +116,18 @@ impl Audit {
     /// Write lines and wait until they are committed. If the log cannot be written, the request fails: no read of
     /// a child's data goes unlogged.
     pub async fn write(&self, lines: Vec<AuditEntry>) -> Result<(), AppError> {
+        self.submit(lines).await?.committed().await
+    }
+
+    /// Hand lines to the writer without waiting for the commit; the request must await [`Pending::committed`]
+    /// before its answer leaves the server (so the page can be rendered while the log is written).
+    pub async fn submit(&self, lines: Vec<AuditEntry>) -> Result<Pending, AppError> {
         if lines.is_empty() {
-            return Ok(());
+            return Ok(Pending(None));
         }
         let (done, wait) = oneshot::channel();
         self.tx.send((lines, done)).await.map_err(|_| AppError::Internal("auditloggen er lukket".into()))?;
-        match wait.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(AppError::Internal(format!("auditlog: {e}"))),
-            Err(_) => Err(AppError::Internal("auditloggen svarede ikke".into())),
-        }
+        Ok(Pending(Some(wait)))
     }
 
     /// Log one action of `user` (about `child`, if any).

@@ -530,6 +530,13 @@ async fn my_children(
     let horizon = domain::calendar::end_of_day_ts(today(now) + Duration::days(30)).max(end_of_week(now, 1));
     // One statement: the open obligations of the caseworker's cases due before the horizon (overdue ones
     // included), the cases, and the children's names.
+    // The caseload view is always within need-to-know: its audit line is written while the overview is read.
+    let logged = if Format::parse(qm.get("format").map(String::as_str)).is_none() {
+        let line = crate::audit::line(&user, Action::ViewCaseload, None, Some("Mine børn".into()), None);
+        Some(state.audit.submit(vec![line]).await?)
+    } else {
+        None
+    };
     let store::caseload::Overview { open, cases, people } =
         state.store.overview(&user.username, horizon + 1, now).await?;
     let (overdue, due): (Vec<ListedObligation>, Vec<ListedObligation>) =
@@ -599,19 +606,9 @@ async fn my_children(
             .await?;
         return Ok(s.table().download(fmt, &format!("mine-boern-{which}")));
     }
-    state
-        .audit
-        .log(
-            &user,
-            Action::ViewCaseload,
-            None,
-            Some(format!("{} børn, {} åbne pligter", cases.len(), overdue.len() + due.len())),
-            None,
-        )
-        .await?;
     let mut c = ctx(&user, "nav_my", l.t("my_title"));
     c.flash = flash_of(&q);
-    Ok(ListPage {
+    let response = ListPage {
         ctx: c,
         heading: l.t("my_title").into(),
         intro: Some(l.t("my_intro").into()),
@@ -621,7 +618,11 @@ async fn my_children(
         charts: Vec::new(),
         sections,
     }
-    .into_response())
+    .into_response();
+    if let Some(l) = logged {
+        l.committed().await?;
+    }
+    Ok(response)
 }
 
 /// A user's full name (from a memory of all users, refreshed every 30 seconds and at every change).
@@ -785,7 +786,8 @@ async fn child_page(
         .child_view(&child, now)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Barnet \"{child}\" findes ikke i journalen.")))?;
-    let access = crate::access::admit(&state, &user, &case, Action::ViewChild, "barnets side").await?;
+    let (access, logged) =
+        crate::access::admit_pending(&state, &user, &case, Action::ViewChild, "barnets side").await?;
     let l = user.lang;
     let granted_reason = if access == domain::access::Access::Granted {
         state.store.active_grant(&user.username, &child, now.timestamp()).await?
@@ -910,7 +912,9 @@ async fn child_page(
             .collect(),
         case,
     };
-    Ok(page.into_response())
+    let response = page.into_response();
+    logged.committed().await?;
+    Ok(response)
 }
 
 async fn break_glass_post(
