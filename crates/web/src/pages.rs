@@ -931,6 +931,7 @@ async fn child_insight(
     State(state): State<AppState>,
     user: AuthUser,
     Path(child): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     open_child(&state, &user, &child, Action::ViewChild, "hvem har set sagen").await?;
     let l = user.lang;
@@ -939,7 +940,7 @@ async fn child_insight(
         .audit(&store::access::AuditFilter { child: Some(child.clone()), limit: 1000, ..Default::default() })
         .await?;
     let rows = audit_rows(&entries);
-    Ok(ListPage {
+    let page = ListPage {
         ctx: ctx(&user, "nav_my", l.t("who_has_seen")),
         heading: format!("{} — {child}", l.t("who_has_seen")),
         intro: Some(
@@ -953,13 +954,19 @@ async fn child_insight(
             id: "insight".into(),
             heading: l.t("audit_title").into(),
             count: Some(rows.len()),
-            export: None,
+            export: Some(format!("/boern/{}/indsigt?", urlencode(&child))),
             headers: headers(l, &["when", "who", "role", "what", "why"]),
             rows,
             more: None,
         }],
+    };
+    if let (Some(fmt), Some(sec)) =
+        (Format::parse(query_map(&q).get("format").map(String::as_str)), page.sections.first())
+    {
+        state.audit.log(&user, Action::Export, Some(&child), Some("hvem har set sagen".into()), None).await?;
+        return Ok(sec.table().download(fmt, &format!("indsigt-{child}")));
     }
-    .into_response())
+    Ok(page.into_response())
 }
 
 fn audit_rows(entries: &[store::access::AuditEntry]) -> Vec<Row> {
@@ -1322,7 +1329,9 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
     let cases: Vec<store::caseload::CaseState> = hits.iter().map(|(c, _)| c.clone()).collect();
     let visible: std::collections::HashSet<&str> =
         within_need_to_know(&user, &cases).into_iter().map(|c| c.child.as_str()).collect();
-    state.audit.log_children(&user, Action::SearchHit, visible.iter().copied(), &format!("søgning: {text}")).await?;
+    let fmt = Format::parse(qm.get("format").map(String::as_str));
+    let action = if fmt.is_some() { Action::Export } else { Action::SearchHit };
+    state.audit.log_children(&user, action, visible.iter().copied(), &format!("søgning: {text}")).await?;
     let rows = hits
         .iter()
         .map(|(c, p)| {
@@ -1355,7 +1364,7 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
             }
         })
         .collect::<Vec<_>>();
-    Ok(ListPage {
+    let page = ListPage {
         ctx: ctx(&user, "nav_search", l.t("search_title")),
         heading: l.t("search_title").into(),
         intro: Some(l.t("search_hint").into()),
@@ -1375,14 +1384,17 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
                 id: "hits".into(),
                 heading: format!("Resultater for “{text}”"),
                 count: Some(rows.len()),
-                export: None,
+                export: Some(format!("/soeg?q={}&", urlencode(&text))),
                 headers: vec![l.t("name").into(), "CPR".into(), l.t("caseworker").into(), l.t("team").into()],
                 rows,
                 more: None,
             }]
         },
+    };
+    if let (Some(fmt), Some(sec)) = (fmt, page.sections.first()) {
+        return Ok(sec.table().download(fmt, "soegning"));
     }
-    .into_response())
+    Ok(page.into_response())
 }
 
 // ---- dashboards ---------------------------------------------------------------------------------------------------
@@ -1436,11 +1448,14 @@ async fn compliance(
     user: &AuthUser,
     team: Option<&str>,
     drill: bool,
+    chart_rule: Option<&str>,
 ) -> Result<(Vec<(String, String)>, Section), AppError> {
     let l = user.lang;
     let now = Utc::now();
     let t = today(now);
     let rows = compliance_rows(state, team, now).await?;
+    // The chart shows every rule together, or the one rule asked for (`?rule=`).
+    let chart_rule = chart_rule.filter(|r| rows.iter().any(|x| x.rule == *r));
     let mut by_month: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     let this_month = t.format("%Y-%m").to_string();
@@ -1448,20 +1463,32 @@ async fn compliance(
         if r.month > this_month {
             continue;
         }
-        let m = by_month.entry(r.month.clone()).or_default();
-        let k = by_rule.entry(r.rule.clone()).or_default();
-        for (acc, v) in [m, k].into_iter().zip([0, 0]) {
-            let _ = v;
+        let add = |acc: &mut [i64; 4]| {
             acc[0] += r.met;
             acc[1] += r.late;
             acc[2] += r.overdue;
             acc[3] += r.due;
+        };
+        if chart_rule.is_none_or(|c| c == r.rule) {
+            add(by_month.entry(r.month.clone()).or_default());
         }
+        add(by_rule.entry(r.rule.clone()).or_default());
     }
     let legend = [l.t("met_on_time"), l.t("late"), l.t("overdue"), l.t("open_due")];
     let bars: Vec<Bar> = by_month.iter().map(|(m, p)| Bar { label: month_label(m), parts: *p }).collect();
-    let chart = stacked_shares(l.t("compliance_over_time"), &bars, legend);
+    let title = match chart_rule {
+        Some(r) => format!("{}: {}", l.t("compliance_over_time"), rule_label(r)),
+        None => format!("{}: {}", l.t("compliance_over_time"), l.t("all").to_lowercase()),
+    };
+    let chart = stacked_shares(&title, &bars, legend);
     let team_q = team.map(|t| format!("team={}&", urlencode(t))).unwrap_or_default();
+    let page = if team.is_some() {
+        "/team"
+    } else if drill {
+        "/kommune"
+    } else {
+        "/statistik"
+    };
     let section = Section {
         id: "compliance".into(),
         heading: l.t("compliance").into(),
@@ -1489,7 +1516,7 @@ async fn compliance(
                 Row {
                     attrs: vec![("rule", rule.clone())],
                     cells: vec![
-                        cell(rule_label(rule)),
+                        link(rule_label(rule), format!("{page}?{team_q}rule={}#indhold", urlencode(rule))),
                         num(p[0], "met"),
                         num(p[1], "late"),
                         num(p[2], "overdue"),
@@ -1499,9 +1526,13 @@ async fn compliance(
                 }
             })
             .collect(),
-        more: Some("Seneste 12 måneder efter fristens måned. Andel rettidigt = rettidigt / (rettidigt + for sent + overskredet).".into()),
+        more: Some(
+            "Seneste 12 måneder efter fristens måned. Andel rettidigt = rettidigt / (rettidigt + for sent + \
+             overskredet). Klik på en pligt for at se den over tid."
+                .into(),
+        ),
     };
-    Ok((vec![(l.t("compliance_over_time").to_string(), chart)], section))
+    Ok((vec![(title, chart)], section))
 }
 
 async fn workload_section(state: &AppState, user: &AuthUser, team: Option<&str>) -> Result<Section, AppError> {
@@ -1558,7 +1589,7 @@ async fn team_dashboard(
         user.team.clone()
     }
     .ok_or_else(|| AppError::Forbidden("Du er ikke knyttet til et team.".into()))?;
-    let (charts, comp) = compliance(&state, &user, Some(&team), true).await?;
+    let (charts, comp) = compliance(&state, &user, Some(&team), true, qm.get("rule").map(String::as_str)).await?;
     let work = workload_section(&state, &user, Some(&team)).await?;
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let s = if qm.get("table").map(String::as_str) == Some("workload") { &work } else { &comp };
@@ -1596,7 +1627,7 @@ async fn municipality_dashboard(
     user.require(&[Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
-    let (charts, comp) = compliance(&state, &user, None, true).await?;
+    let (charts, comp) = compliance(&state, &user, None, true, qm.get("rule").map(String::as_str)).await?;
     let now = Utc::now();
     let teams = state.store.teams().await?;
     let head = state.store.event_count().await?;
@@ -1671,7 +1702,8 @@ async fn statistics(
 ) -> Result<Response, AppError> {
     user.require(&[Role::Analyst, Role::Manager])?;
     let l = user.lang;
-    let (charts, mut comp) = compliance(&state, &user, None, false).await?;
+    let qm = query_map(&q);
+    let (charts, mut comp) = compliance(&state, &user, None, false, qm.get("rule").map(String::as_str)).await?;
     // Aggregates only: cells under 5 are suppressed (disclosure control), no drill-down to children.
     for r in &mut comp.rows {
         for c in r.cells.iter_mut().skip(1).take(4) {

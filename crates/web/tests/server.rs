@@ -563,6 +563,28 @@ async fn dashboards_drill_down_and_every_list_exports() {
             assert!(after > before, "an export of children's data is logged");
         }
     }
+    // One rule over time, and the search and "who has seen" lists export too.
+    let one = unescape(&s.get(&tl, "/team?rule=supervision-visits-2-per-year").await.text().await.unwrap());
+    assert!(one.contains("Overholdelse over tid (efter fristens måned): Tilsynsbesøg"), "the chart of one rule");
+    let before = s.last_audit_id("teamleder", None).await;
+    let hits = s.get(&tl, "/soeg?q=a&format=csv").await;
+    assert_eq!(hits.status(), StatusCode::OK);
+    assert!(hits.text().await.unwrap().lines().count() > 1);
+    let exported = s
+        .store
+        .audit(&AuditFilter {
+            username: Some("teamleder".into()),
+            action: Some("export".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(exported.first().is_some_and(|e| e.id > before), "search exports are logged as exports");
+    let own = s.own_placed_child().await;
+    let insight = s.get(&tl, &format!("/boern/{own}/indsigt?format=xlsx")).await;
+    assert_eq!(insight.status(), StatusCode::OK);
+    assert!(insight.bytes().await.unwrap().starts_with(b"PK"));
     let list = s.get(&tl, "/liste?status=overdue&format=csv").await.text().await.unwrap();
     assert!(list.lines().count() > 1, "the team has overdue obligations");
     assert!(!list.contains("Team Syd") && !list.contains(";syd"), "a team leader's list holds only the team's cases");
