@@ -115,12 +115,7 @@ fn status_sql(status: Status, now_param: &str) -> String {
 fn obligation_from(r: &AnyRow, now: i64) -> Result<ObligationRow, StoreError> {
     let fulfilled: String = col(r, "fulfilled")?;
     let due_ts: i64 = col(r, "due_ts")?;
-    let status = match fulfilled.as_str() {
-        "met" => Status::Met,
-        "late" => Status::Late,
-        _ if now > due_ts => Status::Overdue,
-        _ => Status::Due,
-    };
+    let status = crate::projection::status_at_ts(&fulfilled, due_ts, now);
     Ok(ObligationRow {
         child: col(r, "child")?,
         municipality: col(r, "municipality")?,
@@ -654,25 +649,10 @@ impl Store {
         };
         let row = sqlx::query(&sql).bind(child).fetch_one(self.pool()).await?;
         let doc: String = col(&row, "doc")?;
-        let (cases, events, obligations): (Vec<serde_json::Value>, Vec<serde_json::Value>, Vec<serde_json::Value>) =
+        type Doc = (Vec<CaseRow>, Vec<serde_json::Value>, Vec<serde_json::Value>);
+        let (cases, events, obligations): Doc =
             serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt(format!("barnets side kan ikke læses: {e}")))?;
-        let Some(v) = cases.first() else { return Ok(None) };
-        let case = CaseState {
-            child: jstr(v, 0).unwrap_or_default(),
-            municipality: jstr(v, 1).unwrap_or_default(),
-            birth_date: jstr(v, 2),
-            gender: jstr(v, 3),
-            placement: jstr(v, 4),
-            site: jstr(v, 5),
-            placement_type: jstr(v, 6),
-            placed_since: jstr(v, 7),
-            open_interventions: jint(v, 8),
-            last_event_at: jstr(v, 9),
-            events: jint(v, 10),
-            caseworker: jstr(v, 11),
-            team: jstr(v, 12),
-            closed_on: jstr(v, 13),
-        };
+        let Some(case) = cases.into_iter().next().map(case_of_row) else { return Ok(None) };
         let events = events
             .iter()
             .map(|v| {
@@ -704,12 +684,7 @@ impl Store {
                     subject: jstr(v, 4).unwrap_or_default(),
                     due: jstr(v, 5).unwrap_or_default(),
                     due_ts,
-                    status: match fulfilled.as_str() {
-                        "met" => Status::Met,
-                        "late" => Status::Late,
-                        _ if now_ts > due_ts => Status::Overdue,
-                        _ => Status::Due,
-                    },
+                    status: crate::projection::status_at_ts(&fulfilled, due_ts, now_ts),
                     met_at: jstr(v, 8),
                 }
             })

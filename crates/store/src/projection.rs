@@ -548,10 +548,15 @@ pub struct ObligationRow {
 }
 
 fn status_at(fulfilled: &str, due_ts: i64, now: DateTime<Utc>) -> Status {
+    status_at_ts(fulfilled, due_ts, now.timestamp())
+}
+
+/// The status of a stored obligation (`fulfilled` is `met`, `late` or `open`) at a Unix time.
+pub(crate) fn status_at_ts(fulfilled: &str, due_ts: i64, now: i64) -> Status {
     match fulfilled {
         "met" => Status::Met,
         "late" => Status::Late,
-        _ if now.timestamp() > due_ts => Status::Overdue,
+        _ if now > due_ts => Status::Overdue,
         _ => Status::Due,
     }
 }
