@@ -147,6 +147,9 @@ pub(crate) fn prepare(
     })
 }
 
+/// From this many rows an append is a bulk load (secondary indexes are built after the rows are in).
+pub(crate) const BULK_ROWS: usize = 50_000;
+
 /// A new event id (UUID v7: time-ordered).
 pub fn new_event_id(now: DateTime<Utc>) -> String {
     let ts = uuid::Timestamp::from_unix(uuid::NoContext, now.timestamp().max(0) as u64, now.timestamp_subsec_nanos());
@@ -289,7 +292,14 @@ impl Store {
             units.note(p);
             outcome.ids.push(p.event_id.clone());
         }
+        // A bulk load builds the journal's secondary indexes once at the end instead of row by row.
+        let deferred = if to_write.len() > BULK_ROWS {
+            crate::drop_secondary_indexes(self.backend(), &mut tx, "journal").await?
+        } else {
+            Vec::new()
+        };
         insert_rows(self.backend(), &mut tx, &to_write, &hashes).await?;
+        crate::recreate_indexes(&mut tx, &deferred).await?;
         outcome.appended = to_write.len();
         sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)

@@ -217,3 +217,38 @@ mod tests {
         assert_eq!(redact_url("sqlite://vaern.db"), "sqlite://vaern.db");
     }
 }
+
+/// Non-constraint indexes of a table, dropped for a bulk load and created again after it (in the same transaction:
+/// one sort per index instead of millions of random inserts). Returns their definitions.
+pub(crate) async fn drop_secondary_indexes(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+) -> Result<Vec<String>, StoreError> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT name, sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
+        Backend::Postgres => {
+            "SELECT CAST(indexname AS TEXT) AS name, CAST(indexdef AS TEXT) AS def FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema() \
+             AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        }
+    };
+    let rows = sqlx::query(sql).bind(table).fetch_all(&mut **tx).await?;
+    let mut defs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let name: String = col(r, "name")?;
+        defs.push(col::<String>(r, "def")?);
+        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **tx).await?;
+    }
+    Ok(defs)
+}
+
+/// Create the indexes [`drop_secondary_indexes`] dropped.
+pub(crate) async fn recreate_indexes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    defs: &[String],
+) -> Result<(), StoreError> {
+    for d in defs {
+        sqlx::query(d).execute(&mut **tx).await?;
+    }
+    Ok(())
+}

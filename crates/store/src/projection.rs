@@ -510,7 +510,10 @@ pub(crate) async fn rebuild_in(
         unit_rows.push(key);
     }
     insert_children(store.backend(), tx, &child_rows).await?;
+    // The read model is rewritten whole: its indexes are built once after the rows are in.
+    let deferred = crate::drop_secondary_indexes(store.backend(), tx, "rm_obligation").await?;
     insert_obligations(store.backend(), tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;
+    crate::recreate_indexes(tx, &deferred).await?;
     for chunk in unit_rows.chunks(1000) {
         let sql = format!(
             "INSERT INTO rm_unit (unit, computed_for) VALUES {}",
