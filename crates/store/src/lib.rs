@@ -204,20 +204,6 @@ where
     Ok(row.try_get::<T, _>(name)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_pick_the_backend_and_hide_passwords() {
-        assert_eq!(Backend::of_url("sqlite://vaern.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://u:p@h/db").unwrap(), Backend::Postgres);
-        assert!(Backend::of_url("mysql://x").is_err());
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("sqlite://vaern.db"), "sqlite://vaern.db");
-    }
-}
-
 /// Non-constraint indexes of a table, dropped for a bulk load and created again after it (in the same transaction:
 /// one sort per index instead of millions of random inserts). Returns their definitions.
 pub(crate) async fn drop_secondary_indexes(
@@ -251,4 +237,18 @@ pub(crate) async fn recreate_indexes(
         sqlx::query(d).execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_and_hide_passwords() {
+        assert_eq!(Backend::of_url("sqlite://vaern.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://u:p@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::of_url("mysql://x").is_err());
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://vaern.db"), "sqlite://vaern.db");
+    }
 }
