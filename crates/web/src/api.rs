@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/sites", get(sites))
         .route("/api/v1/sites/events", post(append_site_event))
         .route("/api/v1/users", get(users).post(create_user))
+        .route("/api/v1/users/{username}", axum::routing::patch(update_user))
+        .route("/api/v1/children", post(register_child))
         .route("/api/v1/teams", get(teams).post(create_team))
         .route("/api/v1/tokens", get(tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
@@ -230,6 +232,27 @@ pub struct NewUserDto {
     pub team: Option<String>,
     /// At least 10 characters.
     pub password: String,
+}
+
+/// Changes to a user (fields left out stay as they are).
+#[derive(Deserialize, ToSchema)]
+pub struct UserUpdateDto {
+    pub full_name: Option<String>,
+    pub role: Option<String>,
+    /// A team id; an empty string removes the user from their team.
+    pub team: Option<String>,
+    pub active: Option<bool>,
+    /// A new password (at least 10 characters); ends the user's sessions.
+    pub password: Option<String>,
+}
+
+/// A newly registered child.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredDto {
+    /// The child's new reference.
+    pub child: String,
+    pub id: String,
+    pub seq: i64,
 }
 
 /// A team.
@@ -856,6 +879,105 @@ async fn create_user(State(state): State<AppState>, user: AuthUser, bytes: Bytes
         .into_response())
 }
 
+/// Change a user's name, role, team, active flag or password (administrators).
+#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "administration",
+    params(("username" = String, Path, description = "The user")),
+    request_body = UserUpdateDto,
+    responses((status = 200, body = UserDto), (status = 400, body = ErrorDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)),
+    security(("bearer" = [])))]
+async fn update_user(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<UserDto> {
+    require_admin(&user)?;
+    let u: UserUpdateDto = body(&bytes)?;
+    let current = state
+        .store
+        .user(&username)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Brugeren \"{username}\" findes ikke.")))?;
+    let full_name = u.full_name.map(|n| n.trim().to_string()).unwrap_or(current.full_name);
+    if full_name.is_empty() || full_name.chars().count() > 120 {
+        return Err(AppError::bad("full_name", "navnet skal være 1–120 tegn").into());
+    }
+    let role = match u.role {
+        Some(r) => Role::parse(&r).ok_or_else(|| AppError::bad("role", "ukendt rolle"))?,
+        None => Role::parse(&current.role).unwrap_or(Role::Caseworker),
+    };
+    let team = match u.team {
+        Some(t) if t.is_empty() => None,
+        Some(t) => {
+            if !state.store.teams().await?.iter().any(|x| x.id == t) {
+                return Err(AppError::bad("team", format!("teamet \"{t}\" findes ikke")).into());
+            }
+            Some(t)
+        }
+        None => current.team,
+    };
+    let active = u.active.unwrap_or(current.active);
+    if username == user.username && (!active || role != Role::Admin) {
+        return Err(
+            AppError::bad("role", "du kan ikke fjerne din egen administratorrolle eller deaktivere dig selv").into()
+        );
+    }
+    if let Some(pw) = &u.password {
+        crate::auth::check_new_password(pw)?;
+    }
+    let now = Utc::now().to_rfc3339();
+    state.store.update_user(&username, &full_name, role.as_str(), team.as_deref(), active, &now).await?;
+    if let Some(pw) = u.password {
+        let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        state.store.set_password(&username, &hash, &now).await?;
+    }
+    state.sessions.clear();
+    state.dashboards.names.clear();
+    state.audit.log(&user, Action::AdminChange, None, Some(format!("API: ændrer bruger {username}")), None).await?;
+    let u = state.store.user(&username).await?.ok_or_else(|| AppError::NotFound(username.clone()))?;
+    Ok(Json(UserDto {
+        username: u.username,
+        full_name: u.full_name,
+        role: u.role,
+        team: u.team,
+        active: u.active,
+        locked_until: u.locked_until,
+    }))
+}
+
+/// Register a new child (a `child_registered` event without `child`); the case is assigned to the caller and their
+/// team.
+#[utoipa::path(post, path = "/api/v1/children", tag = "sager",
+    request_body(content = Object, description = "E.g. {\"at\":\"2026-11-02\",\"birth_date\":\"2015-06-14\",\"municipality\":\"101\",\"name\":\"…\"}"),
+    responses((status = 201, body = RegisteredDto), (status = 400, body = ErrorDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto)),
+    security(("bearer" = [])))]
+async fn register_child(State(state): State<AppState>, user: AuthUser, bytes: Bytes) -> Result<Response, ApiError> {
+    need_write(&user)?;
+    let mut v: serde_json::Value = body(&bytes)?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| AppError::BadRequest { field: None, message: "barnet skal være et JSON-objekt".into() })?;
+    if obj.contains_key("child") {
+        return Err(AppError::bad("child", "referencen gives af Værn; udelad feltet").into());
+    }
+    match obj.get("type").and_then(|t| t.as_str()) {
+        None | Some("child_registered") => {}
+        Some(_) => return Err(AppError::bad("type", "kun child_registered").into()),
+    }
+    let child = format!("b-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    obj.insert("type".into(), serde_json::Value::String("child_registered".into()));
+    obj.insert("child".into(), serde_json::Value::String(child.clone()));
+    let event = Event::from_value(&v).map_err(|e| AppError::BadRequest { field: e.field, message: e.message })?;
+    let actor = Actor::new(&user.username, Utc::now());
+    let out = state.store.append(&actor, vec![event]).await?;
+    state.store.assign(&child, Some(&user.username), user.team.as_deref(), &actor).await?;
+    state.audit.log(&user, Action::Record, Some(&child), Some("API: opretter barnet".into()), None).await?;
+    let id = out.ids.first().cloned().unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(RegisteredDto { child, id, seq: out.head_seq })).into_response())
+}
+
 /// All teams.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "administration",
     responses((status = 200, body = Vec<TeamDto>), (status = 401, body = ErrorDto)), security(("bearer" = [])))]
@@ -961,12 +1083,12 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Værn API", version = "1.0.0", description = "Børnesager, lovens frister, ledelsesinformation og logning. Samme adgangsregler og logning som webappen."),
-    paths(me, my_obligations, child, child_events, append_child_event, child_access, child_audit, search, obligations,
-          compliance, workload, audit, sites, append_site_event, users, create_user, teams, create_team, tokens,
-          create_token, revoke_token),
+    paths(me, my_obligations, register_child, child, child_events, append_child_event, child_access, child_audit,
+          search, obligations, compliance, workload, audit, sites, append_site_event, users, create_user, update_user,
+          teams, create_team, tokens, create_token, revoke_token),
     components(schemas(ErrorDto, MeDto, ObligationDto, CaseDto, ChildDto, StoredEventDto, AppendedDto, ReasonDto, AuditDto,
-                       SearchHitDto, ComplianceDto, WorkloadDto, SiteDto, UserDto, NewUserDto, TeamDto, TokenDto, NewTokenDto,
-                       NewTokenResultDto)),
+                       SearchHitDto, ComplianceDto, WorkloadDto, SiteDto, UserDto, NewUserDto, UserUpdateDto, RegisteredDto,
+                       TeamDto, TokenDto, NewTokenDto, NewTokenResultDto)),
     modifiers(&Security),
     tags((name = "sager", description = "Børnenes sager"), (name = "ledelse", description = "Ledelsesinformation"),
          (name = "steder", description = "Anbringelsessteder"), (name = "bruger", description = "Brugeren og API-nøgler"),

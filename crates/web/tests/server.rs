@@ -650,6 +650,55 @@ async fn administrators_manage_users_and_teams_with_danish_errors() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(s.get(&nb, "/profil").await.status(), StatusCode::SEE_OTHER, "a deactivated user is signed out");
+
+    // The same through the API with an administrator's token: reactivate, move team; bad values are named.
+    let r = s
+        .http
+        .post(s.url("/api/v1/tokens"))
+        .header("cookie", &admin.cookie)
+        .header("x-csrf-token", &admin.csrf)
+        .json(&serde_json::json!({"name": "drift", "scopes": "read admin"}))
+        .send()
+        .await
+        .unwrap();
+    let token = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let patch = |body: serde_json::Value| {
+        let (http, url, t) = (s.http.clone(), s.url("/api/v1/users/ny.bruger"), token.clone());
+        async move { http.patch(url).bearer_auth(t).json(&body).send().await.unwrap() }
+    };
+    let r = patch(serde_json::json!({"active": true, "team": "nord"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let u: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((u["active"].as_bool(), u["team"].as_str()), (Some(true), Some("nord")));
+    let r = patch(serde_json::json!({"role": "konge"})).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["field"], "role");
+    // A caseworker registers a child through the API; the case is theirs.
+    let cw = s.sign_in("sagsbehandler").await;
+    let r = s
+        .http
+        .post(s.url("/api/v1/children"))
+        .header("cookie", &cw.cookie)
+        .header("x-csrf-token", &cw.csrf)
+        .json(&serde_json::json!({"at": "2026-11-02", "birth_date": "2015-06-14", "municipality": "101", "name": "Ny Elev"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let child = r.json::<serde_json::Value>().await.unwrap()["child"].as_str().unwrap().to_string();
+    let case = s.store.case_state(&child).await.unwrap().unwrap();
+    assert_eq!(case.caseworker.as_deref(), Some("sagsbehandler"));
+    let bad = s
+        .http
+        .post(s.url("/api/v1/children"))
+        .header("cookie", &cw.cookie)
+        .header("x-csrf-token", &cw.csrf)
+        .json(&serde_json::json!({"at": "2026-11-02", "birth_date": "2015-02-30", "municipality": "101"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json::<serde_json::Value>().await.unwrap()["field"], "birth_date");
 }
 
 impl Server {
