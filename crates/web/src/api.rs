@@ -5,7 +5,7 @@
 
 use crate::access::{break_glass, open_child, within_need_to_know};
 use crate::audit::Action;
-use crate::auth::AuthUser;
+use crate::auth::{check_name, check_team_id, check_username, require_admin, AuthUser};
 use crate::error::{ApiError, AppError};
 use crate::AppState;
 use axum::body::Bytes;
@@ -789,14 +789,6 @@ async fn append_site_event(State(state): State<AppState>, user: AuthUser, bytes:
         .into_response())
 }
 
-fn require_admin(user: &AuthUser) -> Result<(), AppError> {
-    if user.may_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Kun administratorer (med rettigheden admin) kan se og ændre brugere og teams.".into()))
-    }
-}
-
 /// All users (administrators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration",
     responses((status = 200, body = Vec<UserDto>), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto)),
@@ -828,16 +820,8 @@ async fn users(State(state): State<AppState>, user: AuthUser) -> ApiResult<Vec<U
 async fn create_user(State(state): State<AppState>, user: AuthUser, bytes: Bytes) -> Result<Response, ApiError> {
     require_admin(&user)?;
     let n: NewUserDto = body(&bytes)?;
-    let username = n.username.trim().to_lowercase();
-    if !(2..=40).contains(&username.len())
-        || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-    {
-        return Err(AppError::bad("username", "brug 2–40 tegn: a–z, 0–9, punktum, bindestreg, understreg").into());
-    }
-    let full_name = n.full_name.trim().to_string();
-    if full_name.is_empty() || full_name.chars().count() > 120 {
-        return Err(AppError::bad("full_name", "navnet skal være 1–120 tegn").into());
-    }
+    let username = check_username(&n.username)?;
+    let full_name = check_name("full_name", &n.full_name)?;
     let role = Role::parse(&n.role).ok_or_else(|| AppError::bad("role", "ukendt rolle"))?;
     let team = n.team.filter(|t| !t.is_empty());
     if let Some(t) = &team {
@@ -898,10 +882,7 @@ async fn update_user(
         .user(&username)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Brugeren \"{username}\" findes ikke.")))?;
-    let full_name = u.full_name.map(|n| n.trim().to_string()).unwrap_or(current.full_name);
-    if full_name.is_empty() || full_name.chars().count() > 120 {
-        return Err(AppError::bad("full_name", "navnet skal være 1–120 tegn").into());
-    }
+    let full_name = check_name("full_name", u.full_name.as_deref().unwrap_or(&current.full_name))?;
     let role = match u.role {
         Some(r) => Role::parse(&r).ok_or_else(|| AppError::bad("role", "ukendt rolle"))?,
         None => Role::parse(&current.role).unwrap_or(Role::Caseworker),
@@ -992,18 +973,11 @@ async fn teams(State(state): State<AppState>, _user: AuthUser) -> ApiResult<Vec<
 async fn create_team(State(state): State<AppState>, user: AuthUser, bytes: Bytes) -> Result<Response, ApiError> {
     require_admin(&user)?;
     let t: TeamDto = body(&bytes)?;
-    if !(2..=40).contains(&t.id.len())
-        || !t.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err(AppError::bad("id", "brug 2–40 tegn: a–z, 0–9 og bindestreg").into());
-    }
-    if t.name.trim().is_empty() || t.name.chars().count() > 120 {
-        return Err(AppError::bad("name", "navnet skal være 1–120 tegn").into());
-    }
+    let t = TeamDto { id: check_team_id(&t.id)?, name: check_name("name", &t.name)? };
     if state.store.teams().await?.iter().any(|x| x.id == t.id) {
         return Err(AppError::bad("id", format!("teamet \"{}\" findes allerede", t.id)).into());
     }
-    state.store.create_team(&t.id, t.name.trim(), &Utc::now().to_rfc3339()).await?;
+    state.store.create_team(&t.id, &t.name, &Utc::now().to_rfc3339()).await?;
     state.audit.log(&user, Action::AdminChange, None, Some(format!("API: opretter team {}", t.id)), None).await?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
@@ -1109,10 +1083,6 @@ async fn openapi_json() -> Response {
         .into_response()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 fn schema_name(v: &serde_json::Value) -> String {
     if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
         let n = r.rsplit('/').next().unwrap_or(r);
@@ -1141,9 +1111,9 @@ async fn docs() -> Html<String> {
     h.push_str(&format!(
         "<h1>{} {}</h1><p class=\"intro\">{}</p><p>OpenAPI-dokumentet: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>. \
          Log ind med en API-nøgle (<code>Authorization: Bearer …</code>) fra <a href=\"/profil\">din profil</a>.</p>",
-        esc(doc["info"]["title"].as_str().unwrap_or("")),
-        esc(doc["info"]["version"].as_str().unwrap_or("")),
-        esc(doc["info"]["description"].as_str().unwrap_or(""))
+        crate::web_util::html_escape(doc["info"]["title"].as_str().unwrap_or("")),
+        crate::web_util::html_escape(doc["info"]["version"].as_str().unwrap_or("")),
+        crate::web_util::html_escape(doc["info"]["description"].as_str().unwrap_or(""))
     ));
     h.push_str("<h2>Endepunkter</h2>");
     if let Some(paths) = doc["paths"].as_object() {
@@ -1152,18 +1122,18 @@ async fn docs() -> Html<String> {
                 h.push_str(&format!(
                     "<section class=\"chart-box\"><h3><code>{} {}</code></h3><p>{}</p>",
                     method.to_uppercase(),
-                    esc(path),
-                    esc(op["description"].as_str().or(op["summary"].as_str()).unwrap_or(""))
+                    crate::web_util::html_escape(path),
+                    crate::web_util::html_escape(op["description"].as_str().or(op["summary"].as_str()).unwrap_or(""))
                 ));
                 if let Some(params) = op["parameters"].as_array() {
                     h.push_str("<table><caption class=\"sr-only\">Parametre</caption><thead><tr><th scope=\"col\">Parameter</th><th scope=\"col\">I</th><th scope=\"col\">Type</th><th scope=\"col\">Beskrivelse</th></tr></thead><tbody>");
                     for p in params {
                         h.push_str(&format!(
                             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            esc(p["name"].as_str().unwrap_or("")),
-                            esc(p["in"].as_str().unwrap_or("")),
+                            crate::web_util::html_escape(p["name"].as_str().unwrap_or("")),
+                            crate::web_util::html_escape(p["in"].as_str().unwrap_or("")),
                             schema_name(&p["schema"]),
-                            esc(p["description"].as_str().unwrap_or(""))
+                            crate::web_util::html_escape(p["description"].as_str().unwrap_or(""))
                         ));
                     }
                     h.push_str("</tbody></table>");
@@ -1173,7 +1143,7 @@ async fn docs() -> Html<String> {
                     h.push_str(&format!(
                         "<p>Krop: {} {}</p>",
                         schema_name(schema),
-                        esc(rb["description"].as_str().unwrap_or(""))
+                        crate::web_util::html_escape(rb["description"].as_str().unwrap_or(""))
                     ));
                 }
                 if let Some(rs) = op["responses"].as_object() {
@@ -1201,7 +1171,7 @@ async fn docs() -> Html<String> {
         for (name, s) in schemas {
             h.push_str(&format!(
                 "<section class=\"chart-box\" id=\"schema-{name}\"><h3>{name}</h3><p>{}</p>",
-                esc(s["description"].as_str().unwrap_or(""))
+                crate::web_util::html_escape(s["description"].as_str().unwrap_or(""))
             ));
             if let Some(props) = s["properties"].as_object() {
                 let required: Vec<&str> =
@@ -1210,10 +1180,10 @@ async fn docs() -> Html<String> {
                 for (p, ps) in props {
                     h.push_str(&format!(
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        esc(p),
+                        crate::web_util::html_escape(p),
                         schema_name(ps),
                         if required.contains(&p.as_str()) { "ja" } else { "nej" },
-                        esc(ps["description"].as_str().unwrap_or(""))
+                        crate::web_util::html_escape(ps["description"].as_str().unwrap_or(""))
                     ));
                 }
                 h.push_str("</tbody></table>");

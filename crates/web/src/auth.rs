@@ -57,6 +57,44 @@ pub fn check_new_password(pw: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Only administrators (and, through the API, only with the `admin` scope) change users and teams.
+pub fn require_admin(user: &AuthUser) -> Result<(), AppError> {
+    if user.may_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Kun administratorer (med rettigheden admin) kan se og ændre brugere og teams.".into()))
+    }
+}
+
+/// A username: 2–40 characters a–z, 0–9, `.`, `-`, `_` (lower-cased).
+pub fn check_username(raw: &str) -> Result<String, AppError> {
+    let u = raw.trim().to_lowercase();
+    if !(2..=40).contains(&u.len())
+        || !u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    {
+        return Err(AppError::bad("username", "brug 2–40 tegn: a–z, 0–9, punktum, bindestreg, understreg"));
+    }
+    Ok(u)
+}
+
+/// A team id: 2–40 characters a–z, 0–9 and `-`.
+pub fn check_team_id(raw: &str) -> Result<String, AppError> {
+    let id = raw.trim();
+    if !(2..=40).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(AppError::bad("id", "brug 2–40 tegn: a–z, 0–9 og bindestreg"));
+    }
+    Ok(id.to_string())
+}
+
+/// A person's or team's name: 1–120 characters.
+pub fn check_name(field: &str, raw: &str) -> Result<String, AppError> {
+    let n = raw.trim();
+    if n.is_empty() || n.chars().count() > 120 {
+        return Err(AppError::bad(field, "navnet skal være 1–120 tegn"));
+    }
+    Ok(n.to_string())
+}
+
 /// API token scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scopes {

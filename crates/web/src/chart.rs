@@ -85,9 +85,7 @@ pub fn stacked_shares(title: &str, bars: &[Bar], legend: [&str; 4]) -> String {
     s
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::web_util::html_escape as esc;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use crate::access::{break_glass, open_child, within_need_to_know};
 use crate::audit::Action;
-use crate::auth::{self, AuthUser, CsrfForm, LOGIN_CSRF_COOKIE};
+use crate::auth::{self, require_admin, AuthUser, CsrfForm, LOGIN_CSRF_COOKIE};
 use crate::chart::{stacked_shares, Bar};
 use crate::error::AppError;
 use crate::forms::{self, Known, Values};
@@ -1944,14 +1944,6 @@ struct AdminUsersPage {
     users: Vec<UserRow>,
 }
 
-fn require_admin(user: &AuthUser) -> Result<(), AppError> {
-    if user.may_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Kun administratorer kan ændre brugere og teams.".into()))
-    }
-}
-
 async fn admin_users_page(
     state: &AppState,
     user: &AuthUser,
@@ -1991,10 +1983,7 @@ async fn admin_users(State(state): State<AppState>, user: AuthUser) -> Result<Re
 
 /// Validate a user form: username pattern, role, team.
 async fn user_fields(state: &AppState, form: &CsrfForm) -> Result<(String, Role, Option<String>), AppError> {
-    let full_name = form.text("full_name").ok_or_else(|| AppError::bad("full_name", "navnet skal udfyldes"))?;
-    if full_name.chars().count() > 120 {
-        return Err(AppError::bad("full_name", "navnet må højst være 120 tegn"));
-    }
+    let full_name = auth::check_name("full_name", form.get("full_name").unwrap_or(""))?;
     let role = form.get("role").and_then(Role::parse).ok_or_else(|| AppError::bad("role", "vælg en rolle"))?;
     let team = form.text("team");
     if let Some(t) = &team {
@@ -2009,15 +1998,7 @@ async fn admin_create_user(State(state): State<AppState>, form: CsrfForm) -> Res
     let user = form.user.clone();
     require_admin(&user)?;
     let result: Result<(), AppError> = async {
-        let username = form
-            .text("username")
-            .map(|u| u.to_lowercase())
-            .ok_or_else(|| AppError::bad("username", "brugernavnet skal udfyldes"))?;
-        if !(2..=40).contains(&username.len())
-            || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-        {
-            return Err(AppError::bad("username", "brug 2–40 tegn: a–z, 0–9, punktum, bindestreg, understreg"));
-        }
+        let username = auth::check_username(form.get("username").unwrap_or(""))?;
         if state.store.user(&username).await?.is_some() {
             return Err(AppError::bad("username", format!("brugeren \"{username}\" findes allerede")));
         }
@@ -2154,13 +2135,8 @@ async fn admin_create_team(State(state): State<AppState>, form: CsrfForm) -> Res
     let user = form.user.clone();
     require_admin(&user)?;
     let result: Result<(), AppError> = async {
-        let id = form.text("id").ok_or_else(|| AppError::bad("id", "id skal udfyldes"))?;
-        if !(2..=40).contains(&id.len())
-            || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(AppError::bad("id", "brug 2–40 tegn: a–z, 0–9 og bindestreg"));
-        }
-        let name = form.text("name").ok_or_else(|| AppError::bad("name", "navnet skal udfyldes"))?;
+        let id = auth::check_team_id(form.get("id").unwrap_or(""))?;
+        let name = auth::check_name("name", form.get("name").unwrap_or(""))?;
         if state.store.teams().await?.iter().any(|t| t.id == id) {
             return Err(AppError::bad("id", format!("teamet \"{id}\" findes allerede")));
         }

@@ -74,6 +74,11 @@ pub fn age_on(birth: NaiveDate, day: NaiveDate) -> i32 {
     age
 }
 
+/// Text for HTML written outside the templates (SVG, the API reference): `& < > "` escaped.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// A cell that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV/Excel injection).
 pub fn defuse_cell(s: &str) -> String {
     match s.chars().next() {
