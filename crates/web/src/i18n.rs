@@ -176,6 +176,15 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("case_closed", "Sagen er lukket", "The case is closed"),
     ("born", "Født", "Born"),
     ("events", "hændelser", "events"),
+    ("sites_intro", "Plejefamilier og anbringelsessteder med godkendelse, tilsyn og deres åbne pligter.", "Foster families and residential homes with approval, supervision and their open obligations."),
+    ("team_intro", "Hvor overholdes loven, hvor er der overskredne frister, og hvem har brug for hjælp? Klik på et tal for at se børnene.", "Where is the law kept, where are deadlines overdue, and who needs help? Click a number to see the children."),
+    ("municipality_intro", "Kommunens overholdelse af lovens frister, pr. pligt, pr. team og pr. sagsbehandler. Klik på et tal for at se børnene.", "The municipality's compliance with legal deadlines, per obligation, team and caseworker. Click a number to see the children."),
+    ("stats_intro", "Samlede tal uden personoplysninger. Celler med færre end 5 er undertrykt.", "Aggregates without personal data. Cells below 5 are suppressed."),
+    ("audit_intro", "Hvem har set, søgt, eksporteret eller ændret børns data — og brud på glasset med begrundelse. Loggen kan ikke ændres.", "Who has viewed, searched, exported or changed children's data — and broken the glass, with the reason. The log cannot be changed."),
+    ("insight_intro", "Alle, der har set, søgt, eksporteret eller ændret barnets data (GDPR art. 15). Nyeste først.", "Everyone who has viewed, searched, exported or changed the child's data (GDPR art. 15). Newest first."),
+    ("site_forms", "Registrér for et sted", "Record for a site"),
+    ("results_for", "Resultater for", "Results for"),
+    ("per_team", "Pr. team", "Per team"),
 ];
 
 fn lookup(key: &str) -> Option<(&'static str, &'static str)> {

@@ -943,9 +943,7 @@ async fn child_insight(
     let page = ListPage {
         ctx: ctx(&user, "nav_my", l.t("who_has_seen")),
         heading: format!("{} — {child}", l.t("who_has_seen")),
-        intro: Some(
-            "Alle, der har set, søgt, eksporteret eller ændret barnets data (GDPR art. 15). Nyeste først.".into(),
-        ),
+        intro: Some(l.t("insight_intro").into()),
         action: String::new(),
         filters: Vec::new(),
         submit_label: String::new(),
@@ -1209,7 +1207,7 @@ async fn sites_page(
     let mut sections = vec![section];
     sections.push(Section {
         id: "site-forms".into(),
-        heading: "Registrér for et sted".into(),
+        heading: l.t("site_forms").into(),
         headers: vec!["Hændelse".into()],
         rows: EventType::ALL
             .iter()
@@ -1225,7 +1223,7 @@ async fn sites_page(
     Ok(ListPage {
         ctx: ctx(&user, "nav_sites", l.t("sites_title")),
         heading: l.t("sites_title").into(),
-        intro: Some("Plejefamilier og anbringelsessteder med godkendelse, tilsyn og deres åbne pligter.".into()),
+        intro: Some(l.t("sites_intro").into()),
         action: String::new(),
         filters: Vec::new(),
         submit_label: String::new(),
@@ -1382,7 +1380,7 @@ async fn search(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQ
         } else {
             vec![Section {
                 id: "hits".into(),
-                heading: format!("Resultater for “{text}”"),
+                heading: format!("{} “{text}”", l.t("results_for")),
                 count: Some(rows.len()),
                 export: Some(format!("/soeg?q={}&", urlencode(&text))),
                 headers: vec![l.t("name").into(), "CPR".into(), l.t("caseworker").into(), l.t("team").into()],
@@ -1609,7 +1607,7 @@ async fn team_dashboard(
     Ok(ListPage {
         ctx: ctx(&user, "nav_team", l.t("team_title")),
         heading: format!("{}: {team_name}", l.t("team_title")),
-        intro: Some("Hvor overholdes loven, hvor er der overskredne frister, og hvem har brug for hjælp? Klik på et tal for at se børnene.".into()),
+        intro: Some(l.t("team_intro").into()),
         action: "/team".into(),
         filters,
         submit_label: l.t("filter").into(),
@@ -1635,7 +1633,7 @@ async fn municipality_dashboard(
         state.dashboards.teams.get_or("teams", head, state.store.counts(store::projection::GroupBy::Team, now)).await?;
     let per_team = Section {
         id: "teams".into(),
-        heading: "Pr. team".into(),
+        heading: l.t("per_team").into(),
         count: Some(counts.len()),
         export: Some("/kommune?table=teams&".into()),
         headers: vec![
@@ -1685,7 +1683,7 @@ async fn municipality_dashboard(
     Ok(ListPage {
         ctx: ctx(&user, "nav_municipality", l.t("municipality_title")),
         heading: format!("{}: {}", l.t("municipality_title"), state.store.municipality().name()),
-        intro: Some("Kommunens overholdelse af lovens frister, pr. pligt, pr. team og pr. sagsbehandler. Klik på et tal for at se børnene.".into()),
+        intro: Some(l.t("municipality_intro").into()),
         action: String::new(),
         filters: Vec::new(),
         submit_label: String::new(),
@@ -1720,7 +1718,7 @@ async fn statistics(
     Ok(ListPage {
         ctx: ctx(&user, "nav_stats", l.t("stats_title")),
         heading: format!("{}: {}", l.t("stats_title"), state.store.municipality().name()),
-        intro: Some("Samlede tal uden personoplysninger. Celler med færre end 5 er undertrykt.".into()),
+        intro: Some(l.t("stats_intro").into()),
         action: String::new(),
         filters: Vec::new(),
         submit_label: String::new(),
@@ -1903,12 +1901,27 @@ async fn audit_page(
     Ok(ListPage {
         ctx: ctx(&user, "nav_audit", l.t("audit_title")),
         heading: l.t("audit_title").into(),
-        intro: Some("Hvem har set, søgt, eksporteret eller ændret børns data — og brud på glasset med begrundelse. Loggen kan ikke ændres.".into()),
+        intro: Some(l.t("audit_intro").into()),
         action: "/audit".into(),
         filters: vec![
-            FilterView { name: "action", label: l.t("what").into(), value: pick("action").unwrap_or_default(), options: actions },
-            FilterView { name: "user", label: l.t("who").into(), value: pick("user").unwrap_or_default(), options: Vec::new() },
-            FilterView { name: "child", label: l.t("child").into(), value: pick("child").unwrap_or_default(), options: Vec::new() },
+            FilterView {
+                name: "action",
+                label: l.t("what").into(),
+                value: pick("action").unwrap_or_default(),
+                options: actions,
+            },
+            FilterView {
+                name: "user",
+                label: l.t("who").into(),
+                value: pick("user").unwrap_or_default(),
+                options: Vec::new(),
+            },
+            FilterView {
+                name: "child",
+                label: l.t("child").into(),
+                value: pick("child").unwrap_or_default(),
+                options: Vec::new(),
+            },
         ],
         submit_label: l.t("filter").into(),
         charts: Vec::new(),
