@@ -427,16 +427,24 @@ fn due_date(due: &str) -> String {
     }
 }
 
-/// The link to the form that fulfils an obligation, with its subject filled in.
-fn action_link(child: &str, rule: &str, subject: &str) -> Option<(String, String)> {
+/// What fulfils an obligation: the form to record it (with its subject filled in) when `role` may record it, else
+/// who does (site events are the foster-care consultant's).
+fn action_link(role: Role, child: &str, rule: &str, subject: &str) -> Option<(Option<String>, String)> {
     let (t, field) = forms::fulfilling_event(rule)?;
     if !forms::is_child_event(t) {
-        return Some((format!("/steder/ny/{}?{field}={}", t.as_str(), urlencode(subject)), t.label_da().to_string()));
+        return Some(if matches!(role, Role::Consultant | Role::TeamLeader) {
+            (Some(format!("/steder/ny/{}?{field}={}", t.as_str(), urlencode(subject))), t.label_da().to_string())
+        } else {
+            (None, format!("Familieplejekonsulenten: {}", t.label_da().to_lowercase()))
+        });
+    }
+    if !role.records() {
+        return None;
     }
     let q =
         if field.is_empty() || subject == child { String::new() } else { format!("?{field}={}", urlencode(subject)) };
     Some((
-        format!("/boern/{}/ny/{}{q}", urlencode(child), t.as_str()),
+        Some(format!("/boern/{}/ny/{}{q}", urlencode(child), t.as_str())),
         format!("Registrér: {}", t.label_da().to_lowercase()),
     ))
 }
@@ -450,6 +458,7 @@ fn obligation_rows(
     people: &HashMap<String, store::caseload::Person>,
     l: Lang,
     extra: bool,
+    role: Role,
 ) -> Vec<Row> {
     list.iter()
         .map(|lo| {
@@ -467,8 +476,9 @@ fn obligation_rows(
                 cells.push(cell(lo.caseworker.clone().unwrap_or_default()));
                 cells.push(cell(lo.team.clone().unwrap_or_default()));
             } else {
-                match action_link(&child, &o.rule, &o.subject) {
-                    Some((href, label)) => cells.push(link(label, href)),
+                match action_link(role, &child, &o.rule, &o.subject) {
+                    Some((Some(href), label)) => cells.push(link(label, href)),
+                    Some((None, label)) => cells.push(cell(label)),
                     None => cells.push(cell("")),
                 }
             }
@@ -556,7 +566,7 @@ async fn my_children(
         count: Some(list.len()),
         export: Some(format!("/mine-boern?section={id}&")),
         headers: heads.clone(),
-        rows: obligation_rows(list, &people, l, false),
+        rows: obligation_rows(list, &people, l, false, user.role),
         more: None,
     };
     let mut sections = vec![
@@ -870,7 +880,7 @@ async fn child_page(
             .iter()
             .map(|o| {
                 let action = if matches!(o.status, Status::Due | Status::Overdue) {
-                    action_link(&child, &o.rule, &o.subject)
+                    action_link(user.role, &child, &o.rule, &o.subject)
                 } else {
                     None
                 };
@@ -884,7 +894,7 @@ async fn child_page(
                     status: o.status.as_str(),
                     status_label: status_label(o.status, l),
                     met_at: o.met_at.as_deref().map(da_when),
-                    action_href: action.as_ref().map(|a| a.0.clone()),
+                    action_href: action.as_ref().and_then(|a| a.0.clone()),
                     action_label: action.map(|a| a.1).unwrap_or_default(),
                 }
             })
@@ -1773,7 +1783,7 @@ async fn obligation_list(
         count: Some(list.len()),
         export: Some(format!("/liste?{base}")),
         headers: headers(l, &keys),
-        rows: obligation_rows(&list, &people, l, true),
+        rows: obligation_rows(&list, &people, l, true, user.role),
         more: (list.len() >= 1000).then(|| "Listen viser de første 1.000; afgræns med filtrene.".to_string()),
     };
     let fmt = Format::parse(qm.get("format").map(String::as_str));

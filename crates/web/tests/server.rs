@@ -430,6 +430,12 @@ async fn record_and_read(s: Server) {
         })
         .count();
     assert_eq!(open_after, open_before - 1, "two visits this year meet the current placement year");
+    // No action on a caseworker's list leads to a page the role may not open (site events are the consultant's).
+    let mine = s.get(&b, "/mine-boern").await.text().await.unwrap();
+    assert!(!mine.contains("href=\"/steder/ny/"), "a caseworker gets no link to the site forms");
+    if ov.open.iter().any(|o| domain::rules::id::is_site_rule(&o.obligation.rule)) {
+        assert!(mine.contains("Familieplejekonsulenten:"), "site obligations say who fulfils them");
+    }
     let page = unescape(&s.get(&b, &format!("/boern/{own}?ok=saved")).await.text().await.unwrap());
     assert!(page.contains("Hændelsen er gemt i journalen."));
     assert!(page.contains("Jeg har det godt her."), "the child's own words are on the timeline");
