@@ -75,6 +75,8 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+const TOKEN_COLS: &str = "id, username, name, scopes, created_at, expires_at, revoked_at, last_used";
+
 const USER_COLS: &str = "username, full_name, role, team, password_hash, active, failed_logins, locked_until";
 
 fn user_from(r: &AnyRow) -> Result<User, StoreError> {
@@ -130,20 +132,7 @@ impl Store {
     // ---- users ------------------------------------------------------------------------------------------------
 
     pub async fn create_user(&self, u: &User, now: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO app_user (username, full_name, role, team, password_hash, active, failed_logins, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)",
-        )
-        .bind(&u.username)
-        .bind(&u.full_name)
-        .bind(&u.role)
-        .bind(&u.team)
-        .bind(&u.password_hash)
-        .bind(u.active as i64)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.create_users(std::slice::from_ref(u), now).await
     }
 
     /// Create many users in one transaction (demo data).
@@ -368,22 +357,20 @@ impl Store {
     }
 
     pub async fn api_tokens_of(&self, username: &str) -> Result<Vec<ApiToken>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, username, name, scopes, created_at, expires_at, revoked_at, last_used FROM api_token \
-             WHERE username = $1 ORDER BY created_at DESC",
-        )
-        .bind(username)
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_token WHERE username = $1 ORDER BY created_at DESC"))
+                .bind(username)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(token_from).collect()
     }
 
     /// The token with this hash, if it is neither revoked nor expired at `now` (RFC 3339).
     pub async fn api_token_by_hash(&self, token_hash: &str, now: &str) -> Result<Option<ApiToken>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, username, name, scopes, created_at, expires_at, revoked_at, last_used FROM api_token \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLS} FROM api_token \
+                 WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+        ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(self.pool())
