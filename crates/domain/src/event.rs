@@ -53,6 +53,16 @@ macro_rules! vocabulary {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }
+
+        /// From the journal code (rule packs name vocabulary values by their codes).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let s = <Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("ukendt {} \"{s}\" (tilladt: {})", $what, $name::allowed()))
+                })
+            }
+        }
     };
 }
 
@@ -157,6 +167,29 @@ vocabulary!(
     Other = "other" / "Andet",
 });
 
+vocabulary!(
+    /// Where a danger signal came from (Værn extension of `danger_signal`).
+    SignalSource, "kilde" {
+    Visit = "visit" / "Tilsynsbesøg",
+    Child = "child" / "Barnet selv",
+    School = "school" / "Skole",
+    Finances = "finances" / "Økonomi",
+    Media = "media" / "Medier",
+    Whistleblower = "whistleblower" / "Whistleblower",
+    OperationalSupervision = "operational_supervision" / "Driftsorienteret tilsyn",
+    Parents = "parents" / "Forældre",
+    Other = "other" / "Andet",
+});
+
+vocabulary!(
+    /// How serious a danger signal is (Værn extension of `danger_signal`); sets the reaction deadline.
+    Severity, "alvor" {
+    Low = "low" / "Lav",
+    Medium = "medium" / "Middel",
+    High = "high" / "Høj",
+    Critical = "critical" / "Kritisk",
+});
+
 /// A goal of a child's plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
@@ -258,6 +291,10 @@ pub enum Body {
         site: Ref,
         valid_until: Option<NaiveDate>,
         by: Option<Ref>,
+        /// Værn extension: number of places approved.
+        places: Option<u16>,
+        /// Værn extension: the target group of the approval (free text, as the Socialtilsyn writes it).
+        target_group: Option<String>,
     },
     SiteApprovalRevoked {
         site: Ref,
@@ -273,6 +310,8 @@ pub enum Body {
     OperationalSupervision {
         site: Ref,
         announced: bool,
+        /// Værn extension: the conclusion of the Socialtilsyn's report.
+        conclusion: Option<String>,
     },
     SiteFinancesReported {
         site: Ref,
@@ -314,6 +353,10 @@ pub struct Signal {
     pub site: Option<Ref>,
     pub placement: Option<Ref>,
     pub kind: Option<String>,
+    /// Værn extension: where the signal came from.
+    pub source: Option<SignalSource>,
+    /// Værn extension: how serious it is (sets the reaction deadline).
+    pub severity: Option<Severity>,
 }
 
 /// A correction of an earlier event (`correction`).
@@ -620,7 +663,7 @@ impl<'de> Deserialize<'de> for Lit<'de> {
 }
 
 /// The field names Værn knows, indexed by `field_id`.
-const KNOWN_FIELDS: [&str; 54] = [
+const KNOWN_FIELDS: [&str; 57] = [
     "action",
     "announced",
     "at",
@@ -675,6 +718,9 @@ const KNOWN_FIELDS: [&str; 54] = [
     "without_carers",
     "year",
     "purpose",
+    "places",
+    "target_group",
+    "severity",
 ];
 
 /// A small number for a known field name (fast lookups while parsing), or `None` for an unknown field.
@@ -735,6 +781,9 @@ fn field_id(name: &str) -> Option<u8> {
         "without_carers" => 51,
         "year" => 52,
         "purpose" => 53,
+        "places" => 54,
+        "target_group" => 55,
+        "severity" => 56,
         _ => return None,
     })
 }
@@ -1183,6 +1232,8 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             site: f.req_ref("site")?,
             valid_until: f.opt_date("valid_until")?,
             by: f.opt_ref("by")?,
+            places: f.opt_int("places", 1, 999)?.map(|n| n as u16),
+            target_group: f.opt_text("target_group")?,
         },
         T::SiteApprovalRevoked => Body::SiteApprovalRevoked { site: f.req_ref("site")? },
         T::FosterTraining => Body::FosterTraining {
@@ -1191,9 +1242,11 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             hours: f.opt_amount("hours")?,
         },
         T::FosterSupervision => Body::FosterSupervision { site: f.req_ref("site")? },
-        T::OperationalSupervision => {
-            Body::OperationalSupervision { site: f.req_ref("site")?, announced: f.flag("announced")? }
-        }
+        T::OperationalSupervision => Body::OperationalSupervision {
+            site: f.req_ref("site")?,
+            announced: f.flag("announced")?,
+            conclusion: f.opt_text("conclusion")?,
+        },
         T::SiteFinancesReported => Body::SiteFinancesReported {
             site: f.req_ref("site")?,
             year: f.opt_int("year", 1900, 2200)?.ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))?
@@ -1207,6 +1260,8 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             site: f.opt_ref("site")?,
             placement: f.opt_ref("placement")?,
             kind: f.opt_text("kind")?,
+            source: f.opt_enum("source", SignalSource::parse, SignalSource::allowed)?,
+            severity: f.opt_enum("severity", Severity::parse, Severity::allowed)?,
         })),
         T::DangerSignalHandled => Body::DangerSignalHandled {
             signal: f.req_ref("signal")?,
@@ -1430,10 +1485,12 @@ impl Serialize for Event {
                 m.serialize_entry("name", name)?;
                 opt!("municipality", municipality.map(|x| x.to_string()));
             }
-            SiteApproved { site, valid_until, by } => {
+            SiteApproved { site, valid_until, by, places, target_group } => {
                 m.serialize_entry("site", site.as_str())?;
                 date!("valid_until", valid_until);
                 opt!("by", by.as_deref());
+                opt!("places", places);
+                opt!("target_group", target_group);
             }
             SiteApprovalRevoked { site } | FosterSupervision { site } => {
                 m.serialize_entry("site", site.as_str())?;
@@ -1443,9 +1500,10 @@ impl Serialize for Event {
                 opt!("course", course);
                 opt!("hours", hours.map(num));
             }
-            OperationalSupervision { site, announced } => {
+            OperationalSupervision { site, announced, conclusion } => {
                 m.serialize_entry("site", site.as_str())?;
                 m.serialize_entry("announced", announced)?;
+                opt!("conclusion", conclusion);
             }
             SiteFinancesReported { site, year, revenue_dkk, costs_dkk, equity_dkk } => {
                 m.serialize_entry("site", site.as_str())?;
@@ -1455,11 +1513,13 @@ impl Serialize for Event {
                 opt!("equity_dkk", equity_dkk.map(num));
             }
             DangerSignal(d) => {
-                let Signal { signal, site, placement, kind } = &**d;
+                let Signal { signal, site, placement, kind, source, severity } = &**d;
                 m.serialize_entry("signal", signal.as_str())?;
                 opt!("site", site.as_deref());
                 opt!("placement", placement.as_deref());
                 opt!("kind", kind);
+                opt!("source", source.map(|x| x.as_str()));
+                opt!("severity", severity.map(|x| x.as_str()));
             }
             DangerSignalHandled { signal, action, socialtilsyn_notified } => {
                 m.serialize_entry("signal", signal.as_str())?;

@@ -788,7 +788,17 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
     let by: Option<Ref> =
         if plan.site_type.is_socialtilsyn_site() { Some(socialtilsyn(plan.municipality).into()) } else { None };
     for (date, valid_until) in &plan.approvals {
-        push(out, *date, Body::SiteApproved { site: site.clone(), valid_until: *valid_until, by: by.clone() });
+        push(
+            out,
+            *date,
+            Body::SiteApproved {
+                site: site.clone(),
+                valid_until: *valid_until,
+                by: by.clone(),
+                places: None,
+                target_group: None,
+            },
+        );
     }
     if let Some((r, reason)) = plan.revoked {
         let mut e = Event::new(At::date_only(r), child.cloned(), Body::SiteApprovalRevoked { site: site.clone() });
@@ -817,7 +827,11 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
                     None
                 };
                 if let Some(date) = date.filter(|x| *x <= end && *x > begins) {
-                    push(out, date, Body::OperationalSupervision { site: site.clone(), announced: d.chance(0.4) });
+                    push(
+                        out,
+                        date,
+                        Body::OperationalSupervision { site: site.clone(), announced: d.chance(0.4), conclusion: None },
+                    );
                 }
             }
         }
@@ -948,7 +962,14 @@ fn danger_signal(
     out.push(Event::new(
         At::date_only(date),
         child.cloned(),
-        Body::DangerSignal(Box::new(crate::event::Signal { signal: signal.clone(), site, placement, kind })),
+        Body::DangerSignal(Box::new(crate::event::Signal {
+            signal: signal.clone(),
+            site,
+            placement,
+            kind,
+            source: None,
+            severity: None,
+        })),
     ));
     let r = d.unit();
     let (days, notified) = if r < 0.55 {

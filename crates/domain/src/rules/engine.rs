@@ -462,7 +462,7 @@ fn site_rules<'p>(ctx: &Ctx<'p, '_>, site: &Site, out: &mut Vec<Obligation<'p>>)
     if !site_type.is_foster_family() {
         return;
     }
-    if let Some(p) = pack.policy(id::FOSTER_SUPERVISION) {
+    if let Some(p) = pack.policy_for(id::FOSTER_SUPERVISION, site_type) {
         let months = p.months.unwrap_or(3) as i32;
         let law = p.citation.as_str();
         for s in &series {
@@ -491,7 +491,7 @@ fn site_rules<'p>(ctx: &Ctx<'p, '_>, site: &Site, out: &mut Vec<Obligation<'p>>)
             }
         }
     }
-    if let (Some(p), Some(first)) = (pack.policy(id::FOSTER_BASIC_COURSE), series.first()) {
+    if let (Some(p), Some(first)) = (pack.policy_for(id::FOSTER_BASIC_COURSE, site_type), series.first()) {
         let due = add_months(first.start.at.date(), p.months.unwrap_or(12) as i32);
         let course = p.course.as_deref().unwrap_or("grundkursus");
         if first.last_day.is_none_or(|l| due <= l) {
@@ -510,7 +510,7 @@ fn site_rules<'p>(ctx: &Ctx<'p, '_>, site: &Site, out: &mut Vec<Obligation<'p>>)
             );
         }
     }
-    if let Some(p) = pack.policy(id::FOSTER_TRAINING_ANNUAL) {
+    if let Some(p) = pack.policy_for(id::FOSTER_TRAINING_ANNUAL, site_type) {
         let law = p.citation.as_str();
         let mut years: Vec<(i32, &Event)> = Vec::new();
         for s in &series {
@@ -569,7 +569,11 @@ fn signal_rules<'p>(ctx: &Ctx<'p, '_>, signal: &Signal, out: &mut Vec<Obligation
         );
     }
     if let Some(p) = ctx.pack.policy(id::SIGNAL_REACTION) {
-        let due = add_working_days(date, p.working_days.unwrap_or(10));
+        let days = d
+            .severity
+            .and_then(|sev| p.by_severity.get(&sev).copied())
+            .unwrap_or_else(|| p.working_days.unwrap_or(10));
+        let due = add_working_days(date, days);
         let done = signal.handled.first();
         ctx.push(
             out,

@@ -3,6 +3,7 @@
 //! The default pack (`default-pack.toml`) encodes `../shared/spec/rules.md`. A new law version is a new regime
 //! with a `from` date; a municipality's stricter guideline is a policy change. Neither needs code.
 
+use crate::event::{PlacementType, Severity};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -147,9 +148,37 @@ pub struct PolicyRule {
     pub working_days: Option<u32>,
     #[serde(default)]
     pub course: Option<String>,
+    /// The site types the entry is for (empty: every type the rule applies to). A type-specific entry wins over
+    /// the general one, so "netværksplejefamilier: supervision hver 6. måned" can sit beside "hver 3. måned".
+    #[serde(default)]
+    pub site_types: Vec<PlacementType>,
+    /// Working days by severity of a danger signal (`danger-signal-reaction`); severities not listed use
+    /// `working_days`.
+    #[serde(default)]
+    pub by_severity: BTreeMap<Severity, u32>,
     /// `Kommunal retningslinje: <name>`, set when the pack is loaded.
     #[serde(skip)]
     pub citation: String,
+}
+
+/// Thresholds on a residential home's annual key figures (`site_finances_reported`); a report beyond any of them
+/// raises a danger signal (source `finances`). Every threshold is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FinanceThresholds {
+    /// Profit (revenue − costs) as a share of revenue, in per cent, above which the home earns too much on the
+    /// children's places.
+    #[serde(default)]
+    pub max_profit_margin_pct: Option<f64>,
+    /// Profit margin in per cent below which the home is losing money (a risk to the children's stability).
+    #[serde(default)]
+    pub min_profit_margin_pct: Option<f64>,
+    /// Equity below which the home is considered at risk.
+    #[serde(default)]
+    pub min_equity_dkk: Option<f64>,
+    /// Costs per approved place per day above which the price is out of line.
+    #[serde(default)]
+    pub max_cost_per_place_day_dkk: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -162,6 +191,8 @@ fn yes() -> bool {
 pub struct PolicyFile {
     #[serde(default)]
     pub policy: Vec<PolicyRule>,
+    #[serde(default)]
+    pub finances: Option<FinanceThresholds>,
 }
 
 /// Law regimes plus policy rules.
@@ -171,6 +202,8 @@ pub struct RulePack {
     pub regime: Vec<Regime>,
     #[serde(default)]
     pub policy: Vec<PolicyRule>,
+    #[serde(default)]
+    pub finances: FinanceThresholds,
 }
 
 /// A rule pack that does not make sense.
@@ -207,7 +240,7 @@ impl RulePack {
     /// Værn's default pack: Serviceloven until 31.12.2023, Barnets lov from 01.01.2024, and the policy defaults.
     pub fn default_pack() -> RulePack {
         // The embedded pack is checked by a unit test; an empty fallback can never be reached in a tested build.
-        RulePack::from_toml(DEFAULT_PACK).unwrap_or(RulePack { regime: Vec::new(), policy: Vec::new() })
+        RulePack::from_toml(DEFAULT_PACK).unwrap_or(RulePack { regime: Vec::new(), policy: Vec::new(), finances: FinanceThresholds::default() })
     }
 
     /// Apply a municipality's policy file: each entry replaces the default rule with the same id.
@@ -218,10 +251,13 @@ impl RulePack {
                 return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
             }
             let p = p.finish();
-            match self.policy.iter_mut().find(|q| q.rule == p.rule) {
+            match self.policy.iter_mut().find(|q| q.rule == p.rule && q.site_types == p.site_types) {
                 Some(q) => *q = p,
                 None => self.policy.push(p),
             }
+        }
+        if let Some(f) = f.finances {
+            self.finances = f;
         }
         Ok(self)
     }
@@ -253,7 +289,16 @@ impl RulePack {
 
     /// An enabled policy rule.
     pub fn policy(&self, rule: &str) -> Option<&PolicyRule> {
-        self.policy.iter().find(|p| p.rule == rule && p.enabled)
+        self.policy.iter().find(|p| p.rule == rule && p.site_types.is_empty() && p.enabled)
+    }
+
+    /// The policy entry for a site type: the entry naming the type if there is one (disabled: the rule does not
+    /// apply to that type), else the general entry.
+    pub fn policy_for(&self, rule: &str, site_type: PlacementType) -> Option<&PolicyRule> {
+        match self.policy.iter().find(|p| p.rule == rule && p.site_types.contains(&site_type)) {
+            Some(p) => p.enabled.then_some(p),
+            None => self.policy(rule),
+        }
     }
 }
 
