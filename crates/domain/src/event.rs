@@ -294,7 +294,7 @@ pub enum Body {
         /// Værn extension: number of places approved.
         places: Option<u16>,
         /// Værn extension: the target group of the approval (free text, as the Socialtilsyn writes it).
-        target_group: Option<String>,
+        target_group: Option<Box<str>>,
     },
     SiteApprovalRevoked {
         site: Ref,
@@ -1233,7 +1233,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             valid_until: f.opt_date("valid_until")?,
             by: f.opt_ref("by")?,
             places: f.opt_int("places", 1, 999)?.map(|n| n as u16),
-            target_group: f.opt_text("target_group")?,
+            target_group: f.opt_text("target_group")?.map(String::into_boxed_str),
         },
         T::SiteApprovalRevoked => Body::SiteApprovalRevoked { site: f.req_ref("site")? },
         T::FosterTraining => Body::FosterTraining {
@@ -1490,7 +1490,7 @@ impl Serialize for Event {
                 date!("valid_until", valid_until);
                 opt!("by", by.as_deref());
                 opt!("places", places);
-                opt!("target_group", target_group);
+                opt!("target_group", target_group.as_deref());
             }
             SiteApprovalRevoked { site } | FosterSupervision { site } => {
                 m.serialize_entry("site", site.as_str())?;

@@ -10,10 +10,16 @@ struct Scenario {
     as_of: String,
     events: String,
     expected: Value,
+    /// A municipality policy file (TOML) given with `--policy`, from an optional `--- policy` section.
+    policy: Option<String>,
 }
 
 fn parse(name: &str, text: &str) -> Scenario {
     let (head, rest) = text.split_once("--- events").unwrap_or_else(|| panic!("{name}: no '--- events'"));
+    let (head, policy) = match head.split_once("--- policy") {
+        Some((h, p)) => (h, Some(p.to_string())),
+        None => (head, None),
+    };
     let (events, expected) = rest.split_once("--- expected").unwrap_or_else(|| panic!("{name}: no '--- expected'"));
     let field = |key: &str| {
         head.lines()
@@ -27,6 +33,7 @@ fn parse(name: &str, text: &str) -> Scenario {
         as_of: field("as_of:"),
         events: events.to_string(),
         expected: serde_json::from_str(expected).unwrap_or_else(|e| panic!("{name}: expected is not JSON: {e}")),
+        policy,
     }
 }
 
@@ -65,7 +72,17 @@ fn law_scenarios() {
         let s = parse(&name, &std::fs::read_to_string(path).unwrap());
         assert!(!s.law.is_empty(), "{name}: every scenario names the § it checks");
         laws.insert(s.law.clone());
-        let out = vaern(&["obligations", "--events", "-", "--as-of", &s.as_of, "--format", "json"], Some(&s.events));
+        let policy_file = s.policy.as_ref().map(|p| {
+            let f = tempfile::NamedTempFile::new().expect("temp file");
+            std::fs::write(f.path(), p).expect("write policy");
+            f
+        });
+        let mut args = vec!["obligations", "--events", "-", "--as-of", &s.as_of, "--format", "json"];
+        let policy_path = policy_file.as_ref().map(|f| f.path().to_string_lossy().to_string());
+        if let Some(p) = &policy_path {
+            args.extend(["--policy", p.as_str()]);
+        }
+        let out = vaern(&args, Some(&s.events));
         if !out.status.success() {
             failures.push(format!(
                 "{}: exit {:?}\n{}",

@@ -569,10 +569,8 @@ fn signal_rules<'p>(ctx: &Ctx<'p, '_>, signal: &Signal, out: &mut Vec<Obligation
         );
     }
     if let Some(p) = ctx.pack.policy(id::SIGNAL_REACTION) {
-        let days = d
-            .severity
-            .and_then(|sev| p.by_severity.get(&sev).copied())
-            .unwrap_or_else(|| p.working_days.unwrap_or(10));
+        let days =
+            d.severity.and_then(|sev| p.by_severity.get(&sev).copied()).unwrap_or_else(|| p.working_days.unwrap_or(10));
         let due = add_working_days(date, days);
         let done = signal.handled.first();
         ctx.push(

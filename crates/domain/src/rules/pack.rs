@@ -230,9 +230,7 @@ impl RulePack {
             }
         }
         for p in &pack.policy {
-            if !id::POLICY_RULES.contains(&p.rule.as_str()) {
-                return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
-            }
+            p.check()?;
         }
         Ok(pack)
     }
@@ -240,16 +238,18 @@ impl RulePack {
     /// Værn's default pack: Serviceloven until 31.12.2023, Barnets lov from 01.01.2024, and the policy defaults.
     pub fn default_pack() -> RulePack {
         // The embedded pack is checked by a unit test; an empty fallback can never be reached in a tested build.
-        RulePack::from_toml(DEFAULT_PACK).unwrap_or(RulePack { regime: Vec::new(), policy: Vec::new(), finances: FinanceThresholds::default() })
+        RulePack::from_toml(DEFAULT_PACK).unwrap_or(RulePack {
+            regime: Vec::new(),
+            policy: Vec::new(),
+            finances: FinanceThresholds::default(),
+        })
     }
 
     /// Apply a municipality's policy file: each entry replaces the default rule with the same id.
     pub fn with_policy(mut self, file: &str) -> Result<RulePack, PackError> {
         let f: PolicyFile = toml::from_str(file).map_err(|e| PackError(e.to_string()))?;
         for p in f.policy {
-            if !id::POLICY_RULES.contains(&p.rule.as_str()) {
-                return Err(PackError(format!("ukendt kommunal regel \"{}\"", p.rule)));
-            }
+            p.check()?;
             let p = p.finish();
             match self.policy.iter_mut().find(|q| q.rule == p.rule && q.site_types == p.site_types) {
                 Some(q) => *q = p,
@@ -303,6 +303,30 @@ impl RulePack {
 }
 
 impl PolicyRule {
+    /// An entry the engine can apply: a known rule, site types only where a rule is per site, severities only on
+    /// the reaction rule.
+    fn check(&self) -> Result<(), PackError> {
+        if !id::POLICY_RULES.contains(&self.rule.as_str()) {
+            return Err(PackError(format!("ukendt kommunal regel \"{}\"", self.rule)));
+        }
+        let per_site =
+            matches!(self.rule.as_str(), id::FOSTER_SUPERVISION | id::FOSTER_BASIC_COURSE | id::FOSTER_TRAINING_ANNUAL);
+        if !self.site_types.is_empty() && !per_site {
+            return Err(PackError(format!("reglen \"{}\" kan ikke opdeles på typer af anbringelsessted", self.rule)));
+        }
+        if let Some(t) = self.site_types.iter().find(|t| !t.is_foster_family()) {
+            return Err(PackError(format!(
+                "reglen \"{}\" gælder plejefamilier; \"{}\" er ikke en plejefamilietype",
+                self.rule,
+                t.as_str()
+            )));
+        }
+        if !self.by_severity.is_empty() && self.rule != id::SIGNAL_REACTION {
+            return Err(PackError(format!("by_severity gælder kun reglen \"{}\"", id::SIGNAL_REACTION)));
+        }
+        Ok(())
+    }
+
     fn finish(mut self) -> PolicyRule {
         self.citation = format!("Kommunal retningslinje: {}", self.name);
         self
@@ -311,6 +335,77 @@ impl PolicyRule {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn policy_per_site_type_wins_over_the_general_entry() {
+        let pack = RulePack::default_pack()
+            .with_policy(
+                r#"
+[[policy]]
+rule = "foster-family-supervision"
+name = "netværksplejefamilier hver 6. måned"
+site_types = ["network_foster_family"]
+months = 6
+[[policy]]
+rule = "foster-family-basic-course"
+name = "ingen grundkursus for netværksplejefamilier"
+site_types = ["network_foster_family"]
+enabled = false
+"#,
+            )
+            .unwrap();
+        let net = PlacementType::NetworkFosterFamily;
+        assert_eq!(pack.policy_for(id::FOSTER_SUPERVISION, net).and_then(|p| p.months), Some(6));
+        assert_eq!(
+            pack.policy_for(id::FOSTER_SUPERVISION, PlacementType::FosterFamily).and_then(|p| p.months),
+            Some(3)
+        );
+        assert!(pack.policy_for(id::FOSTER_BASIC_COURSE, net).is_none(), "disabled for the type: no fallback");
+        assert!(pack.policy_for(id::FOSTER_BASIC_COURSE, PlacementType::FosterFamily).is_some());
+        // Loading the same type-specific entry again replaces it rather than adding a second.
+        let again = pack
+            .with_policy("[[policy]]\nrule = \"foster-family-supervision\"\nname = \"x\"\nsite_types = [\"network_foster_family\"]\nmonths = 4\n")
+            .unwrap();
+        assert_eq!(again.policy.iter().filter(|p| p.rule == id::FOSTER_SUPERVISION).count(), 2);
+        assert_eq!(again.policy_for(id::FOSTER_SUPERVISION, net).and_then(|p| p.months), Some(4));
+    }
+
+    #[test]
+    fn severity_days_and_finance_thresholds_load() {
+        let pack = RulePack::default_pack();
+        let p = pack.policy(id::SIGNAL_REACTION).unwrap();
+        assert_eq!(p.by_severity.get(&Severity::Critical), Some(&1));
+        assert_eq!(p.working_days, Some(10));
+        assert_eq!(pack.finances.max_profit_margin_pct, Some(10.0));
+        let stricter = pack.with_policy("[finances]\nmax_profit_margin_pct = 5.0\n").unwrap();
+        assert_eq!(stricter.finances.max_profit_margin_pct, Some(5.0));
+        assert_eq!(stricter.finances.min_equity_dkk, None, "a [finances] section replaces the thresholds whole");
+    }
+
+    #[test]
+    fn misplaced_policy_options_are_refused_in_danish() {
+        let base = RulePack::default_pack;
+        let e = base()
+            .with_policy(
+                "[[policy]]\nrule = \"danger-signal-reaction\"\nname = \"x\"\nsite_types = [\"foster_family\"]\n",
+            )
+            .unwrap_err();
+        assert!(e.0.contains("kan ikke opdeles"), "{e}");
+        let e = base()
+            .with_policy(
+                "[[policy]]\nrule = \"foster-family-supervision\"\nname = \"x\"\nsite_types = [\"institution\"]\n",
+            )
+            .unwrap_err();
+        assert!(e.0.contains("ikke en plejefamilietype"), "{e}");
+        let e = base()
+            .with_policy("[[policy]]\nrule = \"foster-family-supervision\"\nname = \"x\"\nby_severity = { high = 2 }\n")
+            .unwrap_err();
+        assert!(e.0.contains("by_severity"), "{e}");
+        let e = base()
+            .with_policy("[[policy]]\nrule = \"danger-signal-reaction\"\nname = \"x\"\nby_severity = { urgent = 2 }\n")
+            .unwrap_err();
+        assert!(e.0.contains("ukendt alvor"), "{e}");
+    }
     use super::*;
 
     #[test]
