@@ -11,6 +11,7 @@ pub(crate) mod journal;
 pub mod migrate;
 pub mod projection;
 pub mod retention;
+pub mod supervision;
 
 pub use journal::{Actor, AppendOutcome, StoredEvent};
 
@@ -135,7 +136,11 @@ impl Store {
         };
         let pool = options.connect(&url).await?;
         let store = Store { pool, backend, municipality, bulk_rebuild_units: projection::FULL_REBUILD_UNITS };
-        migrate::run(&store).await?;
+        let applied = migrate::run(&store).await?;
+        if applied.iter().any(|v| migrate::ADDS_READ_MODEL.contains(v)) && applied.first() != Some(&1) {
+            // An existing journal meets a new read model: fill it (once, at the upgrade).
+            store.rebuild(chrono::Utc::now()).await?;
+        }
         Ok(store)
     }
 

@@ -26,6 +26,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
         postgres: include_str!("../migrations/postgres/0002_access.sql"),
     },
+    Migration {
+        version: 3,
+        name: "supervision",
+        sqlite: include_str!("../migrations/sqlite/0003_supervision.sql"),
+        postgres: include_str!("../migrations/postgres/0003_supervision.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -40,8 +46,8 @@ pub async fn current(store: &Store) -> Result<i64, StoreError> {
     Ok(row.try_get::<i64, _>("v")?)
 }
 
-/// Apply missing migrations; refuse a database that is newer than this binary.
-pub async fn run(store: &Store) -> Result<(), StoreError> {
+/// Apply missing migrations; refuse a database that is newer than this binary. Returns the versions applied.
+pub async fn run(store: &Store) -> Result<Vec<i64>, StoreError> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS vaern_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
@@ -55,6 +61,7 @@ pub async fn run(store: &Store) -> Result<(), StoreError> {
             latest()
         )));
     }
+    let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > have) {
         let sql = match store.backend() {
             Backend::Sqlite => m.sqlite,
@@ -72,9 +79,13 @@ pub async fn run(store: &Store) -> Result<(), StoreError> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        applied.push(m.version);
     }
-    Ok(())
+    Ok(applied)
 }
+
+/// Migrations that add a read model: a database that already has a journal rebuilds its read models once.
+pub const ADDS_READ_MODEL: &[i64] = &[3];
 
 #[cfg(test)]
 mod tests {

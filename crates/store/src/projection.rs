@@ -12,6 +12,7 @@ use domain::event::{Body, Event, EventType};
 use domain::journal::Journal;
 use domain::obligation::{Obligation, Status};
 use domain::rules::{id, obligations, RulePack};
+use domain::supervision::{site_facts, SiteFacts};
 use domain::time::AsOf;
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeSet, HashMap};
@@ -254,6 +255,64 @@ async fn recompute(
     write_unit(store.backend(), tx, unit, &municipality, &list, local_date(now)).await?;
     if let Unit::Child(c) = unit {
         write_child(store.backend(), tx, c, &municipality, &own).await?;
+    }
+    if let Unit::Site(s) = unit {
+        let refs: Vec<&Event> = events.iter().collect();
+        sqlx::query("DELETE FROM rm_site WHERE site = $1").bind(s).execute(&mut **tx).await?;
+        if let Some(f) = site_facts(s, &refs, local_date(now), basic_course(pack)) {
+            insert_sites(store.backend(), tx, &[(f, municipality)]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The course name that counts as the basic course (policy `foster-family-basic-course`).
+fn basic_course(pack: &RulePack) -> &str {
+    pack.policy(id::FOSTER_BASIC_COURSE).and_then(|p| p.course.as_deref()).unwrap_or("grundkursus")
+}
+
+/// Multi-row INSERT into the site registry read model. Amounts are stored as text (Rust's shortest round-trip
+/// form): the same on both back-ends, exact, and never summed in SQL.
+async fn insert_sites(
+    backend: crate::Backend,
+    tx: &mut Transaction<'_, Any>,
+    rows: &[(SiteFacts, String)],
+) -> Result<(), StoreError> {
+    const COLS: usize = 20;
+    for chunk in rows.chunks(200) {
+        let sql = format!(
+            "INSERT INTO rm_site (site, municipality, name, site_type, approval, approved_from, approved_until, \
+             revoked_on, places, target_group, approved_by, basic_course_on, last_training, training_hours, \
+             last_supervision, last_operational, finance_year, revenue_dkk, costs_dkk, equity_dkk) VALUES {}",
+            crate::values_list(backend, chunk.len(), COLS)
+        );
+        let mut q = sqlx::query(&sql);
+        let d = |x: Option<NaiveDate>| x.map(|d| d.to_string());
+        for (f, m) in chunk {
+            let fin = f.latest_finances;
+            q = q
+                .bind(&f.site)
+                .bind(f.municipality.map(|m| m.to_string()).unwrap_or_else(|| m.clone()))
+                .bind(&f.name)
+                .bind(f.site_type.as_str())
+                .bind(f.approval.as_str())
+                .bind(d(f.approved_from))
+                .bind(d(f.approved_until))
+                .bind(d(f.revoked_on))
+                .bind(f.places.map(i64::from))
+                .bind(f.target_group.clone())
+                .bind(f.approved_by.clone())
+                .bind(d(f.basic_course_on))
+                .bind(d(f.last_training))
+                .bind(f.training_hours_year.to_string())
+                .bind(d(f.last_supervision))
+                .bind(d(f.last_operational))
+                .bind(fin.map(|x| i64::from(x.0)))
+                .bind(fin.map(|x| x.1.to_string()))
+                .bind(fin.map(|x| x.2.to_string()))
+                .bind(fin.and_then(|x| x.3).map(|x| x.to_string()));
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -510,6 +569,24 @@ pub(crate) async fn rebuild_in(
         unit_rows.push(key);
     }
     insert_children(store.backend(), tx, &child_rows).await?;
+    // The site registry: every registered site from all its events.
+    sqlx::query("DELETE FROM rm_site").execute(&mut **tx).await?;
+    let mut by_site: HashMap<&str, Vec<&Event>> = HashMap::new();
+    for e in &journal.events {
+        if let Some(s) = crate::journal::site_of(e) {
+            by_site.entry(s).or_default().push(e);
+        }
+    }
+    let today_date = local_date(now);
+    let site_rows: Vec<(SiteFacts, String)> = by_site
+        .iter()
+        .filter_map(|(s, evs)| {
+            let f = site_facts(s, evs, today_date, basic_course(&pack))?;
+            let m = f.municipality.map(|m| m.to_string()).unwrap_or_else(|| store.municipality().to_string());
+            Some((f, m))
+        })
+        .collect();
+    insert_sites(store.backend(), tx, &site_rows).await?;
     // The read model is rewritten whole: its indexes are built once after the rows are in.
     let deferred = crate::drop_secondary_indexes(store.backend(), tx, "rm_obligation").await?;
     insert_obligations(store.backend(), tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;

@@ -383,6 +383,18 @@ async fn bulk_and_incremental_read_models_agree(db: Db, db2: Db) {
         })
         .collect();
         rows.extend(children);
+        let sites: Vec<String> = sqlx::query(
+            "SELECT site, name, approval, COALESCE(approved_from, '-'), COALESCE(approved_until, '-'), \
+             COALESCE(last_training, '-'), COALESCE(last_supervision, '-'), COALESCE(last_operational, '-') FROM rm_site",
+        )
+        .fetch_all(s.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (0..8).map(|i| r.get::<String, _>(i)).collect::<Vec<_>>().join("|"))
+        .collect();
+        assert!(!sites.is_empty(), "the site registry is filled");
+        rows.extend(sites);
         rows.sort();
         rows
     }
@@ -401,6 +413,120 @@ async fn newer_schema_is_refused(db: Db) {
     s.close().await;
     let err = Store::connect(&db.url).await.unwrap_err();
     assert!(err.to_string().contains("skemaversion 999"), "{err}");
+}
+
+const SITES: &str = r#"{"type":"child_registered","at":"2024-01-10","child":"b1","birth_date":"2012-04-10","municipality":"751","id":"s-e1"}
+{"type":"site_registered","at":"2023-01-01","site":"s1","site_type":"foster_family","name":"Plejefamilien Berg","municipality":"751","id":"s-e2"}
+{"type":"site_approved","at":"2023-01-15","site":"s1","places":2,"target_group":"Børn 6-14 år","by":"socialtilsyn_midt","id":"s-e3"}
+{"type":"foster_training","at":"2023-03-01","site":"s1","course":"grundkursus","hours":30,"id":"s-e4"}
+{"type":"placement_started","at":"2024-03-01","child":"b1","placement":"p1","site":"s1","placement_type":"foster_family","consent":true,"id":"s-e5"}
+{"type":"supervision_visit","at":"2024-04-02","child":"b1","placement":"p1","child_spoken_to":true,"without_carers":true,"child_view":"Jeg kan lide min plejemor","id":"s-e6"}
+{"type":"site_registered","at":"2023-01-01","site":"s2","site_type":"residential_home","name":"Opholdsstedet Lærken","municipality":"751","id":"s-e7"}
+{"type":"site_approved","at":"2023-02-01","site":"s2","places":6,"valid_until":"2024-06-30","id":"s-e8"}
+{"type":"site_finances_reported","at":"2024-04-15","site":"s2","year":2023,"revenue_dkk":12000000,"costs_dkk":10000000,"equity_dkk":-50000,"id":"s-e9"}
+{"type":"danger_signal","at":"2024-08-26","child":"b1","signal":"ds1","site":"s1","kind":"Barnet fortæller om trusler","source":"child","severity":"high","id":"s-e10"}
+{"type":"danger_signal","at":"2024-08-05","signal":"ds2","site":"s2","kind":"Økonomi","source":"finances","id":"s-e11"}
+{"type":"danger_signal_handled","at":"2024-08-07","signal":"ds2","action":"Socialtilsynet orienteret","socialtilsyn_notified":true,"id":"s-e12"}
+{"type":"correction","at":"2024-08-10","corrects":"s-e3","fields":{"places":3},"reason":"Godkendelsen lyder på 3 pladser","id":"s-e13"}
+"#;
+
+async fn site_registry_and_supervision(db: Db) {
+    use store::supervision::{SignalFilter, SiteFilter};
+    let s = open(&db).await;
+    s.import_jsonl(SITES, &actor()).await.unwrap();
+    let all = s.site_registry(&SiteFilter::default(), now()).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Opholdsstedet Lærken", "Plejefamilien Berg"]);
+    let berg = &all[1];
+    assert_eq!(berg.approval, "approved");
+    assert_eq!(berg.places, Some(3), "the correction of the approval is read");
+    assert_eq!(berg.target_group.as_deref(), Some("Børn 6-14 år"));
+    assert_eq!(berg.placed, 1);
+    assert_eq!(berg.basic_course_on.as_deref(), Some("2023-03-01"));
+    // Foster-family supervision every 3 months from 2023-01-15, never held: overdue since 2023-04-15.
+    assert!(berg.overdue >= 1, "{berg:?}");
+    let laerken = &all[0];
+    assert_eq!(laerken.approval, "expired");
+    assert_eq!(laerken.finances, Some((2023, 12_000_000.0, 10_000_000.0, Some(-50_000.0))));
+
+    // Consultants and worklist filters.
+    s.assign_site("s1", "konsulent", &actor()).await.unwrap();
+    s.assign_site("s1", "konsulent2", &actor()).await.unwrap();
+    let mine = s
+        .site_registry(&SiteFilter { consultant: Some("konsulent2".into()), ..SiteFilter::default() }, now())
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1, "reassigning replaces the consultant");
+    assert_eq!(mine[0].consultant.as_deref(), Some("konsulent2"));
+    let behind = s.site_registry(&SiteFilter { behind_only: true, ..SiteFilter::default() }, now()).await.unwrap();
+    assert!(behind.iter().any(|r| r.site == "s1"));
+    let placed = s.placed_at(&["s1".to_string()]).await.unwrap();
+    assert_eq!(placed.len(), 1);
+    assert_eq!((placed[0].child.as_str(), placed[0].placement.as_str()), ("b1", "p1"));
+    let open_obl = s
+        .open_obligations_for(&["s1".into()], &["b1".into()], &[domain::rules::id::SUPERVISION_VISITS], now())
+        .await
+        .unwrap();
+    assert!(open_obl.iter().any(|o| o.rule == domain::rules::id::FOSTER_SUPERVISION && o.child.is_none()));
+    assert!(open_obl.iter().all(|o| o.rule != domain::rules::id::INVESTIGATION_4_MONTHS));
+
+    // Planned and held visits.
+    let d = |x: &str| x.parse::<NaiveDate>().unwrap();
+    let id = s.plan_visit("b1", "p1", d("2024-10-01"), &actor()).await.unwrap();
+    let id2 = s.plan_visit("b1", "p1", d("2025-03-01"), &actor()).await.unwrap();
+    assert!(s.cancel_visit_plan(&id2, "b1", &actor()).await.unwrap());
+    assert!(!s.cancel_visit_plan(&id, "b2", &actor()).await.unwrap(), "only the child's own plans");
+    let plans = s.visit_plans(&["b1".into()]).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!((plans[0].id.as_str(), plans[0].planned_for), (id.as_str(), d("2024-10-01")));
+    let held = s.visits_held(&["b1".into()], now()).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].child_view.as_deref(), Some("Jeg kan lide min plejemor"));
+    assert!(held[0].without_carers);
+
+    // Signals: high severity = 3 working days (Mon 26 Aug => Thu 29 Aug); the other handled in time.
+    let sig = s.signals(&SignalFilter::default(), now()).await.unwrap();
+    assert_eq!(sig.iter().map(|x| x.signal.as_str()).collect::<Vec<_>>(), ["ds1", "ds2"], "newest first");
+    assert_eq!(sig[0].due.as_deref(), Some("2024-08-29"));
+    assert_eq!(sig[0].status, Some(domain::obligation::Status::Overdue));
+    assert_eq!(sig[0].severity.as_deref(), Some("high"));
+    assert_eq!(sig[1].handled, Some(d("2024-08-07")));
+    assert!(sig[1].socialtilsyn_notified);
+    let open_only = s.signals(&SignalFilter { open_only: true, ..SignalFilter::default() }, now()).await.unwrap();
+    assert_eq!(open_only.len(), 1);
+    let at_s2 = s.signals(&SignalFilter { sites: Some(vec!["s2".into()]), ..SignalFilter::default() }, now()).await;
+    assert_eq!(at_s2.unwrap().len(), 1);
+
+    // The municipality's events feed the council report.
+    let as_of = domain::time::AsOf::end_of(d("2024-09-01"));
+    let events = s.municipality_events("751", as_of).await.unwrap();
+    assert_eq!(events.len(), 12, "every event but the correction");
+    let code = domain::municipality::MunicipalityCode::parse("751").unwrap();
+    let r = domain::supervision::council::council_report(
+        &events,
+        &domain::rules::RulePack::default_pack(),
+        code,
+        2024,
+        as_of,
+    );
+    assert_eq!(r.municipality, "Aarhus");
+    assert_eq!(r.signals.raised, 2);
+    assert_eq!(r.finances.len(), 1);
+    assert_eq!(r.finances[0].breaches.len(), 2, "{:?}", r.finances[0].breaches);
+
+    // An upgrade from a database without the site registry fills it at start.
+    for sql in [
+        "DROP TABLE rm_site",
+        "DROP TABLE site_assignment",
+        "DROP TABLE visit_plan",
+        "DROP INDEX rm_child_site",
+        "DROP INDEX journal_signals",
+        "DELETE FROM vaern_migrations WHERE version = 3",
+    ] {
+        sqlx::query(sql).execute(s.pool()).await.unwrap();
+    }
+    s.close().await;
+    let s = open(&db).await;
+    assert_eq!(s.site_registry(&SiteFilter::default(), now()).await.unwrap().len(), 2);
 }
 
 macro_rules! both {
@@ -445,6 +571,7 @@ both!(
     erasure_keeps_facts_and_chain,
     concurrent_writers_keep_one_chain,
     newer_schema_is_refused,
+    site_registry_and_supervision,
 );
 
 #[tokio::test]

@@ -1,0 +1,53 @@
+-- Placement sites and supervision (issue 6).
+
+-- Read model: one row per registered site, derived from its events (rebuildable, updated with the append).
+CREATE TABLE rm_site (
+    site             TEXT PRIMARY KEY,
+    municipality     TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    site_type        TEXT NOT NULL,
+    approval         TEXT NOT NULL,
+    approved_from    TEXT,
+    approved_until   TEXT,
+    revoked_on       TEXT,
+    places           BIGINT,
+    target_group     TEXT,
+    approved_by      TEXT,
+    basic_course_on  TEXT,
+    last_training    TEXT,
+    training_hours   TEXT NOT NULL,
+    last_supervision TEXT,
+    last_operational TEXT,
+    finance_year     BIGINT,
+    revenue_dkk      TEXT,
+    costs_dkk        TEXT,
+    equity_dkk       TEXT
+);
+CREATE INDEX rm_site_type ON rm_site (site_type);
+
+-- The foster-care consultant responsible for a site (supervision of the family, personal supervision of the
+-- children placed there). Work data, not a journal fact: reassigning is an update.
+CREATE TABLE site_assignment (
+    site        TEXT PRIMARY KEY,
+    consultant  TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    assigned_by TEXT NOT NULL
+);
+CREATE INDEX site_assignment_consultant ON site_assignment (consultant);
+
+-- Planned personal supervision visits. The visit itself is a journal event (supervision_visit); a plan is
+-- matched to it by date (domain::supervision::plans).
+CREATE TABLE visit_plan (
+    id           TEXT PRIMARY KEY,
+    child        TEXT NOT NULL,
+    placement    TEXT NOT NULL,
+    planned_for  TEXT NOT NULL,
+    planned_by   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    cancelled_at TEXT,
+    cancelled_by TEXT
+);
+CREATE INDEX visit_plan_child ON visit_plan (child, planned_for);
+
+CREATE INDEX rm_child_site ON rm_child (site);
+CREATE INDEX journal_signals ON journal (object) WHERE event_type = 'danger_signal';
