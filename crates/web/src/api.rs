@@ -788,7 +788,12 @@ async fn append_site_event(State(state): State<AppState>, user: AuthUser, bytes:
     if crate::forms::is_child_event(event.event_type()) {
         return Err(AppError::bad("type", format!("\"{}\" registreres på et barns sag", event.event_type())).into());
     }
-    let out = state.store.append(&Actor::new(&user.username, Utc::now()), vec![event]).await?;
+    // A finance report beyond the thresholds raises a danger signal in the same append.
+    let signal = crate::sites::finance_signal(&state, &event).await?;
+    let out = state
+        .store
+        .append(&Actor::new(&user.username, Utc::now()), std::iter::once(event).chain(signal).collect())
+        .await?;
     Ok((StatusCode::CREATED, Json(AppendedDto { id: out.ids.first().cloned().unwrap_or_default(), seq: out.head_seq }))
         .into_response())
 }

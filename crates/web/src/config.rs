@@ -34,6 +34,12 @@ pub struct Config {
     /// Seconds before a request is answered with 503.
     pub request_timeout_secs: u64,
     pub log_format: LogFormat,
+    /// The phone number of the children and families department, printed on the child's help card.
+    pub contact_phone: String,
+    /// The department's e-mail (secure mail) address, printed on the help card.
+    pub contact_email: String,
+    /// Who to call out of hours in an acute situation (the municipality's socialvagt, or via the police).
+    pub out_of_hours_phone: String,
 }
 
 impl Default for Config {
@@ -48,6 +54,9 @@ impl Default for Config {
             break_glass_hours: 8,
             request_timeout_secs: 30,
             log_format: LogFormat::Text,
+            contact_phone: "Kommunens hovednummer (se kommunens hjemmeside)".into(),
+            contact_email: "Skriv sikkert via borger.dk".into(),
+            out_of_hours_phone: "112 ved fare — ellers politiet på 114, som kan kontakte kommunens socialvagt".into(),
         }
     }
 }
@@ -99,6 +108,15 @@ impl Config {
         }
         if let Some(v) = get("VAERN_LOCKOUT_MINUTES") {
             self.lockout_minutes = num("VAERN_LOCKOUT_MINUTES", v)?;
+        }
+        if let Some(v) = get("VAERN_CONTACT_PHONE") {
+            self.contact_phone = v;
+        }
+        if let Some(v) = get("VAERN_CONTACT_EMAIL") {
+            self.contact_email = v;
+        }
+        if let Some(v) = get("VAERN_OUT_OF_HOURS_PHONE") {
+            self.out_of_hours_phone = v;
         }
         if let Some(v) = get("VAERN_LOG_FORMAT") {
             self.log_format = match v.as_str() {

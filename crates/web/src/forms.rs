@@ -3,7 +3,8 @@
 //! the importer accept exactly the same events, with the same Danish errors naming the field.
 
 use domain::event::{
-    AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, EventType, GoalTheme, PlacementType,
+    AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, EventType, GoalTheme, PlacementType, Severity,
+    SignalSource,
 };
 use domain::municipality::MunicipalityCode;
 use serde_json::{Map, Value};
@@ -124,6 +125,8 @@ vocab_options!(purposes, ConversationPurpose);
 vocab_options!(end_reasons, EndReason);
 vocab_options!(placement_types, PlacementType);
 vocab_options!(themes, GoalTheme);
+vocab_options!(signal_sources, SignalSource);
+vocab_options!(severities, Severity);
 
 /// Whether events of this type belong to a child's case (else to a placement site).
 pub fn is_child_event(t: EventType) -> bool {
@@ -228,6 +231,8 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("site", "Sted", "Site", Ref(Obj::Site), true),
             f("valid_until", "Gyldig til", "Valid until", Date, false),
             f("by", "Godkendt af (fx socialtilsyn_hovedstaden)", "Approved by", Text, false),
+            f("places", "Antal godkendte pladser", "Approved places", Number, false),
+            f("target_group", "Målgruppe", "Target group", Text, false),
         ],
         SiteApprovalRevoked | FosterSupervision => vec![f("site", "Sted", "Site", Ref(Obj::Site), true)],
         FosterTraining => vec![
@@ -238,6 +243,7 @@ pub fn fields(t: EventType) -> Vec<Field> {
         OperationalSupervision => vec![
             f("site", "Sted", "Site", Ref(Obj::Site), true),
             f("announced", "Anmeldt besøg", "Announced visit", Bool, false),
+            f("conclusion", "Socialtilsynets konklusion", "The Socialtilsyn's conclusion", TextArea, false),
         ],
         SiteFinancesReported => vec![
             f("site", "Sted", "Site", Ref(Obj::Site), true),
@@ -250,7 +256,9 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("signal", "Faresignal", "Danger signal", NewRef(Obj::Signal), true),
             f("site", "Sted", "Site", Ref(Obj::Site), false),
             f("placement", "Anbringelse", "Placement", Ref(Obj::Placement), false),
-            f("kind", "Art (fx vold, økonomi, misbrug)", "Kind", Text, false),
+            f("kind", "Hvad drejer det sig om (fx vold, økonomi, misbrug)", "What it is about", Text, false),
+            f("source", "Kilde", "Source", Select(signal_sources()), false),
+            f("severity", "Alvor", "Severity", Select(severities()), false),
         ],
         DangerSignalHandled => vec![
             f("signal", "Faresignal", "Danger signal", Ref(Obj::Signal), true),

@@ -15,6 +15,7 @@ pub mod memo;
 pub mod ops;
 pub mod pages;
 pub mod seed;
+pub mod sites;
 pub mod table;
 pub mod web_util;
 
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     Router::new()
         .merge(pages::routes())
+        .merge(sites::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
@@ -159,5 +161,21 @@ async fn housekeeping(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "læsemodeller kunne ikke opdateres"),
         }
+    }
+}
+
+/// The site an event is about (site events, placements, signals naming a site).
+pub(crate) fn store_site_of(e: &domain::event::Event) -> Option<String> {
+    use domain::event::Body;
+    match &e.body {
+        Body::SiteRegistered { site, .. }
+        | Body::SiteApproved { site, .. }
+        | Body::SiteApprovalRevoked { site }
+        | Body::FosterTraining { site, .. }
+        | Body::FosterSupervision { site }
+        | Body::OperationalSupervision { site, .. }
+        | Body::SiteFinancesReported { site, .. } => Some(site.to_string()),
+        Body::DangerSignal(d) => d.site.as_ref().map(|s| s.to_string()),
+        _ => None,
     }
 }

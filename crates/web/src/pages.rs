@@ -45,7 +45,6 @@ pub fn routes() -> Router<AppState> {
         .route("/statistik", get(statistics))
         .route("/liste", get(obligation_list))
         .route("/audit", get(audit_page))
-        .route("/steder", get(sites_page))
         .route("/steder/ny/{kind}", get(site_event_form).post(site_event_post))
         .route("/admin/brugere", get(admin_users).post(admin_create_user))
         .route("/admin/brugere/{username}", post(admin_update_user))
@@ -84,8 +83,15 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if role.handles_cases() {
         v.push(("nav_search", "/soeg"));
     }
+    if matches!(role, Role::Consultant | Role::TeamLeader) {
+        v.push(("nav_supervision", "/tilsyn"));
+    }
     if matches!(role, Role::Consultant | Role::TeamLeader | Role::Manager) {
         v.push(("nav_sites", "/steder"));
+        v.push(("nav_signals", "/faresignaler"));
+    }
+    if matches!(role, Role::TeamLeader | Role::Manager | Role::Analyst) {
+        v.push(("nav_report", "/rapporter/tilsyn"));
     }
     if role.leads() {
         v.push(("nav_team", "/team"));
@@ -106,7 +112,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     v
 }
 
-fn ctx(user: &AuthUser, nav: &'static str, title: impl Into<String>) -> Ctx {
+pub(crate) fn ctx(user: &AuthUser, nav: &'static str, title: impl Into<String>) -> Ctx {
     Ctx {
         l: user.lang,
         user: Some(UserNav {
@@ -170,58 +176,58 @@ pub fn break_glass_page(child: &str, csrf: &str, l: Lang, error: Option<&str>, r
 /// A generic page of filters, charts and tables.
 #[derive(Template, WebTemplate)]
 #[template(path = "list.html")]
-struct ListPage {
-    ctx: Ctx,
-    heading: String,
-    intro: Option<String>,
-    action: String,
-    filters: Vec<FilterView>,
-    submit_label: String,
-    charts: Vec<(String, String)>,
-    sections: Vec<Section>,
+pub(crate) struct ListPage {
+    pub(crate) ctx: Ctx,
+    pub(crate) heading: String,
+    pub(crate) intro: Option<String>,
+    pub(crate) action: String,
+    pub(crate) filters: Vec<FilterView>,
+    pub(crate) submit_label: String,
+    pub(crate) charts: Vec<(String, String)>,
+    pub(crate) sections: Vec<Section>,
 }
 
-struct FilterView {
-    name: &'static str,
-    label: String,
-    value: String,
-    options: Vec<(String, String)>,
-}
-
-#[derive(Default)]
-struct Section {
-    id: String,
-    heading: String,
-    count: Option<usize>,
-    export: Option<String>,
-    headers: Vec<String>,
-    rows: Vec<Row>,
-    more: Option<String>,
+pub(crate) struct FilterView {
+    pub(crate) name: &'static str,
+    pub(crate) label: String,
+    pub(crate) value: String,
+    pub(crate) options: Vec<(String, String)>,
 }
 
 #[derive(Default)]
-struct Row {
-    attrs: Vec<(&'static str, String)>,
-    cells: Vec<Cell>,
+pub(crate) struct Section {
+    pub(crate) id: String,
+    pub(crate) heading: String,
+    pub(crate) count: Option<usize>,
+    pub(crate) export: Option<String>,
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) more: Option<String>,
 }
 
 #[derive(Default)]
-struct Cell {
-    text: String,
-    href: Option<String>,
-    class: Option<&'static str>,
+pub(crate) struct Row {
+    pub(crate) attrs: Vec<(&'static str, String)>,
+    pub(crate) cells: Vec<Cell>,
 }
 
-fn cell(text: impl Into<String>) -> Cell {
+#[derive(Default)]
+pub(crate) struct Cell {
+    pub(crate) text: String,
+    pub(crate) href: Option<String>,
+    pub(crate) class: Option<&'static str>,
+}
+
+pub(crate) fn cell(text: impl Into<String>) -> Cell {
     Cell { text: text.into(), ..Default::default() }
 }
 
-fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
+pub(crate) fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
     Cell { text: text.into(), href: Some(href.into()), class: None }
 }
 
 impl Section {
-    fn table(&self) -> Table {
+    pub(crate) fn table(&self) -> Table {
         Table {
             title: self.heading.clone(),
             headers: self.headers.clone(),
@@ -403,7 +409,7 @@ pub fn rule_label(rule: &str) -> &'static str {
     rule_id::label_da(rule)
 }
 
-fn status_label(s: Status, l: Lang) -> &'static str {
+pub(crate) fn status_label(s: Status, l: Lang) -> &'static str {
     match (s, l) {
         (Status::Met, Lang::Da) => "Opfyldt",
         (Status::Late, Lang::Da) => "For sent",
@@ -417,7 +423,7 @@ fn status_label(s: Status, l: Lang) -> &'static str {
 }
 
 /// The date part of a due value (`YYYY-MM-DD` or RFC 3339 in local time).
-fn due_date(due: &str) -> String {
+pub(crate) fn due_date(due: &str) -> String {
     if due.len() == 10 {
         return due.to_string();
     }
@@ -449,7 +455,7 @@ fn action_link(role: Role, child: &str, rule: &str, subject: &str) -> Option<(Op
     ))
 }
 
-fn display_name(people: &HashMap<String, store::caseload::Person>, child: &str) -> String {
+pub(crate) fn display_name(people: &HashMap<String, store::caseload::Person>, child: &str) -> String {
     people.get(child).and_then(|p| p.name.clone()).unwrap_or_else(|| format!("Barn {child}"))
 }
 
@@ -495,11 +501,11 @@ fn obligation_rows(
         .collect()
 }
 
-fn headers(l: Lang, keys: &[&str]) -> Vec<String> {
+pub(crate) fn headers(l: Lang, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| l.t(k).to_string()).collect()
 }
 
-fn flash_of(q: &Option<String>) -> Option<String> {
+pub(crate) fn flash_of(q: &Option<String>) -> Option<String> {
     let q = q.as_deref()?;
     serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()?.into_iter().find(|(k, _)| k == "ok").map(|(_, v)| {
         match v.as_str() {
@@ -511,7 +517,7 @@ fn flash_of(q: &Option<String>) -> Option<String> {
     })
 }
 
-fn query_map(q: &Option<String>) -> BTreeMap<String, String> {
+pub(crate) fn query_map(q: &Option<String>) -> BTreeMap<String, String> {
     q.as_deref()
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
         .unwrap_or_default()
@@ -1012,11 +1018,11 @@ struct FormPage {
     inputs: Vec<forms::Input>,
 }
 
-fn event_type(kind: &str) -> Result<EventType, AppError> {
+pub(crate) fn event_type(kind: &str) -> Result<EventType, AppError> {
     EventType::parse(kind).ok_or_else(|| AppError::NotFound(format!("Ukendt hændelsestype \"{kind}\".")))
 }
 
-fn check_writer(user: &AuthUser) -> Result<(), AppError> {
+pub(crate) fn check_writer(user: &AuthUser) -> Result<(), AppError> {
     if !user.role.records() {
         return Err(AppError::Forbidden("Rollen kan ikke registrere i journalen.".into()));
     }
@@ -1026,7 +1032,7 @@ fn check_writer(user: &AuthUser) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn known_for(state: &AppState, child: Option<&str>) -> Result<Known, AppError> {
+pub(crate) async fn known_for(state: &AppState, child: Option<&str>) -> Result<Known, AppError> {
     let sites = state.store.site_names().await?;
     let events = match child {
         Some(c) => state.store.child_events(c).await?,
@@ -1036,7 +1042,7 @@ async fn known_for(state: &AppState, child: Option<&str>) -> Result<Known, AppEr
 }
 
 #[allow(clippy::too_many_arguments)]
-fn render_form(
+pub(crate) fn render_form(
     user: &AuthUser,
     t: EventType,
     child: Option<&str>,
@@ -1066,7 +1072,7 @@ fn render_form(
     (status, page).into_response()
 }
 
-fn prefill(q: &Option<String>, now: DateTime<Utc>) -> Values {
+pub(crate) fn prefill(q: &Option<String>, now: DateTime<Utc>) -> Values {
     let mut v: Values = query_map(q).into_iter().filter(|(k, _)| k != "csrf").collect();
     v.entry("at".into()).or_insert_with(|| today(now).to_string());
     v
@@ -1088,7 +1094,7 @@ async fn event_form(
     Ok(render_form(&user, t, Some(&child), &known, &prefill(&q, Utc::now()), &Default::default(), StatusCode::OK))
 }
 
-fn values_of(form: &CsrfForm) -> Values {
+pub(crate) fn values_of(form: &CsrfForm) -> Values {
     form.fields.iter().filter(|(k, _)| k != "csrf").map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
@@ -1162,87 +1168,6 @@ async fn new_child(State(state): State<AppState>, form: CsrfForm) -> Result<Resp
 
 // ---- sites --------------------------------------------------------------------------------------------------------
 
-async fn sites_page(
-    State(state): State<AppState>,
-    user: AuthUser,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    user.require(&[Role::Consultant, Role::TeamLeader, Role::Manager])?;
-    let l = user.lang;
-    let sites = state.store.sites(Utc::now()).await?;
-    let section = Section {
-        id: "sites".into(),
-        heading: l.t("sites_title").into(),
-        count: Some(sites.len()),
-        export: Some("/steder?".into()),
-        headers: vec![
-            "Sted".into(),
-            "Navn".into(),
-            "Type".into(),
-            "Anbragte børn".into(),
-            "Åbne pligter".into(),
-            "Overskredne".into(),
-        ],
-        rows: sites
-            .iter()
-            .map(|s| Row {
-                attrs: vec![("site", s.site.clone())],
-                cells: vec![
-                    cell(s.site.clone()),
-                    cell(s.name.clone()),
-                    cell(domain::event::PlacementType::parse(&s.site_type).map(|p| p.label_da()).unwrap_or("Andet")),
-                    cell(s.placed_children.to_string()),
-                    cell(s.open_obligations.to_string()),
-                    Cell {
-                        text: s.overdue_obligations.to_string(),
-                        href: None,
-                        class: (s.overdue_obligations > 0).then_some("overdue"),
-                    },
-                ],
-            })
-            .collect(),
-        more: Some(
-            "Registrér: ".to_string()
-                + &EventType::ALL
-                    .iter()
-                    .filter(|t| !forms::is_child_event(**t))
-                    .map(|t| t.label_da())
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-        ),
-    };
-    if let Some(fmt) = Format::parse(query_map(&q).get("format").map(String::as_str)) {
-        return Ok(section.table().download(fmt, "anbringelsessteder"));
-    }
-    let mut sections = vec![section];
-    sections.push(Section {
-        id: "site-forms".into(),
-        heading: l.t("site_forms").into(),
-        headers: vec!["Hændelse".into()],
-        rows: EventType::ALL
-            .iter()
-            .filter(|t| !forms::is_child_event(**t))
-            .map(|t| Row {
-                attrs: vec![("new-event", t.as_str().into())],
-                cells: vec![link(t.label_da(), format!("/steder/ny/{}", t.as_str()))],
-            })
-            .collect(),
-        ..Default::default()
-    });
-    sections[0].more = None;
-    Ok(ListPage {
-        ctx: ctx(&user, "nav_sites", l.t("sites_title")),
-        heading: l.t("sites_title").into(),
-        intro: Some(l.t("sites_intro").into()),
-        action: String::new(),
-        filters: Vec::new(),
-        submit_label: String::new(),
-        charts: Vec::new(),
-        sections,
-    }
-    .into_response())
-}
-
 fn check_site_writer(user: &AuthUser) -> Result<(), AppError> {
     user.require(&[Role::Consultant, Role::TeamLeader])?;
     check_writer(user)
@@ -1280,8 +1205,17 @@ async fn site_event_post(
     match forms::build(t, None, &values, &known, today(now), &forms::new_object_id) {
         Err(errors) => Ok(render_form(user, t, None, &known, &values, &errors, StatusCode::BAD_REQUEST)),
         Ok(event) => {
-            state.store.append(&Actor::new(&user.username, now), vec![event]).await?;
-            Ok(Redirect::to("/steder?ok=saved").into_response())
+            let back = match crate::store_site_of(&event) {
+                Some(s) => format!("/steder/{}?ok=saved", urlencode(&s)),
+                None if t == EventType::DangerSignalHandled => "/faresignaler?ok=saved".to_string(),
+                None => "/steder?ok=saved".to_string(),
+            };
+            let mut events = vec![event];
+            if let Some(signal) = crate::sites::finance_signal(&state, &events[0]).await? {
+                events.push(signal);
+            }
+            state.store.append(&Actor::new(&user.username, now), events).await?;
+            Ok(Redirect::to(&back).into_response())
         }
     }
 }

@@ -187,6 +187,7 @@ struct Case {
 async fn access_matrix(s: Server) {
     let own = s.own_placed_child().await;
     let foreign = web::seed::FOREIGN_CHILD.to_string();
+    let some_site = s.store.site_registry(&Default::default(), Utc::now()).await.unwrap()[0].site.clone();
     let c = |path: String, expect: [u16; 6], child: Option<&String>| Case { path, expect, child: child.cloned() };
     let cases = vec![
         c("/mine-boern".into(), [200, 200, 200, 200, 403, 403], None),
@@ -203,6 +204,12 @@ async fn access_matrix(s: Server) {
         c("/audit".into(), [403, 403, 200, 200, 403, 403], None),
         c("/steder".into(), [403, 200, 200, 200, 403, 403], None),
         c("/steder/ny/foster_supervision".into(), [403, 200, 200, 403, 403, 403], None),
+        c(format!("/steder/{some_site}"), [403, 200, 200, 200, 403, 403], None),
+        c("/steder/oekonomi".into(), [403, 200, 200, 200, 200, 403], None),
+        c("/tilsyn".into(), [403, 200, 200, 200, 403, 403], None),
+        c("/faresignaler".into(), [403, 200, 200, 200, 403, 403], None),
+        c("/rapporter/tilsyn".into(), [403, 200, 200, 200, 200, 403], None),
+        c(format!("/boern/{own}/hjaelp.pdf"), [200, 200, 200, 200, 403, 403], Some(&own)),
         c("/admin/brugere".into(), [403, 403, 403, 403, 403, 200], None),
         c("/admin/teams".into(), [403, 403, 403, 403, 403, 200], None),
         c("/profil".into(), [200; 6], None),
@@ -764,4 +771,152 @@ async fn english_is_the_second_language() {
         .await
         .unwrap();
     assert!(en.contains("<html lang=\"en\">") && en.contains("My children") && en.contains("Overdue"));
+}
+
+// ---- placement sites and supervision ------------------------------------------------------------------------------
+
+async fn supervision(s: Server) {
+    use store::supervision::SiteFilter;
+    let now = Utc::now();
+    let today = web::web_util::today(now);
+    // A foster family with a child placed now, and a residential home.
+    let sites = s.store.site_registry(&SiteFilter::default(), now).await.unwrap();
+    let family = sites
+        .iter()
+        .find(|x| x.placed > 0 && x.site_type == "foster_family")
+        .expect("a foster family with a child placed")
+        .site
+        .clone();
+    let home = sites.iter().find(|x| x.site_type == "residential_home").expect("a residential home").site.clone();
+    let placed = s.store.placed_at(&[family.clone()]).await.unwrap();
+    let child = placed[0].child.clone();
+
+    // The team leader makes konsulent responsible for the family; a non-consultant is refused in Danish.
+    let leader = s.sign_in("teamleder").await;
+    let r = s.post(&leader, &format!("/steder/{family}/konsulent"), &[("consultant", "sagsbehandler")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("familieplejekonsulent"));
+    let r = s.post(&leader, &format!("/steder/{family}/konsulent"), &[("consultant", "konsulent")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The consultant's worklist lists the child with its next visit deadline, and the audit log has the read.
+    let b = s.sign_in("konsulent").await;
+    let before = s.last_audit_id("konsulent", Some(&child)).await;
+    let html = s.get(&b, "/tilsyn").await.text().await.unwrap();
+    assert!(html.contains(&format!("data-child=\"{child}\"")), "the placed child is on the worklist");
+    assert!(html.contains(&format!("data-site=\"{family}\"")));
+    assert!(s.last_audit_id("konsulent", Some(&child)).await > before, "listing a child is audit-logged");
+
+    // Plan a visit: a date in the past is refused with the field named; a date ahead is kept.
+    let past = (today - chrono::Duration::days(3)).to_string();
+    let r = s.post(&b, "/tilsyn/planlaeg", &[("child", &child), ("planned_for", &past)]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("fortiden"), "{body}");
+    let ahead = (today + chrono::Duration::days(10)).to_string();
+    let r = s.post(&b, "/tilsyn/planlaeg", &[("child", &child), ("planned_for", &ahead)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let plans = s.store.visit_plans(&[child.clone()]).await.unwrap();
+    assert!(plans.iter().any(|p| p.planned_for.to_string() == ahead && p.planned_by == "konsulent"));
+    let html = s.get(&b, "/tilsyn").await.text().await.unwrap();
+    assert!(html.contains("Planlagt"), "the plan shows as planned");
+
+    // Hold the visit: the plan becomes held.
+    let placement = placed[0].placement.clone();
+    let r = s
+        .post(
+            &b,
+            &format!("/boern/{child}/ny/supervision_visit"),
+            &[
+                ("at", &today.to_string()),
+                ("placement", &placement),
+                ("child_spoken_to", "on"),
+                ("without_carers", "on"),
+                ("child_view", "Jeg vil gerne blive boende her."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let html = s.get(&b, "/tilsyn").await.text().await.unwrap();
+    assert!(html.contains("Gennemført"), "the planned visit is matched to the visit held");
+
+    // A critical danger signal at the family: a reaction deadline of one working day, listed for the leaders.
+    let r = s
+        .post(
+            &b,
+            "/steder/ny/danger_signal",
+            &[
+                ("at", &today.to_string()),
+                ("site", &family),
+                ("kind", "Barnet fortæller om slag"),
+                ("source", "child"),
+                ("severity", "critical"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/steder/{family}?ok=saved"));
+    let html = s.get(&leader, "/faresignaler").await.text().await.unwrap();
+    assert!(html.contains("Barnet fortæller om slag") && html.contains("Kritisk"), "{html}");
+    let due = domain::calendar::add_working_days(today, 1);
+    assert!(html.contains(&web::web_util::da_date(due)), "critical: one working day to react");
+    let html = s.get(&b, &format!("/steder/{family}")).await.text().await.unwrap();
+    assert!(html.contains("Barnet fortæller om slag"), "the site page shows its signals beside its supervision");
+    assert!(html.contains(&format!("data-child=\"{child}\"")));
+
+    // A finance report beyond the thresholds raises a danger signal by itself.
+    let r = s
+        .post(
+            &b,
+            "/steder/ny/site_finances_reported",
+            &[
+                ("at", &today.to_string()),
+                ("site", &home),
+                ("year", &(chrono::Datelike::year(&today) - 1).to_string()),
+                ("revenue_dkk", "10000000"),
+                ("costs_dkk", "8000000"),
+                ("equity_dkk", "-250000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let html = s.get(&leader, "/faresignaler").await.text().await.unwrap();
+    assert!(html.contains("Overskudsgrad 20,0 % over grænsen 10,0 %"), "{html}");
+    assert!(html.contains("Egenkapital -250.000 kr. under grænsen 0 kr."));
+    let html = s.get(&leader, "/steder/oekonomi").await.text().await.unwrap();
+    assert!(html.contains(&format!("data-site=\"{home}\"")));
+    // Bad input: a revenue that is not a number is refused at the field.
+    let r = s
+        .post(
+            &b,
+            "/steder/ny/site_finances_reported",
+            &[("at", "2025-04-01"), ("site", &home), ("year", "2024"), ("revenue_dkk", "mange"), ("costs_dkk", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // The council report and the child's help card.
+    let chief = s.sign_in("chef").await;
+    let year = chrono::Datelike::year(&today) - 1;
+    let r = s.get(&chief, &format!("/rapporter/tilsyn.pdf?aar={year}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let r = s.get(&chief, &format!("/rapporter/tilsyn.xlsx?aar={year}")).await;
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let r = s.get(&chief, "/rapporter/tilsyn?aar=1999").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = s.get(&b, &format!("/boern/{child}/hjaelp.pdf")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+
+#[tokio::test]
+async fn supervision_sqlite() {
+    supervision(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn supervision_postgres() {
+    supervision(start(pg_db().await).await).await;
 }
