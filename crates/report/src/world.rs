@@ -86,9 +86,10 @@ pub struct Job<'a> {
     pub ident: String,
 }
 
-/// Compiles `template` with `job`'s inputs and exports PDF/A-2b. Any error *or warning* of the compiler is a
-/// `ReportError::Template` naming typst's message and the template line, so that a template that typst only
-/// half understands fails its tests instead of printing something odd.
+/// Compiles `template` with `job`'s inputs and exports PDF/A-2b (plain PDF if the text has characters no
+/// embedded font has). Any error *or warning* of the compiler is a `ReportError::Template` naming typst's message
+/// and the template line, so that a template that typst only half understands fails its tests instead of
+/// printing something odd.
 pub fn render(template: &Source, job: &Job<'_>) -> Result<Vec<u8>, ReportError> {
     let inputs: Dict = job.inputs.iter().map(|(k, v)| (Str::from(*k), Value::Str(Str::from(v.as_str())))).collect();
     let (y, m, d) = crate::format::parse_iso(job.date).unwrap_or((1970, 1, 1));
@@ -104,15 +105,21 @@ pub fn render(template: &Source, job: &Job<'_>) -> Result<Vec<u8>, ReportError> 
         Err(errors) => Err(ReportError::Template(describe(&world, &errors))),
         Ok(_) if !warned.warnings.is_empty() => Err(ReportError::Template(describe(&world, &warned.warnings))),
         Ok(document) => {
-            let options = PdfOptions {
-                ident: Smart::Custom(job.ident.clone()),
-                creator: Smart::Custom(Some("Værn".to_string())),
-                timestamp: Some(Timestamp::new_utc(today)),
-                standards: PdfStandards::new(&[PdfStandard::A_2b])
-                    .map_err(|e| ReportError::Pdf(e.message().to_string()))?,
-                ..PdfOptions::default()
+            let options = |standards: &[PdfStandard]| -> Result<PdfOptions, ReportError> {
+                Ok(PdfOptions {
+                    ident: Smart::Custom(job.ident.clone()),
+                    creator: Smart::Custom(Some("Værn".to_string())),
+                    timestamp: Some(Timestamp::new_utc(today)),
+                    standards: PdfStandards::new(standards).map_err(|e| ReportError::Pdf(e.message().to_string()))?,
+                    ..PdfOptions::default()
+                })
             };
-            typst_pdf::pdf(&document, &options).map_err(|errors| ReportError::Pdf(describe(&world, &errors)))
+            // PDF/A forbids text that no embedded font can show (e.g. CJK or emoji in a name): then the document
+            // is still made, as plain PDF with those characters as empty boxes — a report with a box in a name
+            // beats no report.
+            typst_pdf::pdf(&document, &options(&[PdfStandard::A_2b])?).or_else(|archival| {
+                typst_pdf::pdf(&document, &options(&[])?).map_err(|_| ReportError::Pdf(describe(&world, &archival)))
+            })
         }
     };
     // typst memoises across compilations; forget what the last few renders did not use, so a long-running

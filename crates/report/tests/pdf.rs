@@ -202,6 +202,28 @@ fn markup_in_the_data_is_printed_literally() {
     assert_eq!(pages("evil-card", &pdf), 1);
 }
 
+/// PDF/A forbids text no embedded font can show; such data still make a document (plain PDF), and control
+/// characters are dropped.
+#[test]
+fn characters_no_font_has_still_make_a_document() {
+    let normal = help_card_pdf(&common::help_card(3)).expect("renders");
+    assert!(String::from_utf8_lossy(&normal).contains("pdfaid:part>2<"), "a normal card is PDF/A-2b");
+
+    let mut card = common::help_card(3);
+    card.child_first_name = "Li 李小龙 😀".into();
+    card.caseworker_name = "Mette\u{0}\u{7} Sørensen\u{1b}[31m".into();
+    let pdf = help_card_pdf(&card).expect("renders despite characters without glyphs");
+    assert!(!String::from_utf8_lossy(&pdf).contains("pdfaid:part"), "not claimed to be PDF/A");
+    assert_eq!(pages("cjk-card", &pdf), 1);
+    assert_contains(&read("cjk-card", &pdf), &["Til Li", "Mette Sørensen[31m", "116 111"]);
+
+    let mut report = common::council_report(2, 1);
+    report.finances[0].name = "Opholdsstedet 🌻\u{0}".into();
+    report.summary.push("Tab\there.".into());
+    let text = read("cjk-report", &council_report_pdf(&report).expect("renders"));
+    assert_contains(&text, &["Opholdsstedet", "Tab here."]);
+}
+
 #[test]
 fn renders_are_byte_identical() {
     let report = common::council_report(8, 4);
