@@ -31,7 +31,7 @@ impl Db {
     }
 }
 
-fn store_failure(e: StoreError) -> Failure {
+pub fn store_failure(e: StoreError) -> Failure {
     match e {
         StoreError::Input(m) => Failure::BadInput(m),
         other => Failure::Other(other.into()),

@@ -9,6 +9,7 @@ mod demo;
 mod input;
 mod journal_cmds;
 mod obligations;
+mod report_cmd;
 mod serve;
 mod table;
 
@@ -49,6 +50,8 @@ enum Command {
     Retention(journal_cmds::RetentionArgs),
     /// Record that a child's case was closed.
     CloseCase(journal_cmds::CloseArgs),
+    /// Reports: `vaern report tilsyn --year 2025` (the annual supervision report to the city council).
+    Report(report_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Restore(a) => journal_cmds::restore(a),
         Command::Retention(a) => journal_cmds::retention(a),
         Command::CloseCase(a) => journal_cmds::close_case(a),
+        Command::Report(a) => report_cmd::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -596,10 +596,11 @@ impl Store {
                 stored.push(stored_from_row(r)?);
             }
         }
-        // Events of the municipality's own sites recorded without a child (they carry the store's default).
+        // Events of the municipality's own sites recorded without a child (they carry the store's default). Events
+        // with a child belong to that child's municipality: other municipalities' children are not in this report.
         let own_sites = self
             .events_where(
-                "j.municipality <> $1 AND j.site IN (SELECT site FROM rm_site WHERE municipality = $1)",
+                "j.municipality <> $1 AND j.child IS NULL AND j.site IN (SELECT site FROM rm_site WHERE municipality = $1)",
                 &[municipality.to_string()],
             )
             .await?;
@@ -641,7 +642,7 @@ impl Store {
         let foreign: Vec<String> = used.into_iter().filter(|s| !known.contains(s)).collect();
         for chunk in foreign.chunks(400) {
             let filter = format!(
-                "j.site IN ({}) AND j.municipality <> ${} AND j.event_type <> 'placement_started'",
+                "j.site IN ({}) AND j.municipality <> ${} AND j.child IS NULL",
                 placeholders(1, chunk.len()),
                 chunk.len() + 1
             );

@@ -198,3 +198,47 @@ fn crash_safety_postgres() {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
     });
 }
+
+/// `vaern report tilsyn`: the council report from a demo municipality as PDF (text and pages read back with
+/// poppler) and XLSX; bad arguments exit 2 with the option named.
+#[test]
+fn council_report_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = demo_journal(dir.path(), 400);
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    assert_eq!(run(&["import", journal.to_str().unwrap(), "--database", &db]).0, 0);
+    let out = dir.path().join("rapporter");
+    let (code, stdout, err) =
+        run(&["report", "tilsyn", "--year", "2025", "--out", out.to_str().unwrap(), "--database", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("tilsynsbesøg"), "the summary is printed: {stdout}");
+    let pdf = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .expect("a PDF was written");
+    let xlsx = pdf.with_extension("xlsx");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an XLSX was written");
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (Debian poppler-utils) must be installed: scripts/test installs it");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needle in
+        ["Årlig tilsynsrapport til kommunalbestyrelsen", "2025", "Personrettet tilsyn", "Faresignaler", "Plejefamilie"]
+    {
+        assert!(text.contains(needle), "the PDF says {needle:?}:\n{text}");
+    }
+    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 =
+        info.lines().find_map(|l| l.strip_prefix("Pages:")).map(|p| p.trim().parse().unwrap()).expect("page count");
+    assert!(pages >= 3, "a report of several pages, got {pages}");
+
+    let (code, _, err) = run(&["report", "tilsyn", "--year", "1990", "--database", &db]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--year"), "{err}");
+    let (code, _, err) = run(&["report", "tilsyn", "--format", "docx", "--database", &db]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--format"), "{err}");
+}
