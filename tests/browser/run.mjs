@@ -48,6 +48,11 @@ const AXE_PAGES = [
   { as: 'konsulent', path: '/boern/demo-foreign', status: 403 }, // the break-the-glass page
   { as: 'konsulent', path: '/steder' },
   { as: 'konsulent', path: '/steder/ny/foster_training' },
+  { as: 'konsulent', path: '/tilsyn' },
+  { as: 'konsulent', path: '/steder/ny/danger_signal' },
+  { as: 'teamleder', path: '/faresignaler?status=all' },
+  { as: 'chef', path: '/steder/oekonomi' },
+  { as: 'chef', path: '/rapporter/tilsyn' },
   { as: 'teamleder', path: '/team?rule=supervision-visits-2-per-year' },
   { as: 'analytiker', path: '/statistik' },
   { as: null, path: '/api/v1/docs' },
@@ -192,6 +197,91 @@ const TESTS = [
       const metAfter = after.filter((r) => r.status === 'met').length;
       assert.equal(metAfter, metBefore + 1,
         `expected ${metBefore + 1} met rows after the visits (was ${metBefore}); before: ${describeRows(before)}; after: ${describeRows(after)}`);
+    },
+  },
+  {
+    name: "consultant's worklist: plan a visit, record it, raise a danger signal",
+    async run(t) {
+      // The team leader makes konsulent responsible for a site with children placed now.
+      const lead = await t.newPage();
+      await signIn(t, lead, 'teamleder');
+      await t.goto(lead, '/steder', { status: 200 });
+      const rows = lead.locator('#sites tr[data-site][data-placed]');
+      const sites = await rows.evaluateAll((trs) => trs.map((tr) => ({ site: tr.dataset.site, placed: Number(tr.dataset.placed), type: tr.dataset.type })));
+      const target = sites.find((x) => x.placed > 0 && x.type.includes('foster')) ?? sites.find((x) => x.placed > 0);
+      assert.ok(target, `no site with children placed in #sites (${sites.length} rows)`);
+      const sitePath = `/steder/${encodeURIComponent(target.site)}`;
+      await t.goto(lead, sitePath, { status: 200 });
+      const assign = lead.locator('form[action$="/konsulent"]');
+      assert.equal(await assign.count(), 1, `${sitePath}: no form to assign a consultant`);
+      await assertCsrfField(assign, 'the assign form');
+      await assign.locator('select[name="consultant"]').selectOption('konsulent');
+      await t.submit(lead, assign.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(lead), `/steder/${target.site}`, `after assigning: at ${lead.url()}: ${await errorText(lead)}`);
+      t.note(`site ${target.site} (${target.type}) assigned to konsulent`);
+
+      // The consultant sees the site's children on the worklist and plans a visit.
+      const page = await t.newPage();
+      await signIn(t, page, 'konsulent');
+      await t.goto(page, '/tilsyn', { status: 200 });
+      const site_rows = page.locator(`#sites tr[data-site=${cssString(target.site)}]`);
+      assert.equal(await site_rows.count(), 1, `/tilsyn #sites has no row for ${target.site}`);
+      const placed = page.locator('#visits tr[data-child][data-placement]');
+      const kids = await placed.evaluateAll((trs) => trs.map((tr) => ({ child: tr.dataset.child, placement: tr.dataset.placement, text: tr.innerText })));
+      const mine = kids[0];
+      assert.ok(mine, '/tilsyn #visits lists no placed child');
+      const child = mine.child;
+      t.note(`child ${child}, placement ${mine.placement}`);
+      const plan = page.locator('form#plan-visit');
+      assert.equal(await plan.count(), 1, '/tilsyn has no form#plan-visit');
+      await assertCsrfField(plan, 'form#plan-visit');
+      await plan.locator('select[name="child"]').selectOption(child);
+      const inTen = new Date(Date.now() + 10 * 86400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Copenhagen' });
+      await fillDate(plan.locator('input[name="planned_for"]'), inTen);
+      await t.submit(page, plan.locator('button[type="submit"]'));
+      assert.equal(pathOf(page), '/tilsyn', `after planning: at ${page.url()}: ${await errorText(page)}`);
+      const planned = page.locator(`#plans tr[data-child=${cssString(child)}][data-state="planned"]`);
+      assert.ok(await planned.count() > 0, `#plans has no planned row for ${child}`);
+
+      // Record the visit from the worklist's link: the plan turns held and the last visit is today.
+      const record = page.locator(`#visits tr[data-child=${cssString(child)}] a[href*="/ny/supervision_visit"]`);
+      assert.ok(await record.count() > 0, `no "Registrér besøg" link for ${child} on /tilsyn`);
+      await t.click(page, record.first());
+      const form = page.locator('form#event-form');
+      assert.equal(await form.count(), 1, 'no form#event-form for the visit');
+      await fillDate(form.locator('input[name="at"]'), todayInDenmark());
+      assert.equal(await form.locator('select[name="placement"]').inputValue(), mine.placement, 'the placement is not pre-filled from the worklist');
+      await form.locator('input[name="child_spoken_to"]').check();
+      await form.locator('input[name="without_carers"]').check();
+      await form.locator('textarea[name="child_view"]').fill('Jeg kan godt lide at bo her, men jeg savner min storebror.');
+      const resp = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(page), `/boern/${child}`, `after the visit: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      await t.goto(page, '/tilsyn', { status: 200 });
+      const held = page.locator(`#plans tr[data-child=${cssString(child)}][data-state="held"]`);
+      assert.ok(await held.count() > 0, `the planned visit of ${child} did not turn held after the visit`);
+      const [y, m, d] = todayInDenmark().split('-');
+      const last = await page.locator(`#visits tr[data-child=${cssString(child)}]`).innerText();
+      assert.ok(last.includes(`${d}.${m}.${y}`), `the last visit of ${child} is not today: ${oneLine(last)}`);
+
+      // Raise a critical danger signal at the site from its page; it is listed with its reaction deadline.
+      await t.goto(page, sitePath, { status: 200 });
+      const raise = page.locator('a[href*="/steder/ny/danger_signal?site="]');
+      assert.ok(await raise.count() > 0, `${sitePath} has no link to register a danger signal`);
+      await t.click(page, raise.first());
+      const sig = page.locator('form#event-form');
+      await fillDate(sig.locator('input[name="at"]'), todayInDenmark());
+      assert.equal(await sig.locator('select[name="site"]').inputValue(), target.site, 'the site is not pre-filled');
+      await sig.locator('input[name="kind"]').fill('Barnet fortæller om voldsomme skænderier (browsertest)');
+      await sig.locator('select[name="source"]').selectOption('visit');
+      await sig.locator('select[name="severity"]').selectOption('critical');
+      await t.submit(page, sig.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(page), `/steder/${target.site}`, `after the signal: at ${page.url()}: ${await errorText(page)}`);
+      const listed = page.locator('#signals tr[data-signal]').filter({ hasText: 'voldsomme skænderier (browsertest)' });
+      assert.equal(await listed.count(), 1, 'the signal is not in #signals on the site page');
+      assert.match(await listed.innerText(), /Kritisk/, 'the signal row does not show its severity');
+      await t.goto(lead, '/faresignaler', { status: 200 });
+      const forLeader = lead.locator('#signals tr[data-signal]').filter({ hasText: 'voldsomme skænderier (browsertest)' });
+      assert.equal(await forLeader.count(), 1, "the new signal is not on the leader's /faresignaler");
     },
   },
   {

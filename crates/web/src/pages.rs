@@ -512,6 +512,8 @@ pub(crate) fn flash_of(q: &Option<String>) -> Option<String> {
             "saved" => "Hændelsen er gemt i journalen.".to_string(),
             "created" => "Barnet er oprettet, og sagen er tildelt dig.".to_string(),
             "access" => "Adgangen er givet og logget med din begrundelse.".to_string(),
+            "planned" => "Tilsynsbesøget er planlagt.".to_string(),
+            "cancelled" => "Det planlagte besøg er aflyst.".to_string(),
             _ => "Gemt.".to_string(),
         }
     })

@@ -172,7 +172,18 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
             plan_rows.push((
                 v.planned_for,
                 Row {
-                    attrs: vec![("plan", v.id.clone())],
+                    attrs: vec![
+                        ("plan", v.id.clone()),
+                        ("child", p.child.clone()),
+                        (
+                            "state",
+                            match s {
+                                PlanState::Held(_) => "held".to_string(),
+                                PlanState::Planned => "planned".to_string(),
+                                PlanState::Missed => "missed".to_string(),
+                            },
+                        ),
+                    ],
                     cells: vec![
                         cell(da_date(v.planned_for)),
                         link(name.clone(), format!("/boern/{}", urlencode(&p.child))),
@@ -200,7 +211,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
         visit_rows.push((
             sort,
             Row {
-                attrs: vec![("child", p.child.clone())],
+                attrs: vec![("child", p.child.clone()), ("placement", p.placement.clone())],
                 cells: vec![
                     link(name, format!("/boern/{}", urlencode(&p.child))),
                     link(
@@ -648,7 +659,12 @@ async fn registry(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
         rows: sites
             .iter()
             .map(|s| Row {
-                attrs: vec![("site", s.site.clone())],
+                attrs: vec![
+                    ("site", s.site.clone()),
+                    ("type", s.site_type.clone()),
+                    ("placed", s.placed.to_string()),
+                    ("approval", s.approval.clone()),
+                ],
                 cells: vec![
                     link(s.name.clone(), format!("/steder/{}", urlencode(&s.site))),
                     cell(type_label(&s.site_type)),
