@@ -135,8 +135,7 @@ fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-fn site_row(r: &AnyRow, now: i64) -> Result<SiteRow, StoreError> {
-    let _ = now;
+fn site_row(r: &AnyRow) -> Result<SiteRow, StoreError> {
     let num = |name: &str| -> Result<Option<f64>, StoreError> {
         let t: Option<String> = col(r, name)?;
         t.map(|t| t.parse::<f64>().map_err(|e| StoreError::Corrupt(format!("rm_site.{name}: {e}")))).transpose()
@@ -167,8 +166,8 @@ fn site_row(r: &AnyRow, now: i64) -> Result<SiteRow, StoreError> {
         },
         placed: col(r, "placed")?,
         consultant: col(r, "consultant")?,
-        open: col(r, "open")?,
-        overdue: col(r, "overdue")?,
+        open: 0,
+        overdue: 0,
     })
 }
 
@@ -177,7 +176,7 @@ impl Store {
     pub async fn site_registry(&self, f: &SiteFilter, now: DateTime<Utc>) -> Result<Vec<SiteRow>, StoreError> {
         let mut conds: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        let mut p = 2;
+        let mut p = 1;
         let mut add = |cond: &str, v: &str, conds: &mut Vec<String>, binds: &mut Vec<String>| {
             conds.push(cond.replace('?', &format!("${p}")));
             binds.push(v.to_string());
@@ -195,29 +194,45 @@ impl Store {
         if let Some(s) = &f.site {
             add("s.site = ?", s, &mut conds, &mut binds);
         }
-        let mut having = String::new();
-        if f.behind_only {
-            having = " WHERE COALESCE(o.overdue, 0) > 0".into();
-        }
         let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-        // Open site obligations per site unit, counted once (one pass over the open rows of site units).
         let sql = format!(
-            "SELECT x.*, COALESCE(o.open, 0) AS open, COALESCE(o.overdue, 0) AS overdue FROM ( \
-               SELECT s.*, a.consultant, \
-                 (SELECT COUNT(*) FROM rm_child c WHERE c.site = s.site) AS placed \
-               FROM rm_site s LEFT JOIN site_assignment a ON a.site = s.site{filter}) x \
-             LEFT JOIN (SELECT unit, COUNT(*) AS open, \
-                 SUM(CASE WHEN due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
-               FROM rm_obligation WHERE fulfilled = 'open' AND child IS NULL AND unit LIKE 'site:%' GROUP BY unit) o \
-               ON o.unit = 'site:' || x.site{having} \
-             ORDER BY x.name, x.site"
+            "SELECT s.*, a.consultant, (SELECT COUNT(*) FROM rm_child c WHERE c.site = s.site) AS placed \
+             FROM rm_site s LEFT JOIN site_assignment a ON a.site = s.site{filter} ORDER BY s.name, s.site"
         );
-        let mut q = sqlx::query(&sql).bind(now.timestamp());
+        let mut q = sqlx::query(&sql);
         for b in &binds {
             q = q.bind(b);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(|r| site_row(r, now.timestamp())).collect()
+        let mut out: Vec<SiteRow> = rows.iter().map(site_row).collect::<Result<_, _>>()?;
+        // Open site obligations per site, by the read model's unit index (only the sites listed).
+        let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
+        for chunk in out.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(|s| format!("site:{}", s.site)).collect();
+            let sql = format!(
+                "SELECT unit, COUNT(*) AS open, SUM(CASE WHEN due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
+                 FROM rm_obligation WHERE unit IN ({}) AND fulfilled = 'open' AND child IS NULL GROUP BY unit",
+                placeholders(2, keys.len())
+            );
+            let mut q = sqlx::query(&sql).bind(now.timestamp());
+            for k in &keys {
+                q = q.bind(k);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let unit: String = col(&r, "unit")?;
+                let overdue: Option<i64> = col(&r, "overdue")?;
+                counts.insert(unit.trim_start_matches("site:").to_string(), (col(&r, "open")?, overdue.unwrap_or(0)));
+            }
+        }
+        for s in &mut out {
+            let (open, overdue) = counts.get(&s.site).copied().unwrap_or((0, 0));
+            s.open = open;
+            s.overdue = overdue;
+        }
+        if f.behind_only {
+            out.retain(|s| s.overdue > 0);
+        }
+        Ok(out)
     }
 
     /// One site of the registry.
@@ -515,19 +530,34 @@ impl Store {
                 _ => None,
             })
             .collect();
+        let unit_of: HashMap<String, Option<String>> = raised
+            .iter()
+            .filter_map(|s| match &s.event.body {
+                Body::DangerSignal(d) => Some((d.signal.to_string(), s.event.child.as_ref().map(|c| c.to_string()))),
+                _ => None,
+            })
+            .collect();
         let mut handled: Vec<StoredEvent> = Vec::new();
         let mut due: HashMap<String, (String, i64, String)> = HashMap::new();
         for chunk in signal_ids.chunks(400) {
             let filter =
                 format!("j.event_type = 'danger_signal_handled' AND j.object IN ({})", placeholders(1, chunk.len()));
             handled.extend(self.events_where(&filter, chunk).await?);
+            // By the read model's unit (the child's, or the signal's own when it names no child): indexed.
+            let units: std::collections::BTreeSet<String> = chunk
+                .iter()
+                .map(|sig| match unit_of.get(sig.as_str()) {
+                    Some(Some(child)) => format!("child:{child}"),
+                    _ => format!("signal:{sig}"),
+                })
+                .collect();
             let sql = format!(
-                "SELECT subject, due, due_ts, fulfilled FROM rm_obligation WHERE rule = $1 AND subject IN ({})",
-                placeholders(2, chunk.len())
+                "SELECT subject, due, due_ts, fulfilled FROM rm_obligation WHERE rule = $1 AND unit IN ({})",
+                placeholders(2, units.len())
             );
             let mut q = sqlx::query(&sql).bind(id::SIGNAL_REACTION);
-            for s in chunk {
-                q = q.bind(s);
+            for u in &units {
+                q = q.bind(u);
             }
             for r in q.fetch_all(self.pool()).await? {
                 due.insert(col(&r, "subject")?, (col(&r, "due")?, col(&r, "due_ts")?, col(&r, "fulfilled")?));
