@@ -607,6 +607,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many danger signals have passed their reaction deadline without a reaction (escalated to the leaders).
+    pub async fn escalated_signals(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM rm_obligation WHERE fulfilled = 'open' AND due_ts < $1 AND rule = $2",
+        )
+        .bind(now.timestamp())
+        .bind(id::SIGNAL_REACTION)
+        .fetch_one(self.pool())
+        .await?;
+        col(&r, "n")
+    }
+
     /// Every event of a municipality — recorded there, or of a site its children are placed at — with the
     /// corrections known at `as_of` applied (corrections left out), for the council report.
     pub async fn municipality_events(&self, municipality: &str, as_of: AsOf) -> Result<Vec<Event>, StoreError> {

@@ -1550,8 +1550,16 @@ async fn team_dashboard(
     } else {
         Vec::new()
     };
+    let escalated = state.store.escalated_signals(Utc::now()).await?;
+    let mut c = ctx(&user, "nav_team", l.t("team_title"));
+    if escalated > 0 {
+        c.flash = Some(format!(
+            "{escalated} faresignaler har overskredet reaktionsfristen uden reaktion og er eskaleret til dig — se \
+             Faresignaler."
+        ));
+    }
     Ok(ListPage {
-        ctx: ctx(&user, "nav_team", l.t("team_title")),
+        ctx: c,
         heading: format!("{}: {team_name}", l.t("team_title")),
         intro: Some(l.t("team_intro").into()),
         action: "/team".into(),

@@ -1,14 +1,16 @@
 //! Demo data for `vaern serve --demo-children N`: a generated journal for the instance's municipality, teams,
-//! caseworkers with realistic caseloads (≈ 30 children each), and the demo sign-ins printed at start.
+//! caseworkers with realistic caseloads (≈ 30 children each), foster-care consultants with ≈ 30 placement sites
+//! each and planned supervision visits for the demo consultant's children, and the demo sign-ins printed at start.
 
 use crate::auth::hash_password;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::Role;
 use domain::event::{Body, Event};
 use domain::synth::{generate, SynthConfig};
 use domain::time::At;
 use rayon::prelude::*;
 use store::access::User;
+use store::supervision::{SiteFilter, SiteRow};
 use store::{Actor, Store, StoreError};
 
 /// The password of every demo sign-in (printed at start; demo data only).
@@ -64,12 +66,21 @@ const LAST: &[&str] = &[
     "Khan",
 ];
 
+/// The demo consultant (`DEMO_LOGINS`): gets the first site of every kind in the round-robin.
+const DEMO_CONSULTANT: &str = "konsulent";
+
+/// Sites per foster-care consultant (familieplejekonsulent).
+const SITES_PER_CONSULTANT: usize = 30;
+
 /// What seeding did.
 #[derive(Debug, Default)]
 pub struct SeedReport {
     pub events: usize,
     pub children: usize,
     pub users: usize,
+    /// Sites assigned to consultants, and visits planned for the demo consultant's children.
+    pub sites: usize,
+    pub visit_plans: usize,
     pub skipped: bool,
 }
 
@@ -100,6 +111,9 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
     let districts: Vec<&str> = TEAMS.iter().map(|t| t.0).filter(|t| *t != "familiepleje").collect();
     let all_children = store.unassigned_children().await?;
     let n_workers = (all_children.len() / 30).max(districts.len());
+    // Foster-care consultants: the demo consultant and as many more as keep ≈ 30 sites each.
+    let sites = store.site_registry(&SiteFilter::default(), now).await?;
+    let n_consultants = sites.len().div_ceil(SITES_PER_CONSULTANT).max(1);
     let mut users: Vec<User> = Vec::new();
     for (username, name, role, team) in DEMO_LOGINS {
         users.push(User {
@@ -120,6 +134,18 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
             full_name: format!("{} {}", FIRST[i % FIRST.len()], LAST[(i * 7 + i / FIRST.len()) % LAST.len()]),
             role: Role::Caseworker.as_str().into(),
             team: Some(team.into()),
+            password_hash: None,
+            active: true,
+            failed_logins: 0,
+            locked_until: None,
+        });
+    }
+    for i in 1..n_consultants {
+        users.push(User {
+            username: format!("fk{i:03}"),
+            full_name: format!("{} {}", FIRST[(i * 5 + 3) % FIRST.len()], LAST[(i * 3 + 1) % LAST.len()]),
+            role: Role::Consultant.as_str().into(),
+            team: Some("familiepleje".into()),
             password_hash: None,
             active: true,
             failed_logins: 0,
@@ -166,7 +192,85 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
         assignments.push((c.clone(), Some(format!("sb{:03}", w + 1)), Some(districts[w % districts.len()].into())));
     }
     store.assign_many(&assignments, &actor).await?;
-    Ok(SeedReport { events: n_events, children: all_children.len(), users: users.len(), skipped: false })
+
+    let consultants: Vec<String> =
+        std::iter::once(DEMO_CONSULTANT.to_string()).chain((1..n_consultants).map(|i| format!("fk{i:03}"))).collect();
+    let pairs = site_assignments(&sites, &consultants);
+    store.assign_sites(&pairs, &Actor::new(DEMO_CONSULTANT, now)).await?;
+    let own: Vec<String> = pairs.iter().filter(|(_, c)| c == DEMO_CONSULTANT).map(|(s, _)| s.clone()).collect();
+    let visit_plans = plan_visits(store, &own, now, today).await?;
+    Ok(SeedReport {
+        events: n_events,
+        children: all_children.len(),
+        users: users.len(),
+        sites: pairs.len(),
+        visit_plans,
+        skipped: false,
+    })
+}
+
+/// Every site to a consultant, round-robin within each kind of site so that every consultant — the demo consultant
+/// first — has foster families as well as residential homes and institutions; within a kind the sites with children
+/// placed now come first, so the demo consultant's sites have children to visit. Deterministic.
+fn site_assignments(sites: &[SiteRow], consultants: &[String]) -> Vec<(String, String)> {
+    let mut by_type: std::collections::BTreeMap<&str, Vec<&SiteRow>> = std::collections::BTreeMap::new();
+    for s in sites {
+        by_type.entry(s.site_type.as_str()).or_default().push(s);
+    }
+    let mut pairs = Vec::with_capacity(sites.len());
+    for list in by_type.values_mut() {
+        list.sort_by(|a, b| (a.placed == 0).cmp(&(b.placed == 0)).then(a.site.cmp(&b.site)));
+        for (i, s) in list.iter().enumerate() {
+            pairs.push((s.site.clone(), consultants[i % consultants.len()].clone()));
+        }
+    }
+    pairs
+}
+
+/// A small deterministic hash (FNV-1a) for spreading demo dates.
+fn spread(key: &str) -> u64 {
+    key.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+}
+
+/// Planned supervision visits for about half of the children placed now at the demo consultant's sites: one in
+/// the next 1–8 weeks, and for about one in six of them also one 3–6 weeks ago that was not held (planned a month
+/// or two before, with no visit since), so both "planlagt" and "planlagt besøg ikke gennemført" show. Returns how
+/// many plans were made.
+async fn plan_visits(
+    store: &Store,
+    sites: &[String],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<usize, StoreError> {
+    let placed = store.placed_at(sites).await?;
+    let chosen: Vec<_> = placed.iter().filter(|p| !p.placement.is_empty() && spread(&p.child) % 2 == 0).collect();
+    let children: Vec<String> = chosen.iter().map(|p| p.child.clone()).collect();
+    let mut last_visit: std::collections::HashMap<String, NaiveDate> = std::collections::HashMap::new();
+    for v in store.visits_held(&children, now).await? {
+        let e = last_visit.entry(v.child).or_insert(v.date);
+        *e = (*e).max(v.date);
+    }
+    let actor = Actor::new(DEMO_CONSULTANT, now);
+    let mut n = 0;
+    for p in chosen {
+        let h = spread(&p.child);
+        let ahead = 7 + (h >> 8) % 50;
+        store.plan_visit(&p.child, &p.placement, today + Duration::days(ahead as i64), &actor).await?;
+        n += 1;
+        if (h >> 16) % 6 == 0 {
+            // Missed: planned for 21–42 days ago, made 4–8 weeks before that, and no visit held since it was made.
+            let ago = 21 + (h >> 24) % 22;
+            let made_before = 28 + (h >> 32) % 29;
+            let planned_for = today - Duration::days(ago as i64);
+            let made = now - Duration::days((ago + made_before) as i64);
+            let made_on = today - Duration::days((ago + made_before) as i64);
+            if last_visit.get(&p.child).is_none_or(|v| *v < made_on) {
+                store.plan_visit(&p.child, &p.placement, planned_for, &Actor::new(DEMO_CONSULTANT, made)).await?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// A child of Team Syd, registered with a notification (for trying "break the glass" as the demo caseworker).
