@@ -54,9 +54,10 @@ impl Default for Config {
             break_glass_hours: 8,
             request_timeout_secs: 30,
             log_format: LogFormat::Text,
-            contact_phone: "Kommunens hovednummer (se kommunens hjemmeside)".into(),
+            contact_phone: "Kommunens hovednummer".into(),
             contact_email: "Skriv sikkert via borger.dk".into(),
-            out_of_hours_phone: "112 ved fare — ellers politiet på 114, som kan kontakte kommunens socialvagt".into(),
+            // Outside office hours the police reach the municipality's socialvagt; set the socialvagt's own number.
+            out_of_hours_phone: "114 (politiet)".into(),
         }
     }
 }

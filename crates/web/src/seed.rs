@@ -227,9 +227,11 @@ fn site_assignments(sites: &[SiteRow], consultants: &[String]) -> Vec<(String, S
     pairs
 }
 
-/// A small deterministic hash (FNV-1a) for spreading demo dates.
+/// A small deterministic hash (FNV-1a, then a finaliser) for choosing children and spreading demo dates.
 fn spread(key: &str) -> u64 {
-    key.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+    let h = key.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3));
+    let h = (h ^ (h >> 33)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^ (h >> 33)
 }
 
 /// Planned supervision visits for about half of the children placed now at the demo consultant's sites: one in
@@ -264,7 +266,8 @@ async fn plan_visits(
             let planned_for = today - Duration::days(ago as i64);
             let made = now - Duration::days((ago + made_before) as i64);
             let made_on = today - Duration::days((ago + made_before) as i64);
-            if last_visit.get(&p.child).is_none_or(|v| *v < made_on) {
+            let placed_since = p.placed_since.as_deref().and_then(|d| d.get(..10)?.parse::<NaiveDate>().ok());
+            if placed_since.is_some_and(|d| d <= made_on) && last_visit.get(&p.child).is_none_or(|v| *v < made_on) {
                 store.plan_visit(&p.child, &p.placement, planned_for, &Actor::new(DEMO_CONSULTANT, made)).await?;
                 n += 1;
             }

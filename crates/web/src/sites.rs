@@ -1308,7 +1308,7 @@ async fn help_card(
         caseworker_phone: cfg.contact_phone.clone(),
         caseworker_email: cfg.contact_email.clone(),
         out_of_hours_phone: cfg.out_of_hours_phone.clone(),
-        childrens_phone: "116 111 (BørneTelefonen, Børns Vilkår — gratis og anonymt, døgnet rundt)".into(),
+        childrens_phone: "116 111".into(),
         rights: domain::supervision::help::rights(age, regime),
         printed: td.to_string(),
     };
