@@ -11,12 +11,16 @@
 //!
 //! Pure and deterministic: no I/O, no clock. The same [`SynthConfig`] always yields the same events. Each child's
 //! events derive only from (seed, child index) and the shared site pool (itself derived from the seed), and each
-//! site's events only from (seed, site index), so both are generated in parallel without changing the output.
+//! site's events only from (seed, site index), so both are generated in parallel without changing the output. The
+//! Værn extension fields (places and target group of an approval, the conclusion of an operational supervision, a
+//! danger signal's source and severity, the shape of a residential home's accounts) come from dice of their own,
+//! seeded from the object's id, so they never shift the draws the calibration rests on.
 
 use crate::calendar::{add_months, add_working_days, is_working_day};
 use crate::cpr::{Cpr, Gender};
 use crate::event::{
     AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, Goal, GoalProgress, GoalTheme, PlacementType, Ref,
+    Severity, SignalSource,
 };
 use crate::municipality::{MunicipalityCode, Region};
 use crate::time::{at_local, At};
@@ -196,6 +200,10 @@ const STREAM_MUNICIPALITY: u64 = 1;
 const STREAM_SITE_PLAN: u64 = 2;
 const STREAM_SITE_EVENTS: u64 = 3;
 const STREAM_CHILD: u64 = 4;
+/// The Værn extension fields (places, target group, conclusions, signal source and severity, finance profiles):
+/// drawn from dice seeded by the object's id, never from the unit's dice, so that they leave the calibrated draws
+/// untouched.
+const STREAM_EXTENSION: u64 = 5;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Names and texts
@@ -422,6 +430,76 @@ const SIGNAL_KINDS: &[&str] = &[
     "Barnet er stukket af flere gange",
     "Mistanke om misbrug blandt de unge",
 ];
+/// The danger-signal kind that is about money (its source is the accounts, a whistleblower, the Socialtilsyn or the
+/// press).
+const SIGNAL_KIND_FINANCES: &str = "Økonomiske uregelmæssigheder";
+/// Where danger signals come from, by weight: visits first, then school, the child, the Socialtilsyn …
+const SIGNAL_SOURCES: &[(SignalSource, f64)] = &[
+    (SignalSource::Visit, 30.0),
+    (SignalSource::School, 18.0),
+    (SignalSource::Child, 13.0),
+    (SignalSource::OperationalSupervision, 11.0),
+    (SignalSource::Whistleblower, 8.0),
+    (SignalSource::Media, 6.0),
+    (SignalSource::Parents, 5.0),
+    (SignalSource::Finances, 3.0),
+    (SignalSource::Other, 2.0),
+];
+const SIGNAL_SEVERITIES: &[(Severity, f64)] =
+    &[(Severity::Low, 20.0), (Severity::Medium, 46.0), (Severity::High, 26.0), (Severity::Critical, 8.0)];
+/// Target groups (målgrupper) in the approvals, by kind of site.
+const TARGET_FOSTER: &[&str] = &[
+    "Børn og unge 0–17 år med omsorgssvigt",
+    "Små børn 0–6 år",
+    "Børn 6–12 år med tilknytningsvanskeligheder",
+    "Børn og unge 6–17 år med omsorgssvigt",
+    "Søskendegrupper 2–14 år",
+    "Unge 12–17 år med behov for en stabil voksenkontakt",
+];
+const TARGET_NETWORK: &str = "Konkret godkendt til et barn i familiens netværk";
+const TARGET_RESIDENTIAL: &[&str] = &[
+    "Unge 13–17 år med psykosociale vanskeligheder",
+    "Børn og unge 6–17 år med omsorgssvigt",
+    "Unge 12–17 år med selvskadende adfærd",
+    "Børn og unge 10–17 år med autismespektrumforstyrrelser",
+    "Unge 14–17 år med misbrug og kriminalitet",
+    "Børn 6–14 år med tilknytningsforstyrrelser",
+];
+const TARGET_INSTITUTION: &[&str] = &[
+    "Børn og unge 0–17 år med omsorgssvigt",
+    "Små børn 0–6 år (akutmodtagelse)",
+    "Unge 12–17 år med adfærdsvanskeligheder",
+    "Børn og unge 6–17 år med fysisk og psykisk funktionsnedsættelse",
+    "Unge 14–17 år med psykiatriske diagnoser",
+    "Unge 15–17 år i udslusning til egen bolig",
+];
+const TARGET_OTHER: &[&str] = &["Unge 15–17 år", "Unge 14–17 år med behov for et skoletilbud"];
+/// Conclusions of the Socialtilsyn's operational supervision.
+const CONCLUSION_OK_REMARKS: &[&str] = &[
+    "lever op til kvaliteten med enkelte udviklingspunkter",
+    "lever op til kvaliteten; anbefaling om bedre dokumentation",
+];
+const CONCLUSION_ORDER_SITE: &[&str] = &[
+    "Påbud om bedre dokumentation af magtanvendelser",
+    "Påbud om flere faguddannede medarbejdere",
+    "Påbud om stabil ledelse og færre personaleskift",
+    "Påbud om opfølgning på de unges skolegang",
+    "Påbud om tilstrækkelig bemanding om natten",
+];
+const CONCLUSION_ORDER_FOSTER: &[&str] = &[
+    "Påbud om deltagelse i supervision",
+    "Påbud om efteruddannelse inden for et år",
+    "Påbud om bedre samarbejde med barnets forældre",
+];
+const CONCLUSION_STRICT_SITE: &[&str] = &[
+    "Skærpet tilsyn på grund af bekymring for børnenes trivsel",
+    "Skærpet tilsyn, indtil ledelsen er stabiliseret",
+    "Skærpet tilsyn efter flere magtanvendelser",
+];
+const CONCLUSION_STRICT_FOSTER: &[&str] = &[
+    "Skærpet tilsyn med plejefamilien efter bekymrende henvendelse",
+    "Skærpet tilsyn med plejefamilien; opfølgning om 3 måneder",
+];
 const SIGNAL_ACTIONS: &[&str] = &[
     "Møde med ledelsen",
     "Uanmeldt tilsynsbesøg",
@@ -508,6 +586,13 @@ impl Dice {
     fn money(&mut self, lo: i64, hi: i64, step: i64) -> f64 {
         (self.int(lo / step, hi / step) * step) as f64
     }
+}
+
+/// Dice for the Værn extension fields of one object (site, signal), seeded from the journal's seed and the
+/// object's id (FNV-1a), independent of every unit's dice.
+fn extension_dice(seed: u64, id: &str) -> Dice {
+    let h = id.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3));
+    Dice::new(seed, STREAM_EXTENSION, h)
 }
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -765,6 +850,97 @@ fn socialtilsyn(m: MunicipalityCode) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Site profile (Værn extension fields)
+
+/// The facts of a site that only the Værn extension fields show: approved places, target group, and for residential
+/// homes the economy behind the annual accounts. Drawn from the site's extension dice, constant over its history.
+struct SiteProfile {
+    places: u16,
+    target_group: &'static str,
+    /// A residential home whose accounts are now and then beyond the finance thresholds.
+    troubled: bool,
+    /// Daily rate per place (DKK) and share of the places occupied.
+    rate: f64,
+    occupancy: f64,
+}
+
+fn site_profile(x: &mut Dice, plan: &SitePlan) -> SiteProfile {
+    let (places, target_group) = match plan.site_type {
+        PlacementType::NetworkFosterFamily => (1, TARGET_NETWORK),
+        PlacementType::FosterFamily | PlacementType::MunicipalFosterFamily => {
+            let places = [1, 2, 3][x.weighted([0.50, 0.38, 0.12].into_iter())];
+            // Small children are placed one at a time; siblings need two places or more.
+            let target = x.pick(TARGET_FOSTER);
+            let target = if target.starts_with("Søskende") && places == 1 { TARGET_FOSTER[0] } else { target };
+            (places, target)
+        }
+        // Peaked in the middle of the range: 4–12 and 8–30.
+        PlacementType::ResidentialHome => (4 + x.int(0, 4) + x.int(0, 4), x.pick(TARGET_RESIDENTIAL)),
+        PlacementType::Institution => (8 + x.int(0, 11) + x.int(0, 11), x.pick(TARGET_INSTITUTION)),
+        _ => (x.int(4, 10), x.pick(TARGET_OTHER)),
+    };
+    // Revoked homes had their troubles before.
+    let troubled = x.chance(if plan.revoked.is_some() { 0.7 } else { 0.3 });
+    SiteProfile {
+        places: places as u16,
+        target_group,
+        troubled,
+        rate: 3400.0 + 1600.0 * x.unit(),
+        occupancy: 0.84 + 0.14 * x.unit(),
+    }
+}
+
+/// The Socialtilsyn's conclusion of an operational supervision on `date`: mostly that the site lives up to the
+/// quality, now and then an order (påbud) or stricter supervision — most often in the year before a revocation.
+fn supervision_conclusion(x: &mut Dice, plan: &SitePlan, date: NaiveDate) -> String {
+    let foster = plan.site_type.is_foster_family();
+    let who = if foster { "Plejefamilien" } else { "Tilbuddet" };
+    let before_revocation = plan.revoked.is_some_and(|(r, _)| r > date && (r - date).num_days() <= 400);
+    let weights = if before_revocation { [0.1, 0.0, 0.45, 0.45] } else { [0.83, 0.07, 0.07, 0.03] };
+    match x.weighted(weights.into_iter()) {
+        0 => format!("{who} lever op til kvaliteten"),
+        1 => format!("{who} {}", x.pick(CONCLUSION_OK_REMARKS)),
+        2 => x.pick(if foster { CONCLUSION_ORDER_FOSTER } else { CONCLUSION_ORDER_SITE }).to_string(),
+        _ => x.pick(if foster { CONCLUSION_STRICT_FOSTER } else { CONCLUSION_STRICT_SITE }).to_string(),
+    }
+}
+
+/// A residential home's accounts for `year` from the three draws of the site's dice (uniform revenue in 3–45 mio.,
+/// a cost factor, uniform equity in −0.4–8 mio.: kept so that the later draws stay put) reshaped by its profile:
+/// revenue from places × daily rate × occupancy, a margin of −2.5 % to 8.5 %, positive equity — except in a minority
+/// of years (≈ 13 %, mostly at troubled homes) beyond one of the default finance thresholds (margin above 10 % or
+/// below −5 %, negative equity, costs above 6,500 kr. per place per day).
+fn finances(x: &mut Dice, p: &SiteProfile, year: i32, draws: (f64, f64, f64)) -> (f64, f64, f64) {
+    let (a, b, c) = ((draws.0 - 3_000_000.0) / 42_000_000.0, draws.1, (draws.2 + 400_000.0) / 8_400_000.0);
+    let (a, b, c) = (a.clamp(0.0, 1.0), b.clamp(0.0, 1.0), c.clamp(0.0, 1.0));
+    let days = if ymd(year, 12, 31).ordinal() == 366 { 366.0 } else { 365.0 };
+    let place_days = f64::from(p.places) * days;
+    let rate = p.rate * (0.95 + 0.10 * a);
+    let mut revenue = place_days * rate * p.occupancy;
+    let mut factor = 0.915 + 0.11 * b;
+    let mut equity = 150_000.0 + c.powf(1.6) * 7_000_000.0;
+    let breach = x.chance(if p.troubled { 0.35 } else { 0.03 });
+    if breach {
+        match x.weighted([0.35, 0.25, 0.20, 0.20].into_iter()) {
+            // Too much profit: margin 12–28 %.
+            0 => factor = 0.72 + 0.16 * b,
+            // A deficit: margin −6 to −18 %.
+            1 => factor = 1.06 + 0.12 * b,
+            // Equity lost.
+            2 => equity = -(60_000.0 + c * 1_500_000.0),
+            // Expensive: costs 6,700–9,000 kr. per place per day (a specialised home at a high rate).
+            _ => {
+                let per_day = 6_700.0 + 2_300.0 * a;
+                revenue = per_day * place_days / factor;
+            }
+        }
+    }
+    let round = |v: f64| (v / 1000.0).round() * 1000.0;
+    let revenue = round(revenue);
+    (revenue, round(revenue * factor), round(equity))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Site events
 
 /// All events of one site up to the end of the journal. `child` is the child of a network foster family (its
@@ -772,6 +948,8 @@ fn socialtilsyn(m: MunicipalityCode) -> &'static str {
 fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>, out: &mut Vec<Event>) {
     let site = &plan.id;
     let horizon = plan.horizon(world.until);
+    let mut x = extension_dice(world.cfg.seed, site);
+    let profile = site_profile(&mut x, plan);
     let push = |out: &mut Vec<Event>, date: NaiveDate, body: Body| {
         out.push(Event::new(At::date_only(date), child.cloned(), body));
     };
@@ -795,8 +973,8 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
                 site: site.clone(),
                 valid_until: *valid_until,
                 by: by.clone(),
-                places: None,
-                target_group: None,
+                places: Some(profile.places),
+                target_group: Some(profile.target_group.into()),
             },
         );
     }
@@ -827,11 +1005,9 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
                     None
                 };
                 if let Some(date) = date.filter(|x| *x <= end && *x > begins) {
-                    push(
-                        out,
-                        date,
-                        Body::OperationalSupervision { site: site.clone(), announced: d.chance(0.4), conclusion: None },
-                    );
+                    let announced = d.chance(0.4);
+                    let conclusion = Some(supervision_conclusion(&mut x, plan, date));
+                    push(out, date, Body::OperationalSupervision { site: site.clone(), announced, conclusion });
                 }
             }
         }
@@ -898,9 +1074,8 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
             if date > horizon || !d.chance(0.93 * dil) {
                 continue;
             }
-            let revenue = d.money(3_000_000, 45_000_000, 1000);
-            let costs = (revenue * (0.86 + 0.19 * d.unit()) / 1000.0).round() * 1000.0;
-            let equity = d.money(-400_000, 8_000_000, 1000);
+            let draws = (d.money(3_000_000, 45_000_000, 1000), d.unit(), d.money(-400_000, 8_000_000, 1000));
+            let (revenue, costs, equity) = finances(&mut x, &profile, y, draws);
             push(
                 out,
                 date,
@@ -934,31 +1109,63 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
             n += 1;
             let date = d.date(lo, hi);
             let signal = format_compact!("{site}-f{n}");
-            danger_signal(d, out, None, signal, Some(site.clone()), None, date, world.until);
+            let s = SignalAt { signal, site: Some(site.clone()), placement: None, date, grave: false };
+            danger_signal(world, d, out, None, s);
         }
         if let Some((r, _)) = plan.revoked {
             n += 1;
             let date = (r - d.days(20, 120)).max(first);
             let signal = format_compact!("{site}-f{n}");
-            danger_signal(d, out, None, signal, Some(site.clone()), None, date, world.until);
+            let s = SignalAt { signal, site: Some(site.clone()), placement: None, date, grave: true };
+            danger_signal(world, d, out, None, s);
         }
     }
 }
 
-/// A danger signal and its handling: mostly in time and reported to the Socialtilsyn, sometimes late, sometimes
-/// handled without reporting, rarely not at all.
-#[allow(clippy::too_many_arguments)]
-fn danger_signal(
-    d: &mut Dice,
-    out: &mut Vec<Event>,
-    child: Option<&Ref>,
+/// A danger signal to raise: its id, what it concerns, when, and whether it is grave (it precedes a revocation).
+struct SignalAt {
     signal: Ref,
     site: Option<Ref>,
     placement: Option<Ref>,
     date: NaiveDate,
-    until: NaiveDate,
-) {
-    let kind = Some(d.pick(SIGNAL_KINDS).to_string());
+    grave: bool,
+}
+
+/// A danger signal and its handling: mostly in time and reported to the Socialtilsyn, sometimes late, sometimes
+/// handled without reporting, rarely not at all. The more serious, the faster the reaction, mostly.
+fn danger_signal(world: &World, d: &mut Dice, out: &mut Vec<Event>, child: Option<&Ref>, s: SignalAt) {
+    let SignalAt { signal, site, placement, date, grave } = s;
+    let until = world.until;
+    let drawn = d.pick(SIGNAL_KINDS);
+    // Source and severity from the signal's own dice; the kind fits the source.
+    let mut x = extension_dice(world.cfg.seed, &signal);
+    let about_child = placement.is_some();
+    let source = SIGNAL_SOURCES[x.weighted(SIGNAL_SOURCES.iter().map(|(s, w)| {
+        if about_child && *s == SignalSource::Finances {
+            0.0
+        } else {
+            *w
+        }
+    }))]
+    .0;
+    let kind = match source {
+        SignalSource::Finances => SIGNAL_KIND_FINANCES,
+        SignalSource::Whistleblower | SignalSource::OperationalSupervision | SignalSource::Media => drawn,
+        _ if drawn == SIGNAL_KIND_FINANCES => {
+            let others: Vec<&str> = SIGNAL_KINDS.iter().copied().filter(|k| *k != SIGNAL_KIND_FINANCES).collect();
+            x.pick(&others)
+        }
+        _ => drawn,
+    };
+    let severity = if grave {
+        if x.chance(0.4) {
+            Severity::Critical
+        } else {
+            Severity::High
+        }
+    } else {
+        SIGNAL_SEVERITIES[x.weighted(SIGNAL_SEVERITIES.iter().map(|s| s.1))].0
+    };
     out.push(Event::new(
         At::date_only(date),
         child.cloned(),
@@ -966,9 +1173,9 @@ fn danger_signal(
             signal: signal.clone(),
             site,
             placement,
-            kind,
-            source: None,
-            severity: None,
+            kind: Some(kind.to_string()),
+            source: Some(source),
+            severity: Some(severity),
         })),
     ));
     let r = d.unit();
@@ -982,6 +1189,12 @@ fn danger_signal(
         (d.int(11, 25), true)
     } else {
         return;
+    };
+    // Critical signals are mostly acted on the next working day, serious ones within three.
+    let days = match severity {
+        Severity::Critical if r < 0.70 => 1,
+        Severity::High if r < 0.85 => days.min(3),
+        _ => days,
     };
     let handled = add_working_days(date, days as u32);
     if handled <= until {
@@ -1780,16 +1993,14 @@ impl<'w> ChildGen<'w> {
                 let date = self.d.date(year, (year + Duration::days(364)).min(end_date.min(until)));
                 let signal = self.next_id(SIGNAL);
                 let child = self.child.clone();
-                danger_signal(
-                    &mut self.d,
-                    &mut self.events,
-                    Some(&child),
+                let s = SignalAt {
                     signal,
-                    Some(site_id.clone()),
-                    Some(placement.clone()),
+                    site: Some(site_id.clone()),
+                    placement: Some(placement.clone()),
                     date,
-                    until,
-                );
+                    grave: false,
+                };
+                danger_signal(self.world, &mut self.d, &mut self.events, Some(&child), s);
             }
             year += Duration::days(365);
         }
@@ -2187,6 +2398,74 @@ mod tests {
                 assert_eq!(*municipality, m);
             }
         }
+    }
+
+    #[test]
+    fn synth_fills_the_extension_fields() {
+        use crate::supervision::finance::{breaches, KeyFigures};
+        let events = generate(&cfg(6000, 2));
+        let types: HashMap<Ref, PlacementType> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::SiteRegistered { site, site_type, .. } => Some((site.clone(), *site_type)),
+                _ => None,
+            })
+            .collect();
+        let mut places: HashMap<Ref, u16> = HashMap::new();
+        let mut conclusions = (0usize, 0usize);
+        let mut sources: HashMap<SignalSource, usize> = HashMap::new();
+        let mut severities: HashMap<Severity, usize> = HashMap::new();
+        for e in &events {
+            match &e.body {
+                Body::SiteApproved { site, places: p, target_group, .. } => {
+                    let p = p.expect("places on every approval");
+                    assert!(target_group.as_deref().is_some_and(|t| !t.is_empty()));
+                    let range = match types[site] {
+                        PlacementType::NetworkFosterFamily => 1..=1,
+                        PlacementType::FosterFamily | PlacementType::MunicipalFosterFamily => 1..=3,
+                        PlacementType::ResidentialHome => 4..=12,
+                        PlacementType::Institution => 8..=30,
+                        _ => 1..=30,
+                    };
+                    assert!(range.contains(&p), "{site}: {p} places");
+                    assert!(places.insert(site.clone(), p).is_none_or(|before| before == p), "places change");
+                }
+                Body::OperationalSupervision { conclusion, .. } => {
+                    let c = conclusion.as_deref().expect("a conclusion");
+                    conclusions.0 += 1;
+                    conclusions.1 += usize::from(c.ends_with("lever op til kvaliteten"));
+                }
+                Body::DangerSignal(d) => {
+                    *sources.entry(d.source.expect("a source")).or_default() += 1;
+                    *severities.entry(d.severity.expect("a severity")).or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        let ok = conclusions.1 as f64 / conclusions.0 as f64;
+        assert!((0.7..0.95).contains(&ok), "conclusions without remarks {ok}");
+        let src = |k| sources.get(&k).copied().unwrap_or(0);
+        let sev = |k| severities.get(&k).copied().unwrap_or(0);
+        assert!(src(SignalSource::Visit) > src(SignalSource::School), "{sources:?}");
+        assert!(src(SignalSource::School) > src(SignalSource::Parents), "{sources:?}");
+        assert!(src(SignalSource::Finances) > 0, "{sources:?}");
+        assert!(sev(Severity::Medium) > sev(Severity::High), "{severities:?}");
+        assert!(sev(Severity::High) > sev(Severity::Critical), "{severities:?}");
+        assert!(sev(Severity::Critical) > 0 && sev(Severity::Low) > 0, "{severities:?}");
+
+        // A minority of the residential homes' accounts is beyond the default thresholds.
+        let pack = RulePack::default_pack();
+        let (mut reports, mut beyond) = (0usize, 0usize);
+        for e in &events {
+            if let Body::SiteFinancesReported { site, year, revenue_dkk, costs_dkk, equity_dkk } = &e.body {
+                let k = KeyFigures::new(*year, *revenue_dkk, *costs_dkk, *equity_dkk, places.get(site).copied());
+                assert!(k.cost_per_place_day_dkk.is_some());
+                reports += 1;
+                beyond += usize::from(!breaches(&k, &pack.finances).is_empty());
+            }
+        }
+        let share = beyond as f64 / reports as f64;
+        assert!(reports > 50 && (0.05..=0.22).contains(&share), "{beyond} of {reports} accounts beyond a threshold");
     }
 
     #[test]

@@ -245,7 +245,8 @@ async fn plan_visits(
     today: NaiveDate,
 ) -> Result<usize, StoreError> {
     let placed = store.placed_at(sites).await?;
-    let chosen: Vec<_> = placed.iter().filter(|p| !p.placement.is_empty() && spread(&p.child) % 2 == 0).collect();
+    let chosen: Vec<_> =
+        placed.iter().filter(|p| !p.placement.is_empty() && spread(&p.child).is_multiple_of(2)).collect();
     let children: Vec<String> = chosen.iter().map(|p| p.child.clone()).collect();
     let mut last_visit: std::collections::HashMap<String, NaiveDate> = std::collections::HashMap::new();
     for v in store.visits_held(&children, now).await? {
@@ -259,7 +260,7 @@ async fn plan_visits(
         let ahead = 7 + (h >> 8) % 50;
         store.plan_visit(&p.child, &p.placement, today + Duration::days(ahead as i64), &actor).await?;
         n += 1;
-        if (h >> 16) % 6 == 0 {
+        if (h >> 16).is_multiple_of(6) {
             // Missed: planned for 21–42 days ago, made 4–8 weeks before that, and no visit held since it was made.
             let ago = 21 + (h >> 24) % 22;
             let made_before = 28 + (h >> 32) % 29;
