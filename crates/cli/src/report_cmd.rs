@@ -72,7 +72,10 @@ fn tilsyn(a: TilsynArgs) -> input::Result<()> {
             None => store.municipality(),
         };
         let as_of = AsOf::end_of(domain::calendar::local_date(Utc::now()));
-        let events = store.municipality_events(&code.to_string(), as_of).await.map_err(store_failure)?;
+        let events = store
+            .municipality_events(&code.to_string(), as_of, domain::supervision::council::EVENT_TYPES)
+            .await
+            .map_err(store_failure)?;
         store.close().await;
         Ok::<_, Failure>(domain::supervision::council::council_report(&events, &pack, code, year, as_of))
     })?;

@@ -621,12 +621,26 @@ impl Store {
 
     /// Every event of a municipality — recorded there, or of a site its children are placed at — with the
     /// corrections known at `as_of` applied (corrections left out), for the council report.
-    pub async fn municipality_events(&self, municipality: &str, as_of: AsOf) -> Result<Vec<Event>, StoreError> {
+    /// `types` limits the events read (empty: all); corrections of the events read are always included.
+    pub async fn municipality_events(
+        &self,
+        municipality: &str,
+        as_of: AsOf,
+        types: &[domain::event::EventType],
+    ) -> Result<Vec<Event>, StoreError> {
         let mut stored = Vec::new();
         let mut after = 0i64;
+        let type_filter = if types.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND j.event_type IN ({})",
+                types.iter().map(|t| format!("'{}'", t.as_str())).collect::<Vec<_>>().join(", ")
+            )
+        };
         loop {
             let rows = sqlx::query(&format!(
-                "{SELECT_STORED} WHERE j.municipality = $1 AND j.seq > $2 ORDER BY j.seq LIMIT 50000"
+                "{SELECT_STORED} WHERE j.municipality = $1 AND j.seq > $2{type_filter} ORDER BY j.seq LIMIT 50000"
             ))
             .bind(municipality)
             .bind(after)
@@ -637,6 +651,25 @@ impl Store {
             for r in &rows {
                 stored.push(stored_from_row(r)?);
             }
+        }
+        if !types.is_empty() {
+            // Corrections of the events read (the full load has them already).
+            let ids: Vec<String> = stored.iter().map(|e| e.event_id.clone()).collect();
+            let mut corrections = Vec::new();
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "{SELECT_STORED} WHERE j.event_type = 'correction' AND j.object IN ({})",
+                    placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for b in chunk {
+                    q = q.bind(b);
+                }
+                for r in q.fetch_all(self.pool()).await? {
+                    corrections.push(stored_from_row(&r)?);
+                }
+            }
+            stored.extend(corrections);
         }
         // Events of the municipality's own sites recorded without a child (they carry the store's default). Events
         // with a child belong to that child's municipality: other municipalities' children are not in this report.

@@ -498,8 +498,12 @@ async fn site_registry_and_supervision(db: Db) {
 
     // The municipality's events feed the council report.
     let as_of = domain::time::AsOf::end_of(d("2024-09-01"));
-    let events = s.municipality_events("751", as_of).await.unwrap();
+    let events = s.municipality_events("751", as_of, &[]).await.unwrap();
     assert_eq!(events.len(), 12, "every event but the correction");
+    let only = s.municipality_events("751", as_of, domain::supervision::council::EVENT_TYPES).await.unwrap();
+    assert_eq!(only.len(), 12, "the report's types are all there are here");
+    let approval = only.iter().find(|e| e.id.as_deref() == Some("s-e3")).unwrap();
+    assert!(matches!(approval.body, domain::event::Body::SiteApproved { places: Some(3), .. }), "corrected");
     let code = domain::municipality::MunicipalityCode::parse("751").unwrap();
     let r = domain::supervision::council::council_report(
         &events,

@@ -1156,7 +1156,8 @@ async fn council(state: &AppState, q: &Option<String>) -> Result<domain::supervi
     };
     let code = state.store.municipality();
     let as_of = domain::time::AsOf::end_of(today(now));
-    let events = state.store.municipality_events(&code.to_string(), as_of).await?;
+    let events =
+        state.store.municipality_events(&code.to_string(), as_of, domain::supervision::council::EVENT_TYPES).await?;
     let pack = state.pack.clone();
     tokio::task::spawn_blocking(move || domain::supervision::council::council_report(&events, &pack, code, year, as_of))
         .await

@@ -5,13 +5,32 @@ use super::finance::{breaches, pct, KeyFigures};
 use super::report::*;
 use super::{site_facts, ApprovalState};
 use crate::calendar::{add_working_days, format_dk, is_working_day};
-use crate::event::{Body, Event, PlacementType, Severity, SignalSource};
+use crate::event::{Body, Event, EventType, PlacementType, Severity, SignalSource};
 use crate::municipality::MunicipalityCode;
 use crate::obligation::{Obligation, Status};
 use crate::rules::{id, obligations, RulePack};
 use crate::time::AsOf;
 use chrono::{Datelike, Duration, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
+
+/// The event types the report reads (with the corrections of such events): the store loads only these, so a
+/// København-sized journal is read in a fraction of the time. The engine derives the supervision, site and signal
+/// obligations from them alone.
+pub const EVENT_TYPES: &[EventType] = &[
+    EventType::ChildRegistered,
+    EventType::PlacementStarted,
+    EventType::PlacementEnded,
+    EventType::SupervisionVisit,
+    EventType::SiteRegistered,
+    EventType::SiteApproved,
+    EventType::SiteApprovalRevoked,
+    EventType::FosterTraining,
+    EventType::FosterSupervision,
+    EventType::OperationalSupervision,
+    EventType::SiteFinancesReported,
+    EventType::DangerSignal,
+    EventType::DangerSignalHandled,
+];
 
 /// The report for `year`, from the events of the municipality (corrections applied; sites used by its children
 /// included), with figures as of the end of the year or `as_of`, whichever is earlier.
@@ -456,4 +475,66 @@ fn summary(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+    use crate::synth::{generate, SynthConfig};
+
+    fn demo() -> (Vec<Event>, MunicipalityCode) {
+        let code = MunicipalityCode::parse("101").unwrap();
+        let cfg = SynthConfig {
+            children: 600,
+            seed: 11,
+            municipality: Some(code),
+            until: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+            ..SynthConfig::default()
+        };
+        let events = generate(&cfg);
+        let lines = (1..=events.len()).collect();
+        let mut j = Journal { events, lines };
+        j.apply_corrections(None).unwrap();
+        (j.events.into_iter().filter(|e| !matches!(e.body, Body::Correction(_))).collect(), code)
+    }
+
+    /// The store reads only EVENT_TYPES for the report: the figures must be the same as from the whole journal.
+    #[test]
+    fn the_report_needs_only_its_event_types() {
+        let (all, code) = demo();
+        let only: Vec<Event> = all.iter().filter(|e| EVENT_TYPES.contains(&e.event_type())).cloned().collect();
+        assert!(only.len() < all.len() / 2, "the filter leaves most events out ({} of {})", only.len(), all.len());
+        let pack = RulePack::default_pack();
+        let as_of = AsOf::end_of(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+        for year in [2024, 2025, 2026] {
+            let a = council_report(&all, &pack, code, year, as_of);
+            let b = council_report(&only, &pack, code, year, as_of);
+            assert_eq!(a, b, "{year}");
+            assert!(a.visits.required > 0 && a.foster.families > 0, "{year}: a real municipality: {:?}", a.visits);
+        }
+    }
+
+    /// The visits of the report are the engine's obligations: required = on time + late + missing, and the
+    /// current year is cut at as-of.
+    #[test]
+    fn visit_figures_add_up() {
+        let (all, code) = demo();
+        let pack = RulePack::default_pack();
+        let as_of = AsOf::end_of(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+        let r = council_report(&all, &pack, code, 2025, as_of);
+        assert_eq!(r.visits.required, r.visits.on_time + r.visits.late + r.visits.missing);
+        assert_eq!(r.visits.by_quarter.len(), 4);
+        assert_eq!(r.visits.by_quarter.iter().map(|q| q.required).sum::<u32>(), r.visits.required);
+        assert_eq!(
+            r.foster.supervision_due,
+            r.foster.supervision_on_time + r.foster.supervision_late + r.foster.supervision_missing
+        );
+        assert_eq!(r.visits.law, "Barnets lov § 156, stk. 5");
+        let now = council_report(&all, &pack, code, 2026, as_of);
+        assert_eq!(now.visits.by_quarter.len(), 2, "2026 is reported up to 30 June");
+        assert!(now.summary[0].contains("ikke afsluttet"));
+        let old = council_report(&all, &pack, code, 2022, as_of);
+        assert_eq!(old.visits.law, "Serviceloven § 148, stk. 2");
+    }
 }

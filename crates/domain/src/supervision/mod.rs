@@ -188,11 +188,13 @@ pub fn site_facts(site: &str, events: &[&Event], today: NaiveDate, basic_course:
             Body::OperationalSupervision { site: s, .. } if s == site => {
                 f.last_operational = f.last_operational.max(Some(date))
             }
-            Body::SiteFinancesReported { site: s, year, revenue_dkk, costs_dkk, equity_dkk } if s == site
+            Body::SiteFinancesReported { site: s, year, revenue_dkk, costs_dkk, equity_dkk }
+                if s == site
                 // The latest accounts year; a later report for the same year replaces the earlier one.
-                && f.latest_finances.is_none_or(|(y, ..)| *year >= y) => {
-                    f.latest_finances = Some((*year, *revenue_dkk, *costs_dkk, *equity_dkk));
-                }
+                && f.latest_finances.is_none_or(|(y, ..)| *year >= y) =>
+            {
+                f.latest_finances = Some((*year, *revenue_dkk, *costs_dkk, *equity_dkk));
+            }
             _ => {}
         }
     }
