@@ -394,7 +394,7 @@ async fn plan_visit(State(state): State<AppState>, form: CsrfForm) -> Result<Res
     let placement = plan_target(&state, user, &child).await?;
     state.store.plan_visit(&child, &placement, planned_for, &Actor::new(&user.username, now)).await?;
     let back = match form.get("konsulent").filter(|k| !k.is_empty() && user.role != Role::Consultant) {
-        Some(k) => format!("/tilsyn?konsulent={}&ok=planned", urlencode(&k)),
+        Some(k) => format!("/tilsyn?konsulent={}&ok=planned", urlencode(k)),
         None => "/tilsyn?ok=planned".into(),
     };
     Ok(Redirect::to(&back).into_response())
@@ -409,8 +409,8 @@ async fn cancel_plan(
     user.require(&[Role::Consultant, Role::TeamLeader])?;
     crate::pages::check_writer(user)?;
     let child = form.get("child").unwrap_or_default();
-    plan_target(&state, user, &child).await?;
-    if !state.store.cancel_visit_plan(&id, &child, &Actor::new(&user.username, Utc::now())).await? {
+    plan_target(&state, user, child).await?;
+    if !state.store.cancel_visit_plan(&id, child, &Actor::new(&user.username, Utc::now())).await? {
         return Err(AppError::NotFound("Det planlagte besøg findes ikke (eller er allerede aflyst).".into()));
     }
     Ok(Redirect::to("/tilsyn?ok=cancelled").into_response())
@@ -1034,7 +1034,7 @@ async fn assign_consultant(
     if state.store.site(&site, Utc::now()).await?.is_none() {
         return Err(AppError::NotFound(format!("Anbringelsesstedet \"{site}\" findes ikke.")));
     }
-    state.store.assign_site(&site, &consultant, &Actor::new(&user.username, Utc::now())).await?;
+    state.store.assign_site(&site, consultant, &Actor::new(&user.username, Utc::now())).await?;
     state
         .audit
         .log(user, Action::AdminChange, None, Some(format!("Anbringelsessted {site} tildelt {consultant}")), None)
