@@ -788,7 +788,7 @@ async fn supervision(s: Server) {
         .site
         .clone();
     let home = sites.iter().find(|x| x.site_type == "residential_home").expect("a residential home").site.clone();
-    let placed = s.store.placed_at(&[family.clone()]).await.unwrap();
+    let placed = s.store.placed_at(std::slice::from_ref(&family)).await.unwrap();
     let child = placed[0].child.clone();
 
     // The team leader makes konsulent responsible for the family; a non-consultant is refused in Danish.
@@ -816,7 +816,7 @@ async fn supervision(s: Server) {
     let ahead = (today + chrono::Duration::days(10)).to_string();
     let r = s.post(&b, "/tilsyn/planlaeg", &[("child", &child), ("planned_for", &ahead)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let plans = s.store.visit_plans(&[child.clone()]).await.unwrap();
+    let plans = s.store.visit_plans(std::slice::from_ref(&child)).await.unwrap();
     assert!(plans.iter().any(|p| p.planned_for.to_string() == ahead && p.planned_by == "konsulent"));
     let html = s.get(&b, "/tilsyn").await.text().await.unwrap();
     assert!(html.contains("Planlagt"), "the plan shows as planned");
