@@ -425,23 +425,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Ids and names of the registered sites (for forms).
+    /// Ids and names of the registered sites (for forms), by name, from the site registry read model.
     pub async fn site_names(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT j.site, j.core FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq")
-                .fetch_all(self.pool())
-                .await?;
-        let mut out: Vec<(String, String)> = Vec::new();
-        for r in &rows {
-            let site: Option<String> = col(r, "site")?;
-            let core: String = col(r, "core")?;
-            let Some(site) = site else { continue };
-            let v: serde_json::Value = serde_json::from_str(&core).unwrap_or_default();
-            if !out.iter().any(|(s, _)| *s == site) {
-                out.push((site.clone(), v.get("name").and_then(|x| x.as_str()).unwrap_or(&site).to_string()));
-            }
-        }
-        Ok(out)
+        let rows = sqlx::query("SELECT site, name FROM rm_site ORDER BY name, site").fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((col(r, "site")?, col(r, "name")?))).collect()
     }
 }
 

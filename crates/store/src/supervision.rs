@@ -211,7 +211,7 @@ impl Store {
             let keys: Vec<String> = chunk.iter().map(|s| format!("site:{}", s.site)).collect();
             let sql = format!(
                 "SELECT unit, COUNT(*) AS open, SUM(CASE WHEN due_ts < $1 THEN 1 ELSE 0 END) AS overdue \
-                 FROM rm_obligation WHERE unit IN ({}) AND fulfilled = 'open' AND child IS NULL GROUP BY unit",
+                 FROM rm_obligation WHERE unit IN ({}) AND fulfilled = 'open' GROUP BY unit",
                 placeholders(2, keys.len())
             );
             let mut q = sqlx::query(&sql).bind(now.timestamp());

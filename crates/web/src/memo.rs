@@ -79,6 +79,8 @@ pub struct Dashboards {
     pub teams: Memo<Vec<store::projection::Counts>>,
     /// Users' full names by username.
     pub names: Memo<std::collections::HashMap<String, String>>,
+    /// Danger signals past their reaction deadline without a reaction.
+    pub escalated: Memo<i64>,
 }
 
 #[cfg(test)]

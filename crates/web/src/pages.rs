@@ -1550,7 +1550,8 @@ async fn team_dashboard(
     } else {
         Vec::new()
     };
-    let escalated = state.store.escalated_signals(Utc::now()).await?;
+    let head = state.store.event_count().await?;
+    let escalated = *state.dashboards.escalated.get_or("*", head, state.store.escalated_signals(Utc::now())).await?;
     let mut c = ctx(&user, "nav_team", l.t("team_title"));
     if escalated > 0 {
         c.flash = Some(format!(
