@@ -146,12 +146,16 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
         state.store.signals(&signal_filter, now),
         state.store.people(&child_refs),
     )?;
-    // The children listed are read: one audit line each, committed before the page is sent.
-    let lines = children
-        .iter()
-        .map(|c| crate::audit::line(&user, Action::ViewList, Some(c), Some("Mit tilsyn".into()), None))
-        .collect::<Vec<_>>();
-    let logged = if lines.is_empty() { None } else { Some(state.audit.submit(lines).await?) };
+    // Like "Mine børn", the worklist is the consultant's own caseload (always within need-to-know): one audit line
+    // for the view, naming whose worklist and how many children, committed before the page is sent.
+    let line = crate::audit::line(
+        &user,
+        Action::ViewCaseload,
+        None,
+        Some(format!("Mit tilsyn ({consultant}): {} anbragte børn, {} steder", children.len(), sites.len())),
+        None,
+    );
+    let logged = Some(state.audit.submit(vec![line]).await?);
 
     // Visits: per placed child, the next deadline, the planned visit and the last visit.
     let mut visit_rows: Vec<(i64, Row)> = Vec::new();
