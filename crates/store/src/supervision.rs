@@ -267,7 +267,7 @@ impl Store {
             let keys: Vec<String> = chunk.iter().map(|s| format!("site:{s}")).collect();
             let sql = format!(
                 "SELECT child, rule, law, subject, due, due_ts FROM rm_obligation \
-                 WHERE unit IN ({}) AND fulfilled = 'open' ORDER BY due_ts",
+                 WHERE unit IN ({}) AND fulfilled = 'open'",
                 placeholders(1, keys.len())
             );
             let mut q = sqlx::query(&sql);
@@ -282,7 +282,7 @@ impl Store {
             for chunk in children.chunks(400) {
                 let sql = format!(
                     "SELECT child, rule, law, subject, due, due_ts FROM rm_obligation \
-                     WHERE fulfilled = 'open' AND child IN ({}) AND rule IN ({}) ORDER BY due_ts",
+                     WHERE fulfilled = 'open' AND child IN ({}) AND rule IN ({})",
                     placeholders(1, chunk.len()),
                     placeholders(1 + chunk.len(), child_rules.len())
                 );
@@ -308,7 +308,7 @@ impl Store {
         for chunk in sites.chunks(500) {
             let sql = format!(
                 "SELECT child, site, placement, placement_type, placed_since, birth_date FROM rm_child \
-                 WHERE site IN ({}) ORDER BY site, child",
+                 WHERE site IN ({})",
                 placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
@@ -326,6 +326,7 @@ impl Store {
                 });
             }
         }
+        out.sort_by(|a, b| a.site.cmp(&b.site).then(a.child.cmp(&b.child)));
         Ok(out)
     }
 
@@ -409,7 +410,7 @@ impl Store {
         for chunk in children.chunks(500) {
             let sql = format!(
                 "SELECT id, child, placement, planned_for, planned_by, created_at FROM visit_plan \
-                 WHERE cancelled_at IS NULL AND child IN ({}) ORDER BY planned_for, id",
+                 WHERE cancelled_at IS NULL AND child IN ({})",
                 placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
@@ -440,7 +441,8 @@ impl Store {
 
     /// Stored events matching a filter on `journal j`, corrections known now applied.
     async fn events_where(&self, filter: &str, binds: &[String]) -> Result<Vec<StoredEvent>, StoreError> {
-        let sql = format!("{SELECT_STORED} WHERE {filter} ORDER BY j.seq");
+        // No ORDER BY: SQLite would pick an index for the order over the one for the filter; sorted below.
+        let sql = format!("{SELECT_STORED} WHERE {filter}");
         let mut q = sqlx::query(&sql);
         for b in binds {
             q = q.bind(b);
@@ -451,7 +453,7 @@ impl Store {
         let ids: Vec<String> = stored.iter().map(|e| e.event_id.clone()).collect();
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "{SELECT_STORED} WHERE j.event_type = 'correction' AND j.object IN ({}) ORDER BY j.seq",
+                "{SELECT_STORED} WHERE j.event_type = 'correction' AND j.object IN ({})",
                 placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);

@@ -523,7 +523,7 @@ async fn site_registry_and_supervision(db: Db) {
         "DROP TABLE site_assignment",
         "DROP TABLE visit_plan",
         "DROP INDEX rm_child_site",
-        "DROP INDEX journal_type",
+        "DROP INDEX journal_signals",
         "DELETE FROM vaern_migrations WHERE version = 3",
     ] {
         sqlx::query(sql).execute(s.pool()).await.unwrap();

@@ -50,8 +50,9 @@ CREATE TABLE visit_plan (
 CREATE INDEX visit_plan_child ON visit_plan (child, planned_for);
 
 CREATE INDEX rm_child_site ON rm_child (site);
--- Reads by event type in journal order (signals, registered sites, the council report's event types).
-CREATE INDEX journal_type ON journal (event_type, seq);
+-- Danger signals (few) without scanning the journal. Deliberately no general (event_type, seq) index: with the
+-- journal's many "WHERE event_type = … ORDER BY seq" reads, SQLite would prefer it to the child and site indexes.
+CREATE INDEX journal_signals ON journal (object) WHERE event_type = 'danger_signal';
 -- Open / overdue counts per read-model unit (site registry, worklists) from the index alone.
 DROP INDEX rm_obligation_unit;
 CREATE INDEX rm_obligation_unit ON rm_obligation (unit, fulfilled, due_ts);
