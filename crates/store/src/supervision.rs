@@ -131,6 +131,9 @@ pub struct SignalFilter {
     pub year: Option<i32>,
 }
 
+/// Marks a change of plans or assignments (see [`Store::work_version`]).
+const BUMP: &str = "UPDATE work_version SET n = n + 1 WHERE id = 1";
+
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
@@ -355,8 +358,18 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
+        sqlx::query(BUMP).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The journal head and the version of plans and assignments: a worklist computed at the same pair is current.
+    pub async fn work_version(&self) -> Result<(i64, i64), StoreError> {
+        let r =
+            sqlx::query("SELECT (SELECT seq FROM chain_head WHERE id = 1) AS head, n FROM work_version WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
+        Ok((col(&r, "head")?, col(&r, "n")?))
     }
 
     /// The consultant responsible for each assigned site.
@@ -374,6 +387,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<String, StoreError> {
         let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO visit_plan (id, child, placement, planned_for, planned_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -384,13 +398,16 @@ impl Store {
         .bind(planned_for.to_string())
         .bind(&actor.user)
         .bind(actor.now.to_rfc3339())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(BUMP).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
     /// Cancel a planned visit (kept, marked cancelled). Returns whether a plan of that child was cancelled.
     pub async fn cancel_visit_plan(&self, id: &str, child: &str, actor: &Actor) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
         let r = sqlx::query(
             "UPDATE visit_plan SET cancelled_at = $1, cancelled_by = $2 \
              WHERE id = $3 AND child = $4 AND cancelled_at IS NULL",
@@ -399,8 +416,10 @@ impl Store {
         .bind(&actor.user)
         .bind(id)
         .bind(child)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(BUMP).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 

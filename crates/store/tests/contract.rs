@@ -448,8 +448,11 @@ async fn site_registry_and_supervision(db: Db) {
     assert_eq!(laerken.approval, "expired");
     assert_eq!(laerken.finances, Some((2023, 12_000_000.0, 10_000_000.0, Some(-50_000.0))));
 
-    // Consultants and worklist filters.
+    // Consultants and worklist filters; every change of plans or assignments moves the work version.
+    let v0 = s.work_version().await.unwrap();
     s.assign_site("s1", "konsulent", &actor()).await.unwrap();
+    let v1 = s.work_version().await.unwrap();
+    assert_eq!((v1.0, v1.1), (v0.0, v0.1 + 1));
     s.assign_site("s1", "konsulent2", &actor()).await.unwrap();
     let mine = s
         .site_registry(&SiteFilter { consultant: Some("konsulent2".into()), ..SiteFilter::default() }, now())
@@ -473,7 +476,9 @@ async fn site_registry_and_supervision(db: Db) {
     let d = |x: &str| x.parse::<NaiveDate>().unwrap();
     let id = s.plan_visit("b1", "p1", d("2024-10-01"), &actor()).await.unwrap();
     let id2 = s.plan_visit("b1", "p1", d("2025-03-01"), &actor()).await.unwrap();
+    let before_cancel = s.work_version().await.unwrap().1;
     assert!(s.cancel_visit_plan(&id2, "b1", &actor()).await.unwrap());
+    assert_eq!(s.work_version().await.unwrap().1, before_cancel + 1);
     assert!(!s.cancel_visit_plan(&id, "b2", &actor()).await.unwrap(), "only the child's own plans");
     let plans = s.visit_plans(&["b1".into()]).await.unwrap();
     assert_eq!(plans.len(), 1);
@@ -522,6 +527,7 @@ async fn site_registry_and_supervision(db: Db) {
         "DROP TABLE rm_site",
         "DROP TABLE site_assignment",
         "DROP TABLE visit_plan",
+        "DROP TABLE work_version",
         "DROP INDEX rm_child_site",
         "DROP INDEX journal_signals",
         "DELETE FROM vaern_migrations WHERE version = 3",

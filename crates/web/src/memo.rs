@@ -1,6 +1,7 @@
 //! Short-lived memory of aggregate answers (dashboards): recomputed when the journal has grown or after a few
 //! seconds, so a hundred leaders opening the dashboard at nine o'clock cost one computation, not a hundred.
-//! Never used for a child's own data, which is always read fresh.
+//! A child's own data is always read fresh; the one list of children kept here (a consultant's worklist) is only
+//! reused while the journal and the plans are unchanged (`get_current`), never served stale.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -57,6 +58,25 @@ impl<T> Memo<T> {
         Ok(v)
     }
 
+    /// As [`Memo::get_or`], but never the previous answer: for data that must be current (a worklist of
+    /// children), reused only while the journal head (and whatever else the key encodes) is unchanged and for at
+    /// most [`TTL`] (statuses move with time).
+    pub async fn get_current<E, F>(&self, key: &str, head: i64, compute: F) -> Result<Arc<T>, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        if let Some(v) = self.fresh(key, head) {
+            return Ok(v);
+        }
+        let v = Arc::new(compute.await?);
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 1000 {
+            map.clear();
+        }
+        map.insert(key.to_string(), (Instant::now(), head, v.clone()));
+        Ok(v)
+    }
+
     fn fresh(&self, key: &str, head: i64) -> Option<Arc<T>> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(key).filter(|(at, h, _)| *h == head && at.elapsed() < TTL).map(|(_, _, v)| v.clone())
@@ -81,6 +101,8 @@ pub struct Dashboards {
     pub names: Memo<std::collections::HashMap<String, String>>,
     /// Danger signals past their reaction deadline without a reaction.
     pub escalated: Memo<i64>,
+    /// Consultants' worklists, by consultant and work version (plans, assignments), at a journal head.
+    pub worklists: Memo<crate::sites::WorklistData>,
 }
 
 #[cfg(test)]

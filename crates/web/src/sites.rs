@@ -119,22 +119,27 @@ struct WorklistPage {
 
 const VISIT_RULES: &[&str] = &[rule_id::SUPERVISION_VISITS, rule_id::FIRST_VISIT];
 
-async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    user.require(&[Role::Consultant, Role::TeamLeader, Role::Manager])?;
-    let l = user.lang;
-    let now = Utc::now();
-    let td = today(now);
-    let qm = query_map(&q);
-    let consultant = match user.role {
-        Role::Consultant => user.username.clone(),
-        _ => qm.get("konsulent").cloned().unwrap_or_else(|| user.username.clone()),
-    };
+/// What a consultant's worklist shows, read from the store in one go (remembered per journal head and work version).
+pub struct WorklistData {
+    sites: Vec<SiteRow>,
+    placed: Vec<store::supervision::PlacedChild>,
+    open: Vec<store::supervision::OpenObligation>,
+    plans: Vec<store::supervision::VisitPlan>,
+    held: Vec<store::supervision::VisitHeld>,
+    signals: Vec<SignalRow>,
+    people: HashMap<String, store::caseload::Person>,
+}
+
+async fn worklist_data(
+    state: &AppState,
+    consultant: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<WorklistData, store::StoreError> {
     let sites = state
         .store
-        .site_registry(&SiteFilter { consultant: Some(consultant.clone()), ..SiteFilter::default() }, now)
+        .site_registry(&SiteFilter { consultant: Some(consultant.to_string()), ..SiteFilter::default() }, now)
         .await?;
     let site_ids: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
-    let site_name: HashMap<&str, &str> = sites.iter().map(|s| (s.site.as_str(), s.name.as_str())).collect();
     let placed = state.store.placed_at(&site_ids).await?;
     let children: Vec<String> = placed.iter().map(|p| p.child.clone()).collect();
     let signal_filter = SignalFilter { sites: Some(site_ids.clone()), open_only: true, ..Default::default() };
@@ -146,6 +151,28 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
         state.store.signals(&signal_filter, now),
         state.store.people(&child_refs),
     )?;
+    Ok(WorklistData { sites, placed, open, plans, held, signals, people })
+}
+
+async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    user.require(&[Role::Consultant, Role::TeamLeader, Role::Manager])?;
+    let l = user.lang;
+    let now = Utc::now();
+    let td = today(now);
+    let qm = query_map(&q);
+    let consultant = match user.role {
+        Role::Consultant => user.username.clone(),
+        _ => qm.get("konsulent").cloned().unwrap_or_else(|| user.username.clone()),
+    };
+    let (head, version) = state.store.work_version().await?;
+    let data = state
+        .dashboards
+        .worklists
+        .get_current(&format!("{consultant}#{version}"), head, worklist_data(&state, &consultant, now))
+        .await?;
+    let WorklistData { sites, placed, open, plans, held, signals, people } = &*data;
+    let children: Vec<&String> = placed.iter().map(|p| &p.child).collect();
+    let site_name: HashMap<&str, &str> = sites.iter().map(|s| (s.site.as_str(), s.name.as_str())).collect();
     // Like "Mine børn", the worklist is the consultant's own caseload (always within need-to-know): one audit line
     // for the view, naming whose worklist and how many children, committed before the page is sent.
     let line = crate::audit::line(
@@ -160,7 +187,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
     // Visits: per placed child, the next deadline, the planned visit and the last visit.
     let mut visit_rows: Vec<(i64, Row)> = Vec::new();
     let mut plan_rows: Vec<(NaiveDate, Row)> = Vec::new();
-    for p in &placed {
+    for p in placed {
         let next = open
             .iter()
             .find(|o| o.child.as_deref() == Some(p.child.as_str()) && VISIT_RULES.contains(&o.rule.as_str()));
@@ -171,7 +198,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
         let states = match_plans(&mine.iter().map(|v| (v.planned_for, v.created_on)).collect::<Vec<_>>(), &visits, td);
         let upcoming =
             mine.iter().zip(&states).find(|(_, s)| matches!(s, PlanState::Planned)).map(|(v, _)| v.planned_for);
-        let name = display_name(&people, &p.child);
+        let name = display_name(people, &p.child);
         for (v, s) in mine.iter().zip(&states) {
             plan_rows.push((
                 v.planned_for,
@@ -277,7 +304,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
             }
         })
         .collect();
-    let signal_rows = signal_rows(l, &signals, &site_name, true);
+    let signal_rows = signal_rows(l, signals, &site_name, true);
 
     let h = |keys: &[(&'static str, &'static str)]| keys.iter().map(|(da, en)| tr(l, da, en)).collect::<Vec<_>>();
     let sections = vec![
@@ -342,7 +369,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
                 p.child.clone(),
                 format!(
                     "{} — {}",
-                    display_name(&people, &p.child),
+                    display_name(people, &p.child),
                     site_name.get(p.site.as_str()).copied().unwrap_or(&p.site)
                 ),
             )

@@ -49,6 +49,14 @@ CREATE TABLE visit_plan (
 );
 CREATE INDEX visit_plan_child ON visit_plan (child, planned_for);
 
+-- Bumped by every change of visit plans or site assignments: with the journal head it tells a remembered worklist
+-- whether it is still current (on every app server, not just the one that made the change).
+CREATE TABLE work_version (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    n  BIGINT NOT NULL
+);
+INSERT INTO work_version (id, n) VALUES (1, 0);
+
 CREATE INDEX rm_child_site ON rm_child (site);
 -- Danger signals (few) without scanning the journal. Deliberately no general (event_type, seq) index: with the
 -- journal's many "WHERE event_type = … ORDER BY seq" reads, SQLite would prefer it to the child and site indexes.
