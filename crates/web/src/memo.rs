@@ -68,6 +68,12 @@ impl<T> Memo<T> {
         if let Some(v) = self.fresh(key, head) {
             return Ok(v);
         }
+        // One computation at a time: when the answer expires under load, the others wait for it (and then share
+        // it) instead of all computing it at once.
+        let _one = self.computing.lock().await;
+        if let Some(v) = self.fresh(key, head) {
+            return Ok(v);
+        }
         let v = Arc::new(compute.await?);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 1000 {
