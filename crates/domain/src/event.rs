@@ -519,6 +519,22 @@ impl Event {
         })
     }
 
+    /// The placement site the event concerns: a site's own events, a placement there, a danger signal naming it.
+    pub fn site(&self) -> Option<&str> {
+        match &self.body {
+            Body::SiteRegistered { site, .. }
+            | Body::SiteApproved { site, .. }
+            | Body::SiteApprovalRevoked { site }
+            | Body::FosterTraining { site, .. }
+            | Body::FosterSupervision { site }
+            | Body::OperationalSupervision { site, .. }
+            | Body::SiteFinancesReported { site, .. }
+            | Body::PlacementStarted { site, .. } => Some(site),
+            Body::DangerSignal(d) => d.site.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A new event without id, note or unknown fields.
     pub fn new(at: At, child: Option<Ref>, body: Body) -> Event {
         Event { at, child, id: None, body, meta: None }

@@ -83,18 +83,7 @@ pub struct StoredEvent {
 
 /// The site a event concerns (for site units and the `site` column).
 pub(crate) fn site_of(e: &Event) -> Option<&str> {
-    match &e.body {
-        Body::SiteRegistered { site, .. }
-        | Body::SiteApproved { site, .. }
-        | Body::SiteApprovalRevoked { site }
-        | Body::FosterTraining { site, .. }
-        | Body::FosterSupervision { site }
-        | Body::OperationalSupervision { site, .. }
-        | Body::SiteFinancesReported { site, .. }
-        | Body::PlacementStarted { site, .. } => Some(site),
-        Body::DangerSignal(d) => d.site.as_deref(),
-        _ => None,
-    }
+    e.site()
 }
 
 /// Canonical text of a JSON object (field order as given).

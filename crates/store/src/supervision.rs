@@ -468,8 +468,16 @@ impl Store {
         }
         let mut stored: Vec<StoredEvent> =
             q.fetch_all(self.pool()).await?.iter().map(stored_from_row).collect::<Result<_, _>>()?;
-        // Corrections of these events.
-        let ids: Vec<String> = stored.iter().map(|e| e.event_id.clone()).collect();
+        let corrections = self.corrections_of(&stored).await?;
+        stored.extend(corrections);
+        stored.sort_by_key(|e| e.seq);
+        Ok(stored)
+    }
+
+    /// The correction events of some stored events.
+    async fn corrections_of(&self, stored: &[StoredEvent]) -> Result<Vec<StoredEvent>, StoreError> {
+        let ids: Vec<&str> = stored.iter().map(|e| e.event_id.as_str()).collect();
+        let mut out = Vec::new();
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "{SELECT_STORED} WHERE j.event_type = 'correction' AND j.object IN ({})",
@@ -477,14 +485,13 @@ impl Store {
             );
             let mut q = sqlx::query(&sql);
             for b in chunk {
-                q = q.bind(b);
+                q = q.bind(*b);
             }
             for r in q.fetch_all(self.pool()).await? {
-                stored.push(stored_from_row(&r)?);
+                out.push(stored_from_row(&r)?);
             }
         }
-        stored.sort_by_key(|e| e.seq);
-        Ok(stored)
+        Ok(out)
     }
 
     /// Corrected events of `stored`, paired with who recorded them (corrections themselves left out).
@@ -675,21 +682,7 @@ impl Store {
         }
         if !types.is_empty() {
             // Corrections of the events read (the full load has them already).
-            let ids: Vec<String> = stored.iter().map(|e| e.event_id.clone()).collect();
-            let mut corrections = Vec::new();
-            for chunk in ids.chunks(500) {
-                let sql = format!(
-                    "{SELECT_STORED} WHERE j.event_type = 'correction' AND j.object IN ({})",
-                    placeholders(1, chunk.len())
-                );
-                let mut q = sqlx::query(&sql);
-                for b in chunk {
-                    q = q.bind(b);
-                }
-                for r in q.fetch_all(self.pool()).await? {
-                    corrections.push(stored_from_row(&r)?);
-                }
-            }
+            let corrections = self.corrections_of(&stored).await?;
             stored.extend(corrections);
         }
         // Events of the municipality's own sites recorded without a child (they carry the store's default). Events

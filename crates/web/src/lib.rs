@@ -163,19 +163,3 @@ async fn housekeeping(state: AppState) {
         }
     }
 }
-
-/// The site an event is about (site events, placements, signals naming a site).
-pub(crate) fn store_site_of(e: &domain::event::Event) -> Option<String> {
-    use domain::event::Body;
-    match &e.body {
-        Body::SiteRegistered { site, .. }
-        | Body::SiteApproved { site, .. }
-        | Body::SiteApprovalRevoked { site }
-        | Body::FosterTraining { site, .. }
-        | Body::FosterSupervision { site }
-        | Body::OperationalSupervision { site, .. }
-        | Body::SiteFinancesReported { site, .. } => Some(site.to_string()),
-        Body::DangerSignal(d) => d.site.as_ref().map(|s| s.to_string()),
-        _ => None,
-    }
-}

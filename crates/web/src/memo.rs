@@ -49,13 +49,7 @@ impl<T> Memo<T> {
         if let Some(v) = self.fresh(key, head) {
             return Ok(v);
         }
-        let v = Arc::new(compute.await?);
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 1000 {
-            map.clear();
-        }
-        map.insert(key.to_string(), (Instant::now(), head, v.clone()));
-        Ok(v)
+        Ok(self.remember(key, head, compute.await?))
     }
 
     /// As [`Memo::get_or`], but never the previous answer: for data that must be current (a worklist of
@@ -74,13 +68,17 @@ impl<T> Memo<T> {
         if let Some(v) = self.fresh(key, head) {
             return Ok(v);
         }
-        let v = Arc::new(compute.await?);
+        Ok(self.remember(key, head, compute.await?))
+    }
+
+    fn remember(&self, key: &str, head: i64, v: T) -> Arc<T> {
+        let v = Arc::new(v);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 1000 {
             map.clear();
         }
         map.insert(key.to_string(), (Instant::now(), head, v.clone()));
-        Ok(v)
+        v
     }
 
     fn fresh(&self, key: &str, head: i64) -> Option<Arc<T>> {

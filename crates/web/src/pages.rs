@@ -1207,8 +1207,8 @@ async fn site_event_post(
     match forms::build(t, None, &values, &known, today(now), &forms::new_object_id) {
         Err(errors) => Ok(render_form(user, t, None, &known, &values, &errors, StatusCode::BAD_REQUEST)),
         Ok(event) => {
-            let back = match crate::store_site_of(&event) {
-                Some(s) => format!("/steder/{}?ok=saved", urlencode(&s)),
+            let back = match event.site() {
+                Some(s) => format!("/steder/{}?ok=saved", urlencode(s)),
                 None if t == EventType::DangerSignalHandled => "/faresignaler?ok=saved".to_string(),
                 None => "/steder?ok=saved".to_string(),
             };

@@ -52,7 +52,7 @@ pub fn council_report(
     // ---- sites
     let mut site_events: HashMap<&str, Vec<&Event>> = HashMap::new();
     for e in events {
-        if let Some(s) = site_of(e) {
+        if let Some(s) = e.site() {
             site_events.entry(s).or_default().push(e);
         }
     }
@@ -355,23 +355,10 @@ pub fn council_report(
     }
 }
 
-fn site_of(e: &Event) -> Option<&str> {
-    match &e.body {
-        Body::SiteRegistered { site, .. }
-        | Body::SiteApproved { site, .. }
-        | Body::SiteApprovalRevoked { site }
-        | Body::FosterTraining { site, .. }
-        | Body::FosterSupervision { site }
-        | Body::OperationalSupervision { site, .. }
-        | Body::SiteFinancesReported { site, .. } => Some(site),
-        _ => None,
-    }
-}
-
 /// Whether an approval was in force on some day of [first, end].
 fn approved_during(evs: &[&Event], first: NaiveDate, end: NaiveDate) -> bool {
     let basic = "";
-    let Some(site) = evs.iter().find_map(|e| site_of(e)) else { return false };
+    let Some(site) = evs.iter().find_map(|e| e.site()) else { return false };
     if site_facts(site, evs, end, basic).is_some_and(|f| f.approval == ApprovalState::Approved) {
         return true;
     }
@@ -382,7 +369,7 @@ fn approved_during(evs: &[&Event], first: NaiveDate, end: NaiveDate) -> bool {
 
 /// Whether an approval series began in [first, end] (not a renewal of one in force).
 fn new_approval_in(evs: &[&Event], first: NaiveDate, end: NaiveDate) -> bool {
-    let Some(site) = evs.iter().find_map(|e| site_of(e)) else { return false };
+    let Some(site) = evs.iter().find_map(|e| e.site()) else { return false };
     evs.iter().filter(|e| matches!(e.body, Body::SiteApproved { .. })).any(|e| {
         let d = e.at.date();
         d >= first
