@@ -337,6 +337,16 @@ impl Known {
         k
     }
 
+    /// Add danger signals (id, label) that a site form may refer to (the reaction to a signal).
+    pub fn add_signals(&mut self, signals: impl IntoIterator<Item = (String, String)>) {
+        let list = self.objects.entry(Obj::Signal).or_default();
+        for (id, label) in signals {
+            if !list.iter().any(|(v, _)| *v == id) {
+                list.push((id, label));
+            }
+        }
+    }
+
     pub fn options(&self, o: Obj) -> &[(String, String)] {
         self.objects.get(&o).map(Vec::as_slice).unwrap_or(&[])
     }

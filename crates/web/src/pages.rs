@@ -1043,6 +1043,30 @@ pub(crate) async fn known_for(state: &AppState, child: Option<&str>) -> Result<K
     Ok(Known::from_events(events.iter().map(|s| &s.event), &sites))
 }
 
+/// What a site form can refer to; the reaction form also lists the danger signals awaiting a reaction and those of
+/// the last 90 days.
+async fn known_for_site(state: &AppState, t: EventType) -> Result<Known, AppError> {
+    let mut known = known_for(state, None).await?;
+    if t == EventType::DangerSignalHandled {
+        let now = Utc::now();
+        let recent = today(now) - Duration::days(90);
+        let sites: HashMap<String, String> = state.store.site_names().await?.into_iter().collect();
+        let signals = state.store.signals(&Default::default(), now).await?;
+        known.add_signals(signals.into_iter().filter(|s| s.handled.is_none() || s.raised >= recent).map(|s| {
+            let site = s.site.as_ref().map(|x| sites.get(x).cloned().unwrap_or(x.clone())).unwrap_or_default();
+            let label = format!(
+                "{} {}{}{}",
+                s.signal,
+                da_date(s.raised),
+                s.kind.as_deref().map(|k| format!(": {k}")).unwrap_or_default(),
+                if site.is_empty() { String::new() } else { format!(" ({site})") }
+            );
+            (s.signal, label)
+        }));
+    }
+    Ok(known)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn render_form(
     user: &AuthUser,
@@ -1186,7 +1210,7 @@ async fn site_event_form(
         return Err(AppError::NotFound(format!("\"{kind}\" registreres på et barns sag.")));
     }
     check_site_writer(&user)?;
-    let known = known_for(&state, None).await?;
+    let known = known_for_site(&state, t).await?;
     Ok(render_form(&user, t, None, &known, &prefill(&q, Utc::now()), &Default::default(), StatusCode::OK))
 }
 
@@ -1201,7 +1225,7 @@ async fn site_event_post(
     }
     let user = &form.user;
     check_site_writer(user)?;
-    let known = known_for(&state, None).await?;
+    let known = known_for_site(&state, t).await?;
     let values = values_of(&form);
     let now = Utc::now();
     match forms::build(t, None, &values, &known, today(now), &forms::new_object_id) {

@@ -862,6 +862,28 @@ async fn supervision(s: Server) {
     assert!(html.contains(&web::web_util::da_date(due)), "critical: one working day to react");
     let html = s.get(&b, &format!("/steder/{family}")).await.text().await.unwrap();
     assert!(html.contains("Barnet fortæller om slag"), "the site page shows its signals beside its supervision");
+    // The reaction: the signal leaves the open list and shows the action taken.
+    let raised = s.store.signals(&Default::default(), Utc::now()).await.unwrap();
+    let sig = raised.iter().find(|x| x.kind.as_deref() == Some("Barnet fortæller om slag")).unwrap().signal.clone();
+    let form = s.get(&b, &format!("/steder/ny/danger_signal_handled?signal={sig}")).await.text().await.unwrap();
+    assert!(form.contains(&format!("value=\"{sig}\" selected")), "the signal is pre-selected");
+    let r = s
+        .post(
+            &b,
+            "/steder/ny/danger_signal_handled",
+            &[
+                ("at", &today.to_string()),
+                ("signal", &sig),
+                ("action", "Barnet flyttet til aflastning; Socialtilsynet orienteret"),
+                ("socialtilsyn_notified", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let open = s.get(&leader, "/faresignaler").await.text().await.unwrap();
+    assert!(!open.contains(&format!("data-signal=\"{sig}\"")), "handled: no longer awaiting reaction");
+    let all = s.get(&leader, "/faresignaler?status=all").await.text().await.unwrap();
+    assert!(all.contains("Barnet flyttet til aflastning"), "the action taken is shown");
     assert!(html.contains(&format!("data-child=\"{child}\"")));
 
     // A finance report beyond the thresholds raises a danger signal by itself.
