@@ -378,53 +378,7 @@ fn person_of(data: Option<&str>) -> Person {
     }
 }
 
-/// A registered placement site.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Site {
-    pub site: String,
-    pub name: String,
-    pub site_type: String,
-    pub placed_children: i64,
-    pub open_obligations: i64,
-    pub overdue_obligations: i64,
-}
-
 impl Store {
-    /// Registered sites with their number of placed children and open site obligations.
-    pub async fn sites(&self, now: DateTime<Utc>) -> Result<Vec<Site>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT j.site, j.core, \
-             (SELECT COUNT(*) FROM rm_child c WHERE c.site = j.site) AS placed, \
-             (SELECT COUNT(*) FROM rm_obligation o WHERE o.subject = j.site AND o.child IS NULL \
-                AND o.fulfilled = 'open') AS open, \
-             (SELECT COUNT(*) FROM rm_obligation o WHERE o.subject = j.site AND o.child IS NULL \
-                AND o.fulfilled = 'open' AND o.due_ts < $1) AS overdue \
-             FROM journal j WHERE j.event_type = 'site_registered' ORDER BY j.seq",
-        )
-        .bind(now.timestamp())
-        .fetch_all(self.pool())
-        .await?;
-        let mut out: Vec<Site> = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let core: String = col(r, "core")?;
-            let v: serde_json::Value = serde_json::from_str(&core).unwrap_or_default();
-            let site: Option<String> = col(r, "site")?;
-            let Some(site) = site else { continue };
-            if out.iter().any(|s| s.site == site) {
-                continue;
-            }
-            out.push(Site {
-                name: v.get("name").and_then(|x| x.as_str()).unwrap_or(&site).to_string(),
-                site_type: v.get("site_type").and_then(|x| x.as_str()).unwrap_or("other").to_string(),
-                site,
-                placed_children: col(r, "placed")?,
-                open_obligations: col(r, "open")?,
-                overdue_obligations: col(r, "overdue")?,
-            });
-        }
-        Ok(out)
-    }
-
     /// Ids and names of the registered sites (for forms), by name, from the site registry read model.
     pub async fn site_names(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT site, name FROM rm_site ORDER BY name, site").fetch_all(self.pool()).await?;

@@ -207,6 +207,14 @@ pub struct SiteDto {
     pub site: String,
     pub name: String,
     pub site_type: String,
+    /// `approved`, `expired`, `revoked` or `not_approved`.
+    pub approval: String,
+    /// Last day of the approval (none: open-ended or not approved).
+    pub approved_until: Option<String>,
+    /// Approved places.
+    pub places: Option<i64>,
+    /// The responsible foster-care consultant (username).
+    pub consultant: Option<String>,
     pub placed_children: i64,
     pub open_obligations: i64,
     pub overdue_obligations: i64,
@@ -757,19 +765,21 @@ async fn audit(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQu
 async fn sites(State(state): State<AppState>, user: AuthUser) -> ApiResult<Vec<SiteDto>> {
     need_read(&user)?;
     require(&user, &[Role::Consultant, Role::TeamLeader, Role::Manager])?;
+    let registry = state.store.site_registry(&Default::default(), Utc::now()).await?;
     Ok(Json(
-        state
-            .store
-            .sites(Utc::now())
-            .await?
+        registry
             .into_iter()
             .map(|s| SiteDto {
                 site: s.site,
                 name: s.name,
                 site_type: s.site_type,
-                placed_children: s.placed_children,
-                open_obligations: s.open_obligations,
-                overdue_obligations: s.overdue_obligations,
+                approval: s.approval,
+                approved_until: s.approved_until,
+                places: s.places,
+                consultant: s.consultant,
+                placed_children: s.placed,
+                open_obligations: s.open,
+                overdue_obligations: s.overdue,
             })
             .collect(),
     ))
