@@ -85,6 +85,8 @@ pub struct VisitPlan {
     pub planned_for: NaiveDate,
     pub planned_by: String,
     pub created_on: NaiveDate,
+    /// When the plan was made (Unix time).
+    pub created_ts: i64,
 }
 
 /// A personal supervision visit held (journal event `supervision_visit`).
@@ -97,6 +99,8 @@ pub struct VisitHeld {
     pub without_carers: bool,
     pub child_view: Option<String>,
     pub recorded_by: String,
+    /// When the visit was recorded (Unix time).
+    pub recorded_ts: i64,
 }
 
 /// A danger signal with its reaction.
@@ -129,6 +133,10 @@ pub struct SignalFilter {
     pub open_only: bool,
     /// Raised in this year.
     pub year: Option<i32>,
+}
+
+fn rfc3339_ts(s: &str, what: &str) -> Result<i64, StoreError> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.timestamp()).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 /// Marks a change of plans or assignments (see [`Store::work_version`]).
@@ -439,9 +447,9 @@ impl Store {
             for r in q.fetch_all(self.pool()).await? {
                 let planned: String = col(&r, "planned_for")?;
                 let created: String = col(&r, "created_at")?;
-                let created_on = DateTime::parse_from_rfc3339(&created)
-                    .map(|t| domain::calendar::local_date(t.with_timezone(&Utc)))
-                    .map_err(|e| StoreError::Corrupt(format!("visit_plan.created_at: {e}")))?;
+                let created_ts = rfc3339_ts(&created, "visit_plan.created_at")?;
+                let created_on =
+                    domain::calendar::local_date(DateTime::from_timestamp(created_ts, 0).unwrap_or_default());
                 out.push(VisitPlan {
                     id: col(&r, "id")?,
                     child: col(&r, "child")?,
@@ -451,6 +459,7 @@ impl Store {
                         .map_err(|e| StoreError::Corrupt(format!("visit_plan.planned_for: {e}")))?,
                     planned_by: col(&r, "planned_by")?,
                     created_on,
+                    created_ts,
                 });
             }
         }
@@ -494,20 +503,16 @@ impl Store {
         Ok(out)
     }
 
-    /// Corrected events of `stored`, paired with who recorded them (corrections themselves left out).
-    fn corrected(stored: &[StoredEvent], now: DateTime<Utc>) -> Result<Vec<(Event, String)>, StoreError> {
+    /// Corrected events of `stored`, each with its stored row (who recorded it, when); corrections left out.
+    fn corrected(stored: &[StoredEvent], now: DateTime<Utc>) -> Result<Vec<(Event, &StoredEvent)>, StoreError> {
         let events = engine_events(stored, AsOf::end_of(domain::calendar::local_date(now)))?;
-        Ok(events
-            .into_iter()
-            .zip(stored.iter().map(|s| s.recorded_by.clone()))
-            .filter(|(e, _)| !matches!(e.body, Body::Correction(_)))
-            .collect())
+        Ok(events.into_iter().zip(stored).filter(|(e, _)| !matches!(e.body, Body::Correction(_))).collect())
     }
 
     /// A site's events (its own and the placements there), corrections applied, oldest first.
     pub async fn site_events(&self, site: &str, now: DateTime<Utc>) -> Result<Vec<(Event, String)>, StoreError> {
         let stored = self.events_where("j.site = $1", &[site.to_string()]).await?;
-        Self::corrected(&stored, now)
+        Ok(Self::corrected(&stored, now)?.into_iter().map(|(e, s)| (e, s.recorded_by.clone())).collect())
     }
 
     /// The personal supervision visits held for some children, oldest first.
@@ -517,7 +522,7 @@ impl Store {
             let filter =
                 format!("j.event_type = 'supervision_visit' AND j.child IN ({})", placeholders(1, chunk.len()));
             let stored = self.events_where(&filter, chunk).await?;
-            for (e, by) in Self::corrected(&stored, now)? {
+            for (e, row) in Self::corrected(&stored, now)? {
                 if let Body::SupervisionVisit { placement, child_spoken_to, without_carers, child_view } = e.body {
                     out.push(VisitHeld {
                         child: e.child.map(|c| c.to_string()).unwrap_or_default(),
@@ -526,7 +531,8 @@ impl Store {
                         child_spoken_to,
                         without_carers,
                         child_view,
-                        recorded_by: by,
+                        recorded_by: row.recorded_by.clone(),
+                        recorded_ts: rfc3339_ts(&row.recorded_at, "journal.recorded_at")?,
                     });
                 }
             }
@@ -593,7 +599,8 @@ impl Store {
         }
         let handled = Self::corrected(&handled, now)?;
         let mut out = Vec::new();
-        for (e, by) in Self::corrected(&raised, now)? {
+        for (e, row) in Self::corrected(&raised, now)? {
+            let by = row.recorded_by.clone();
             let Body::DangerSignal(d) = &e.body else { continue };
             if f.year.is_some_and(|y| chrono::Datelike::year(&e.at.date()) != y) {
                 continue;

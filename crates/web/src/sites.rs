@@ -23,7 +23,7 @@ use domain::event::{Body, Event, EventType, PlacementType, Severity, Signal, Sig
 use domain::obligation::Status;
 use domain::rules::id as rule_id;
 use domain::supervision::finance::{breaches, kr, pct, Breach, KeyFigures};
-use domain::supervision::plans::{match_plans, PlanState};
+use domain::supervision::plans::{match_plans, Plan, PlanState, Visit};
 use domain::supervision::ApprovalState;
 use std::collections::HashMap;
 use store::supervision::{SignalFilter, SignalRow, SiteFilter, SiteRow};
@@ -193,9 +193,16 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
             .find(|o| o.child.as_deref() == Some(p.child.as_str()) && VISIT_RULES.contains(&o.rule.as_str()));
         let mine: Vec<&store::supervision::VisitPlan> =
             plans.iter().filter(|v| v.child == p.child && v.placement == p.placement).collect();
-        let visits: Vec<NaiveDate> =
-            held.iter().filter(|v| v.child == p.child && v.placement == p.placement).map(|v| v.date).collect();
-        let states = match_plans(&mine.iter().map(|v| (v.planned_for, v.created_on)).collect::<Vec<_>>(), &visits, td);
+        let visits: Vec<Visit> = held
+            .iter()
+            .filter(|v| v.child == p.child && v.placement == p.placement)
+            .map(|v| Visit { date: v.date, recorded_ts: v.recorded_ts })
+            .collect();
+        let plan_list: Vec<Plan> = mine
+            .iter()
+            .map(|v| Plan { planned_for: v.planned_for, made_on: v.created_on, made_ts: v.created_ts })
+            .collect();
+        let states = match_plans(&plan_list, &visits, td);
         let upcoming =
             mine.iter().zip(&states).find(|(_, s)| matches!(s, PlanState::Planned)).map(|(v, _)| v.planned_for);
         let name = display_name(people, &p.child);
@@ -232,7 +239,7 @@ async fn worklist(State(state): State<AppState>, user: AuthUser, RawQuery(q): Ra
                 },
             ));
         }
-        let last = visits.iter().max().copied();
+        let last = visits.iter().map(|v| v.date).max();
         let (sort, deadline, status) = match next {
             Some(o) => {
                 (o.due_ts, format!("{} ({})", da_when(&o.due), domain::rules::id::label_da(&o.rule)), Some(o.status))
