@@ -1388,9 +1388,9 @@ pub async fn compliance_rows(
     state: &AppState,
     team: Option<&str>,
     now: DateTime<Utc>,
+    head: i64,
 ) -> Result<std::sync::Arc<Vec<store::caseload::MonthCounts>>, AppError> {
     let from = (today(now) - chrono::Months::new(11)).format("%Y-%m").to_string();
-    let head = state.store.event_count().await?;
     let key = format!("{}|{from}", team.unwrap_or("*"));
     Ok(state.dashboards.compliance.get_or(&key, head, state.store.compliance_by_month(team, &from, now)).await?)
 }
@@ -1400,11 +1400,11 @@ pub async fn warm_dashboards(state: &AppState) -> Result<(), AppError> {
     let now = Utc::now();
     let head = state.store.event_count().await?;
     let teams = state.store.teams().await?;
-    compliance_rows(state, None, now).await?;
+    compliance_rows(state, None, now, head).await?;
     state.dashboards.workload.get_or("*", head, state.store.workload(None, now)).await?;
     state.dashboards.teams.get_or("teams", head, state.store.counts(store::projection::GroupBy::Team, now)).await?;
     for t in &teams {
-        compliance_rows(state, Some(&t.id), now).await?;
+        compliance_rows(state, Some(&t.id), now, head).await?;
         state.dashboards.workload.get_or(&t.id, head, state.store.workload(Some(&t.id), now)).await?;
     }
     Ok(())
@@ -1417,11 +1417,12 @@ async fn compliance(
     team: Option<&str>,
     drill: bool,
     chart_rule: Option<&str>,
+    head: i64,
 ) -> Result<(Vec<(String, String)>, Section), AppError> {
     let l = user.lang;
     let now = Utc::now();
     let t = today(now);
-    let rows = compliance_rows(state, team, now).await?;
+    let rows = compliance_rows(state, team, now, head).await?;
     // The chart shows every rule together, or the one rule asked for (`?rule=`).
     let chart_rule = chart_rule.filter(|r| rows.iter().any(|x| x.rule == *r));
     let mut by_month: BTreeMap<String, [i64; 4]> = BTreeMap::new();
@@ -1503,9 +1504,13 @@ async fn compliance(
     Ok((vec![(title, chart)], section))
 }
 
-async fn workload_section(state: &AppState, user: &AuthUser, team: Option<&str>) -> Result<Section, AppError> {
+async fn workload_section(
+    state: &AppState,
+    user: &AuthUser,
+    team: Option<&str>,
+    head: i64,
+) -> Result<Section, AppError> {
     let l = user.lang;
-    let head = state.store.event_count().await?;
     let rows =
         state.dashboards.workload.get_or(team.unwrap_or("*"), head, state.store.workload(team, Utc::now())).await?;
     let team_q = team.map(|t| format!("team={}&", urlencode(t))).unwrap_or_default();
@@ -1557,8 +1562,10 @@ async fn team_dashboard(
         user.team.clone()
     }
     .ok_or_else(|| AppError::Forbidden("Du er ikke knyttet til et team.".into()))?;
-    let (charts, comp) = compliance(&state, &user, Some(&team), true, qm.get("rule").map(String::as_str)).await?;
-    let work = workload_section(&state, &user, Some(&team)).await?;
+    // The journal head, read once: every remembered figure of the page is checked against it.
+    let head = state.store.event_count().await?;
+    let (charts, comp) = compliance(&state, &user, Some(&team), true, qm.get("rule").map(String::as_str), head).await?;
+    let work = workload_section(&state, &user, Some(&team), head).await?;
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let s = if qm.get("table").map(String::as_str) == Some("workload") { &work } else { &comp };
         return Ok(s.table().download(fmt, &format!("team-{team}-{}", s.id)));
@@ -1574,7 +1581,6 @@ async fn team_dashboard(
     } else {
         Vec::new()
     };
-    let head = state.store.event_count().await?;
     let escalated = *state.dashboards.escalated.get_or("*", head, state.store.escalated_signals(Utc::now())).await?;
     let mut c = ctx(&user, "nav_team", l.t("team_title"));
     if escalated > 0 {
@@ -1604,10 +1610,10 @@ async fn municipality_dashboard(
     user.require(&[Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
-    let (charts, comp) = compliance(&state, &user, None, true, qm.get("rule").map(String::as_str)).await?;
+    let head = state.store.event_count().await?;
+    let (charts, comp) = compliance(&state, &user, None, true, qm.get("rule").map(String::as_str), head).await?;
     let now = Utc::now();
     let teams = state.store.teams().await?;
-    let head = state.store.event_count().await?;
     let counts =
         state.dashboards.teams.get_or("teams", head, state.store.counts(store::projection::GroupBy::Team, now)).await?;
     let per_team = Section {
@@ -1650,7 +1656,7 @@ async fn municipality_dashboard(
             .collect(),
         more: None,
     };
-    let work = workload_section(&state, &user, None).await?;
+    let work = workload_section(&state, &user, None, head).await?;
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let s = match qm.get("table").map(String::as_str) {
             Some("workload") => &work,
@@ -1680,7 +1686,8 @@ async fn statistics(
     user.require(&[Role::Analyst, Role::Manager])?;
     let l = user.lang;
     let qm = query_map(&q);
-    let (charts, mut comp) = compliance(&state, &user, None, false, qm.get("rule").map(String::as_str)).await?;
+    let head = state.store.event_count().await?;
+    let (charts, mut comp) = compliance(&state, &user, None, false, qm.get("rule").map(String::as_str), head).await?;
     // Aggregates only: cells under 5 are suppressed (disclosure control), no drill-down to children.
     for r in &mut comp.rows {
         for c in r.cells.iter_mut().skip(1).take(4) {
