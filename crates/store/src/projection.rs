@@ -627,6 +627,26 @@ pub struct ObligationRow {
     pub met_at: Option<String>,
 }
 
+/// The columns every read of `rm_obligation` as [`ObligationRow`]s selects.
+pub(crate) const OBLIGATION_COLS: &str = "child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at";
+
+/// An [`ObligationRow`] from a row with [`OBLIGATION_COLS`], its status at `now`.
+pub(crate) fn obligation_row(r: &sqlx::any::AnyRow, now: DateTime<Utc>) -> Result<ObligationRow, StoreError> {
+    let fulfilled: String = col(r, "fulfilled")?;
+    let due_ts: i64 = col(r, "due_ts")?;
+    Ok(ObligationRow {
+        child: col(r, "child")?,
+        municipality: col(r, "municipality")?,
+        rule: col(r, "rule")?,
+        law: col(r, "law")?,
+        subject: col(r, "subject")?,
+        due: col(r, "due")?,
+        due_ts,
+        status: status_at(&fulfilled, due_ts, now),
+        met_at: col(r, "met_at")?,
+    })
+}
+
 fn status_at(fulfilled: &str, due_ts: i64, now: DateTime<Utc>) -> Status {
     status_at_ts(fulfilled, due_ts, now.timestamp())
 }
@@ -662,30 +682,13 @@ pub enum GroupBy {
 impl Store {
     /// A child's obligations from the read model, with status at `now`, in the contract's order.
     pub async fn child_obligations(&self, child: &str, now: DateTime<Utc>) -> Result<Vec<ObligationRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at FROM rm_obligation \
-             WHERE child = $1 ORDER BY due_ts, rule, subject",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {OBLIGATION_COLS} FROM rm_obligation WHERE child = $1 ORDER BY due_ts, rule, subject"
+        ))
         .bind(child)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let fulfilled: String = col(r, "fulfilled")?;
-                let due_ts: i64 = col(r, "due_ts")?;
-                Ok(ObligationRow {
-                    child: col(r, "child")?,
-                    municipality: col(r, "municipality")?,
-                    rule: col(r, "rule")?,
-                    law: col(r, "law")?,
-                    subject: col(r, "subject")?,
-                    due: col(r, "due")?,
-                    due_ts,
-                    status: status_at(&fulfilled, due_ts, now),
-                    met_at: col(r, "met_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| obligation_row(r, now)).collect()
     }
 
     /// Met / late / due / overdue per caseworker, team or municipality at `now`.

@@ -2,7 +2,7 @@
 //! danger signals, and the municipality's events for the council report.
 
 use crate::journal::{stored_from_row, StoredEvent, SELECT_STORED};
-use crate::projection::{engine_events, status_at_ts};
+use crate::projection::{engine_events, obligation_row, status_at_ts, ObligationRow, OBLIGATION_COLS};
 use crate::{col, Actor, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{Body, Event};
@@ -62,18 +62,6 @@ pub struct PlacedChild {
     pub placement_type: String,
     pub placed_since: Option<String>,
     pub birth_date: Option<String>,
-}
-
-/// An open obligation of a site or a child, for worklists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenObligation {
-    pub child: Option<String>,
-    pub rule: String,
-    pub law: String,
-    pub subject: String,
-    pub due: String,
-    pub due_ts: i64,
-    pub status: Status,
 }
 
 /// A planned personal supervision visit.
@@ -260,25 +248,12 @@ impl Store {
         children: &[String],
         child_rules: &[&str],
         now: DateTime<Utc>,
-    ) -> Result<Vec<OpenObligation>, StoreError> {
+    ) -> Result<Vec<ObligationRow>, StoreError> {
         let mut out = Vec::new();
-        let map = |r: &AnyRow| -> Result<OpenObligation, StoreError> {
-            let due_ts: i64 = col(r, "due_ts")?;
-            Ok(OpenObligation {
-                child: col(r, "child")?,
-                rule: col(r, "rule")?,
-                law: col(r, "law")?,
-                subject: col(r, "subject")?,
-                due: col(r, "due")?,
-                due_ts,
-                status: status_at_ts("open", due_ts, now.timestamp()),
-            })
-        };
         for chunk in sites.chunks(500) {
             let keys: Vec<String> = chunk.iter().map(|s| format!("site:{s}")).collect();
             let sql = format!(
-                "SELECT child, rule, law, subject, due, due_ts FROM rm_obligation \
-                 WHERE unit IN ({}) AND fulfilled = 'open'",
+                "SELECT {OBLIGATION_COLS} FROM rm_obligation WHERE unit IN ({}) AND fulfilled = 'open'",
                 placeholders(1, keys.len())
             );
             let mut q = sqlx::query(&sql);
@@ -286,13 +261,13 @@ impl Store {
                 q = q.bind(k);
             }
             for r in q.fetch_all(self.pool()).await? {
-                out.push(map(&r)?);
+                out.push(obligation_row(&r, now)?);
             }
         }
         if !child_rules.is_empty() {
             for chunk in children.chunks(400) {
                 let sql = format!(
-                    "SELECT child, rule, law, subject, due, due_ts FROM rm_obligation \
+                    "SELECT {OBLIGATION_COLS} FROM rm_obligation \
                      WHERE fulfilled = 'open' AND child IN ({}) AND rule IN ({})",
                     placeholders(1, chunk.len()),
                     placeholders(1 + chunk.len(), child_rules.len())
@@ -305,7 +280,7 @@ impl Store {
                     q = q.bind(*r);
                 }
                 for r in q.fetch_all(self.pool()).await? {
-                    out.push(map(&r)?);
+                    out.push(obligation_row(&r, now)?);
                 }
             }
         }

@@ -123,7 +123,7 @@ const VISIT_RULES: &[&str] = &[rule_id::SUPERVISION_VISITS, rule_id::FIRST_VISIT
 pub struct WorklistData {
     sites: Vec<SiteRow>,
     placed: Vec<store::supervision::PlacedChild>,
-    open: Vec<store::supervision::OpenObligation>,
+    open: Vec<store::projection::ObligationRow>,
     plans: Vec<store::supervision::VisitPlan>,
     held: Vec<store::supervision::VisitHeld>,
     signals: Vec<SignalRow>,
