@@ -18,11 +18,13 @@ pub enum Role {
     Analyst,
     /// Administrator: users, teams and roles; no child data.
     Admin,
+    /// Redaktør: edits the knowledge bank of methods and good practice; no child data.
+    Editor,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Caseworker, Role::Consultant, Role::TeamLeader, Role::Manager, Role::Analyst, Role::Admin];
+    pub const ALL: [Role; 7] =
+        [Role::Caseworker, Role::Consultant, Role::TeamLeader, Role::Manager, Role::Analyst, Role::Admin, Role::Editor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Role {
             Role::Manager => "manager",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::Editor => "editor",
         }
     }
 
@@ -43,6 +46,7 @@ impl Role {
             Role::Manager => "Leder",
             Role::Analyst => "National analytiker",
             Role::Admin => "Administrator",
+            Role::Editor => "Redaktør (vidensbank)",
         }
     }
 
@@ -54,6 +58,7 @@ impl Role {
             Role::Manager => "Manager",
             Role::Analyst => "National analyst",
             Role::Admin => "Administrator",
+            Role::Editor => "Knowledge-bank editor",
         }
     }
 
@@ -190,6 +195,7 @@ mod tests {
         let granted = CaseFacts { caseworker: Some("anna"), team: Some("nord"), placed: true, granted: true };
         assert_eq!(access(v(Role::Analyst), granted), Access::Denied);
         assert_eq!(access(v(Role::Admin), granted), Access::Denied);
+        assert_eq!(access(v(Role::Editor), granted), Access::Denied);
         assert!(!Access::Denied.allowed() && !Access::NeedsReason.allowed());
     }
 

@@ -65,6 +65,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// Event types of the journal.
@@ -156,6 +157,42 @@ vocabulary!(
     Independence = "independence" / "Selvstændighed",
     Other = "other" / "Andet",
 });
+
+vocabulary!(
+    /// Kinds of intervention (`intervention_decided.kind`): the supporting measures of SEL § 52, stk. 3 / BL § 32
+    /// and placement outside the home.
+    InterventionKind, "indsatstype" {
+    Consultation = "consultation" / "Konsulentbistand og rådgivning",
+    FamilyTreatment = "family_treatment" / "Familiebehandling",
+    DayTreatment = "day_treatment" / "Dagbehandling",
+    RespiteCare = "respite_care" / "Aflastning",
+    ContactPerson = "contact_person" / "Kontaktperson",
+    Placement = "placement" / "Anbringelse uden for hjemmet",
+    Other = "other" / "Anden støtte",
+});
+
+vocabulary!(
+    /// Steps of the intervention ladder (indsatstrappen, `intervention_decided.ladder_step`): the least intrusive
+    /// help first.
+    LadderStep, "trin på indsatstrappen" {
+    Universal = "1" / "1 — Almene tilbud",
+    Early = "2" / "2 — Tidlig forebyggende støtte",
+    InFamily = "3" / "3 — Forebyggende foranstaltninger i familien",
+    Network = "4" / "4 — Netværksanbringelse",
+    FosterFamily = "5" / "5 — Plejefamilie",
+    Residential = "6" / "6 — Opholdssted/døgninstitution",
+});
+
+impl LadderStep {
+    /// The step's number, 1–6.
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    pub fn from_number(n: u8) -> Option<LadderStep> {
+        LadderStep::ALL.get(usize::from(n).checked_sub(1)?).copied()
+    }
+}
 
 vocabulary!(
     /// Why an intervention ended.
@@ -419,6 +456,16 @@ impl Event {
         let (_, v) = meta.extra.remove(pos);
         self.tidy();
         Some(v)
+    }
+
+    /// Set a field this version of Værn does not type (a Værn extension such as `method`), replacing an earlier
+    /// value of the same name; written after the known fields.
+    pub fn set_extra(&mut self, name: &str, value: Value) {
+        let meta = self.meta.get_or_insert_with(Box::default);
+        match meta.extra.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => meta.extra.push((name.to_owned(), value)),
+        }
     }
 
     fn tidy(&mut self) {

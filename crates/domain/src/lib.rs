@@ -6,9 +6,11 @@
 pub mod access;
 pub mod calendar;
 pub mod cpr;
+pub mod effect;
 pub mod event;
 pub mod flatjson;
 pub mod journal;
+pub mod knowledge;
 pub mod municipality;
 pub mod obligation;
 pub mod personal;

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod export;
 pub mod import;
 pub(crate) mod journal;
+pub mod knowledge;
 pub mod migrate;
 pub mod projection;
 pub mod retention;

@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_supervision.sql"),
         postgres: include_str!("../migrations/postgres/0003_supervision.sql"),
     },
+    Migration {
+        version: 4,
+        name: "knowledge",
+        sqlite: include_str!("../migrations/sqlite/0004_knowledge.sql"),
+        postgres: include_str!("../migrations/postgres/0004_knowledge.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -69,6 +69,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(StoreError::Input("en sletning skal have en begrundelse".into()));
         }
+        let mut tx = self.pool().begin().await?;
         let r = sqlx::query(
             "UPDATE journal_personal SET data = NULL, salt = NULL, erased_at = $1, erased_by = $2, erasure_reason = $3 \
              WHERE data IS NOT NULL AND event_id IN (SELECT event_id FROM journal WHERE child = $4)",
@@ -77,8 +78,10 @@ impl Store {
         .bind(&actor.user)
         .bind(reason)
         .bind(child)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        self.erase_viso(&mut tx, child).await?;
+        tx.commit().await?;
         Ok(r.rows_affected())
     }
 

@@ -3,8 +3,8 @@
 //! the importer accept exactly the same events, with the same Danish errors naming the field.
 
 use domain::event::{
-    AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, EventType, GoalTheme, PlacementType, Severity,
-    SignalSource,
+    AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, EventType, GoalTheme, InterventionKind, LadderStep,
+    PlacementType, Severity, SignalSource,
 };
 use domain::municipality::MunicipalityCode;
 use serde_json::{Map, Value};
@@ -91,26 +91,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("other", "Andet"),
 ];
 
-pub const KINDS: &[(&str, &str)] = &[
-    ("consultation", "Konsulentbistand og rådgivning"),
-    ("family_treatment", "Familiebehandling"),
-    ("day_treatment", "Dagbehandling"),
-    ("respite_care", "Aflastning"),
-    ("contact_person", "Kontaktperson"),
-    ("placement", "Anbringelse uden for hjemmet"),
-    ("other", "Anden støtte"),
-];
-
 pub const GENDERS: &[(&str, &str)] = &[("F", "Pige"), ("M", "Dreng"), ("X", "Andet/ukendt")];
-
-pub const LADDER: &[(&str, &str)] = &[
-    ("1", "1 — Almene tilbud"),
-    ("2", "2 — Tidlig forebyggende støtte"),
-    ("3", "3 — Forebyggende foranstaltninger i familien"),
-    ("4", "4 — Netværksanbringelse"),
-    ("5", "5 — Plejefamilie"),
-    ("6", "6 — Opholdssted/døgninstitution"),
-];
 
 macro_rules! vocab_options {
     ($name:ident, $t:ty) => {
@@ -127,6 +108,8 @@ vocab_options!(placement_types, PlacementType);
 vocab_options!(themes, GoalTheme);
 vocab_options!(signal_sources, SignalSource);
 vocab_options!(severities, Severity);
+vocab_options!(intervention_kinds, InterventionKind);
+vocab_options!(ladder_steps, LadderStep);
 
 /// Whether events of this type belong to a child's case (else to a placement site).
 pub fn is_child_event(t: EventType) -> bool {
@@ -183,11 +166,11 @@ pub fn fields(t: EventType) -> Vec<Field> {
         ],
         InterventionDecided => vec![
             f("intervention", "Indsats", "Intervention", NewRef(Obj::Intervention), true),
-            f("kind", "Indsatstype", "Kind", Select(KINDS), true),
+            f("kind", "Indsatstype", "Kind", Select(intervention_kinds()), true),
             f("section", "Lovgrundlag (fx BL 32.1.3)", "Legal basis", Text, false),
             f("plan", "Plan", "Plan", Ref(Obj::Plan), false),
             f("daily_cost_dkk", "Pris pr. døgn (kr.)", "Daily cost (DKK)", Number, false),
-            f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", Select(LADDER), false),
+            f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", Select(ladder_steps()), false),
             f("consent", "Med samtykke (ved anbringelse)", "With consent (placement)", Bool, false),
             f("urgent", "Akut: besluttet før en plan kunne laves", "Urgent: decided before a plan", OptBool, false),
             f("plan_required", "Der skal udarbejdes en plan (BL § 91, stk. 1)", "A plan is required", OptBool, false),
@@ -308,7 +291,7 @@ impl Known {
                     }
                 }
                 Body::InterventionDecided(d) => {
-                    let kind = KINDS.iter().find(|(v, _)| *v == d.kind.as_str()).map(|(_, l)| *l).unwrap_or("indsats");
+                    let kind = InterventionKind::parse(&d.kind).map(InterventionKind::label_da).unwrap_or("indsats");
                     add(Obj::Intervention, &d.intervention, format!("{kind}, besluttet {date}"))
                 }
                 Body::PlacementStarted { placement, site, placement_type, .. } => {

@@ -753,7 +753,9 @@ fn summary(b: &Body) -> String {
         Body::InterventionDecided(d) => format!(
             "{}: {}{}",
             d.intervention,
-            forms::KINDS.iter().find(|(k, _)| *k == d.kind.as_str()).map(|(_, l)| *l).unwrap_or(d.kind.as_str()),
+            domain::event::InterventionKind::parse(&d.kind)
+                .map(domain::event::InterventionKind::label_da)
+                .unwrap_or(d.kind.as_str()),
             d.section.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
         ),
         Body::InterventionStarted { intervention } => intervention.to_string(),
@@ -825,8 +827,9 @@ async fn child_page(
                 birth = Some(*birth_date);
             }
             Body::InterventionDecided(d) => {
-                let kind =
-                    forms::KINDS.iter().find(|(k, _)| *k == d.kind.as_str()).map(|(_, l)| *l).unwrap_or("Indsats");
+                let kind = domain::event::InterventionKind::parse(&d.kind)
+                    .map(domain::event::InterventionKind::label_da)
+                    .unwrap_or("Indsats");
                 interventions.insert(
                     d.intervention.to_string(),
                     (format!("{kind} ({})", d.intervention), format!("besluttet {}", da_date(s.event.at.date()))),

@@ -1,0 +1,240 @@
+//! Effect of interventions, read from the journal: for every intervention its kind, method (the Værn extension
+//! field `method` on `intervention_decided`, naming a knowledge-bank entry), time on the intervention, why it
+//! ended, and whether its goals progressed between follow-ups (`plan_followed_up.goal_progress`, 1–10). Pure.
+
+use crate::event::{Body, EndReason, Event, Ref};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// The Værn extension field on `intervention_decided` naming the method used (a knowledge-bank id).
+pub const METHOD_FIELD: &str = "method";
+
+/// One intervention as the journal tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterventionRecord {
+    pub child: Option<Ref>,
+    pub intervention: Ref,
+    pub kind: Ref,
+    pub method: Option<String>,
+    pub ladder_step: Option<u8>,
+    pub decided: NaiveDate,
+    pub started: Option<NaiveDate>,
+    pub ended: Option<NaiveDate>,
+    pub end_reason: Option<EndReason>,
+    /// Follow-ups with goal scores: (date, mean score of the goals scored), in date order.
+    pub scores: Vec<(NaiveDate, f64)>,
+}
+
+/// Whether an intervention's goals moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Fewer than two follow-ups with goal scores.
+    NotMeasured,
+    /// The latest mean score is above the first.
+    Progressing,
+    /// The latest mean score is at or below the first.
+    NotProgressing,
+}
+
+impl InterventionRecord {
+    pub fn progress(&self) -> Progress {
+        match (self.scores.first(), self.scores.last()) {
+            (Some(first), Some(last)) if self.scores.len() >= 2 => {
+                if last.1 > first.1 {
+                    Progress::Progressing
+                } else {
+                    Progress::NotProgressing
+                }
+            }
+            _ => Progress::NotMeasured,
+        }
+    }
+
+    /// Days on the intervention up to `as_of` (from start, or decision when no start is recorded, to the end).
+    pub fn days(&self, as_of: NaiveDate) -> i64 {
+        let from = self.started.unwrap_or(self.decided);
+        let to = self.ended.unwrap_or(as_of).min(as_of);
+        (to - from).num_days().max(0)
+    }
+}
+
+/// The interventions of a journal decided on or before `as_of`, in decision order.
+pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionRecord> {
+    let mut out: Vec<InterventionRecord> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut sorted: Vec<&Event> = events.iter().filter(|e| e.at.date() <= as_of).collect();
+    sorted.sort_by_key(|e| e.at.date());
+    for e in sorted {
+        let date = e.at.date();
+        match &e.body {
+            Body::InterventionDecided(d) => {
+                let method = e
+                    .extra()
+                    .iter()
+                    .find(|(k, _)| k == METHOD_FIELD)
+                    .and_then(|(_, v)| v.as_str())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned);
+                index.insert(d.intervention.as_str(), out.len());
+                out.push(InterventionRecord {
+                    child: e.child.clone(),
+                    intervention: d.intervention.clone(),
+                    kind: d.kind.clone(),
+                    method,
+                    ladder_step: d.ladder_step,
+                    decided: date,
+                    started: None,
+                    ended: None,
+                    end_reason: None,
+                    scores: Vec::new(),
+                });
+            }
+            Body::InterventionStarted { intervention } => {
+                if let Some(&i) = index.get(intervention.as_str()) {
+                    out[i].started.get_or_insert(date);
+                }
+            }
+            Body::InterventionEnded { intervention, reason } => {
+                if let Some(&i) = index.get(intervention.as_str()) {
+                    out[i].ended = Some(date);
+                    out[i].end_reason = *reason;
+                }
+            }
+            Body::PlanFollowedUp { intervention: Some(intervention), goal_progress, .. }
+                if !goal_progress.is_empty() =>
+            {
+                if let Some(&i) = index.get(intervention.as_str()) {
+                    let mean =
+                        goal_progress.iter().map(|g| f64::from(g.score)).sum::<f64>() / goal_progress.len() as f64;
+                    out[i].scores.push((date, mean));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Effect figures for a group of interventions.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EffectSummary {
+    pub interventions: usize,
+    /// With at least two scored follow-ups.
+    pub measured: usize,
+    pub progressing: usize,
+    pub ended: usize,
+    pub goal_reached: usize,
+    pub no_effect: usize,
+    /// Mean days on the intervention.
+    pub mean_days: f64,
+}
+
+impl EffectSummary {
+    /// Share of the measured interventions whose goals progressed, with its 95 % Wilson interval.
+    pub fn progressing_share(&self) -> Option<(f64, f64, f64)> {
+        (self.measured > 0).then(|| {
+            let (lo, hi) = wilson(self.progressing, self.measured);
+            (self.progressing as f64 / self.measured as f64, lo, hi)
+        })
+    }
+}
+
+/// Summarise a group of interventions at `as_of`.
+pub fn summarise<'a>(records: impl IntoIterator<Item = &'a InterventionRecord>, as_of: NaiveDate) -> EffectSummary {
+    let mut s = EffectSummary::default();
+    let mut days = 0i64;
+    for r in records {
+        s.interventions += 1;
+        days += r.days(as_of);
+        match r.progress() {
+            Progress::Progressing => {
+                s.measured += 1;
+                s.progressing += 1;
+            }
+            Progress::NotProgressing => s.measured += 1,
+            Progress::NotMeasured => {}
+        }
+        if r.ended.is_some() {
+            s.ended += 1;
+        }
+        match r.end_reason {
+            Some(EndReason::GoalReached) => s.goal_reached += 1,
+            Some(EndReason::NoEffect) => s.no_effect += 1,
+            _ => {}
+        }
+    }
+    if s.interventions > 0 {
+        s.mean_days = days as f64 / s.interventions as f64;
+    }
+    s
+}
+
+/// The 95 % Wilson score interval for `k` successes of `n` (0 ≤ lo ≤ k/n ≤ hi ≤ 1).
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let denom = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::parse_jsonl;
+    use proptest::prelude::*;
+
+    const JOURNAL: &str = r#"
+{"type":"intervention_decided","at":"2025-01-10","child":"b1","intervention":"i1","kind":"family_treatment","ladder_step":3,"method":"mst"}
+{"type":"intervention_started","at":"2025-01-20","child":"b1","intervention":"i1"}
+{"type":"plan_followed_up","at":"2025-04-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":3},{"goal":"m2","score":5}]}
+{"type":"plan_followed_up","at":"2025-07-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":6},{"goal":"m2","score":6}]}
+{"type":"intervention_ended","at":"2025-08-01","child":"b1","intervention":"i1","reason":"goal_reached"}
+{"type":"intervention_decided","at":"2025-02-01","child":"b2","intervention":"i2","kind":"contact_person"}
+{"type":"plan_followed_up","at":"2025-05-01","child":"b2","intervention":"i2","goal_progress":[{"goal":"m1","score":5}]}
+{"type":"plan_followed_up","at":"2025-08-01","child":"b2","intervention":"i2","goal_progress":[{"goal":"m1","score":5}]}
+{"type":"intervention_decided","at":"2025-03-01","child":"b3","intervention":"i3","kind":"contact_person"}
+"#;
+
+    #[test]
+    fn reads_method_progress_and_end_from_the_journal() {
+        let j = parse_jsonl(JOURNAL).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let r = interventions(&j.events, as_of);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].method.as_deref(), Some("mst"));
+        assert_eq!(r[0].scores, vec![(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(), 4.0), (r[0].scores[1].0, 6.0)]);
+        assert_eq!(r[0].progress(), Progress::Progressing);
+        assert_eq!(r[0].days(as_of), 193); // 20 Jan – 1 Aug
+        assert_eq!(r[1].progress(), Progress::NotProgressing);
+        assert_eq!(r[2].progress(), Progress::NotMeasured);
+        let s = summarise(&r, as_of);
+        assert_eq!((s.interventions, s.measured, s.progressing, s.goal_reached, s.ended), (3, 2, 1, 1, 1));
+        // Before the second follow-up the first intervention is not yet measured.
+        let early = interventions(&j.events, NaiveDate::from_ymd_opt(2025, 6, 1).unwrap());
+        assert_eq!(early[0].progress(), Progress::NotMeasured);
+        assert_eq!(early.len(), 3);
+    }
+
+    #[test]
+    fn wilson_matches_a_known_value() {
+        // 8 of 10: the textbook interval is 0.490–0.943.
+        let (lo, hi) = wilson(8, 10);
+        assert!((lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3, "{lo} {hi}");
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
+
+    proptest! {
+        #[test]
+        fn wilson_contains_the_share(n in 1usize..2000, k in 0usize..2000) {
+            let k = k % (n + 1);
+            let (lo, hi) = wilson(k, n);
+            let p = k as f64 / n as f64;
+            prop_assert!(0.0 <= lo && lo <= p + 1e-12 && p <= hi + 1e-12 && hi <= 1.0);
+        }
+    }
+}
