@@ -43,6 +43,8 @@ pub enum What {
     Obligations,
     /// The journal store (SQLite and PostgreSQL).
     Store,
+    /// The knowledge bank's search and suggestions.
+    Knowledge,
 }
 
 const AS_OF: &str = "2026-11-27";
@@ -60,6 +62,9 @@ struct Sample {
 }
 
 pub fn run(args: Args) -> input::Result<()> {
+    if let What::Knowledge = args.what {
+        return knowledge_bench();
+    }
     if let What::Store = args.what {
         return crate::bench_store::run(crate::bench_store::Args {
             children: args.children,
@@ -178,4 +183,94 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
         e2e_s,
         e2e_peak_mib: peak,
     })
+}
+
+/// Search latency of the knowledge bank: the seed (41 entries) and a bank 25 times larger (copies with new ids), a
+/// mix of queries (stems, typos, æ/ø/å written out, prefixes, facets), each run 300 times after a warm-up.
+fn knowledge_bench() -> input::Result<()> {
+    use domain::knowledge::{CaseContext, MethodId};
+    use knowledge::{Bank, Filters};
+    let seed = knowledge::seed_entries().map_err(|e| anyhow::anyhow!("seed: {}", e[0]))?;
+    const QUERIES: &[&str] = &[
+        "plejefamilier",
+        "MST",
+        "familiebehandlng",
+        "boern skole",
+        "forældre adfærd",
+        "netvaerksmoeder",
+        "pleje",
+        "skolefravær angst",
+        "anbragte unge",
+        "sikkerhedsplna",
+        "vold i hjemmet",
+        "",
+        "udredning",
+        "traumer",
+    ];
+    println!("| bank | entries | build ms | queries | p50 ms | p99 ms | max ms | suggest p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for copies in [1usize, 25] {
+        let mut entries = Vec::new();
+        for c in 0..copies {
+            for e in &seed {
+                let mut e = e.clone();
+                if c > 0 {
+                    e.id = MethodId::parse(&format!("{}-{c}", e.id)).map_err(|m| anyhow::anyhow!(m))?;
+                    e.name = format!("{} ({c})", e.name);
+                }
+                entries.push(e);
+            }
+        }
+        let n = entries.len();
+        let t = Instant::now();
+        let bank = Bank::build(entries).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let build_ms = t.elapsed().as_secs_f64() * 1e3;
+        let filters = [
+            Filters::default(),
+            Filters { age_group: Some((12, 14)), ..Default::default() },
+            Filters {
+                evidence: Some(domain::knowledge::Evidence::Rct),
+                ladder: domain::event::LadderStep::parse("3"),
+                ..Default::default()
+            },
+        ];
+        let mut times = Vec::new();
+        for round in 0..301 {
+            for q in QUERIES {
+                for f in &filters {
+                    let t = Instant::now();
+                    let r = bank.search(q, f);
+                    std::hint::black_box(r.hits.len());
+                    if round > 0 {
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                }
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let pick = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        let ctx = CaseContext {
+            age: Some(14),
+            themes: vec![domain::event::GoalTheme::School, domain::event::GoalTheme::Family],
+            ladder_step: domain::event::LadderStep::parse("3"),
+            kind: domain::event::InterventionKind::parse("family_treatment"),
+        };
+        let mut st = Vec::new();
+        for _ in 0..1000 {
+            let t = Instant::now();
+            std::hint::black_box(domain::knowledge::suggest(bank.entries(), &ctx, 5).len());
+            st.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        st.sort_by(f64::total_cmp);
+        println!(
+            "| {} | {n} | {build_ms:.1} | {} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            if copies == 1 { "seed" } else { "seed × 25" },
+            times.len(),
+            pick(0.5),
+            pick(0.99),
+            times[times.len() - 1],
+            st[st.len() * 99 / 100]
+        );
+    }
+    Ok(())
 }

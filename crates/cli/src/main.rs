@@ -8,6 +8,7 @@ mod bench_store;
 mod demo;
 mod input;
 mod journal_cmds;
+mod methods_cmd;
 mod obligations;
 mod report_cmd;
 mod serve;
@@ -52,6 +53,8 @@ enum Command {
     CloseCase(journal_cmds::CloseArgs),
     /// Reports: `vaern report tilsyn --year 2025` (the annual supervision report to the city council).
     Report(report_cmd::Args),
+    /// The knowledge bank as JSON Lines: `vaern methods import FILE`, `vaern methods export`.
+    Methods(methods_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Retention(a) => journal_cmds::retention(a),
         Command::CloseCase(a) => journal_cmds::close_case(a),
         Command::Report(a) => report_cmd::run(a),
+        Command::Methods(a) => methods_cmd::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -430,6 +430,95 @@ const SITES: &str = r#"{"type":"child_registered","at":"2024-01-10","child":"b1"
 {"type":"correction","at":"2024-08-10","corrects":"s-e3","fields":{"places":3},"reason":"Godkendelsen lyder på 3 pladser","id":"s-e13"}
 "#;
 
+fn method(id: &str, summary: &str) -> domain::knowledge::MethodEntry {
+    let v = serde_json::json!({"id": id, "name": id.to_uppercase(), "category": "intervention", "summary": summary,
+        "description": "Beskrivelse.", "age_min": 12, "age_max": 17, "problems": ["adfærd"], "themes": ["family"],
+        "ladder_step": 3, "kinds": ["family_treatment"], "sections": [], "evidence": "rct",
+        "references": [{"title": "Socialstyrelsen", "url": "https://www.sbst.dk"}], "providers": [],
+        "duration_weeks": [16, 20], "monthly_cost_dkk": null, "examples": []});
+    domain::knowledge::MethodEntry::from_json(&v).unwrap()
+}
+
+/// Knowledge-bank entries keep every version (optimistic concurrency, nothing overwritten, rows append-only), and
+/// VISO referrals keep every status change; erasing a child's personal data blanks the referral's texts.
+async fn knowledge_versions_and_viso(db: Db) {
+    use domain::knowledge::VisoStatus;
+    use store::knowledge::{NewViso, Saved, VisoChange, VisoScope};
+    let s = open(&db).await;
+    let a = actor();
+    let mst = method("mst", "Første udgave.");
+    assert_eq!(s.save_method(&mst, None, false, "Oprettet", &a).await.unwrap(), Saved::Version(1));
+    // A second "new" entry with the same id is refused, naming the field.
+    let e = s.save_method(&mst, None, false, "Oprettet", &a).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Input(m) if m.starts_with("feltet \"id\"")), "{e}");
+    assert_eq!(s.save_method(&mst, Some(1), false, "Ingen ændring", &a).await.unwrap(), Saved::Unchanged);
+    let v2 = method("mst", "Anden udgave.");
+    assert_eq!(s.save_method(&v2, Some(1), false, "Ny tekst", &a).await.unwrap(), Saved::Version(2));
+    // An editor who opened version 1 cannot overwrite version 2 (no lost update).
+    let stale = method("mst", "Forældet udgave.");
+    let e = s.save_method(&stale, Some(1), false, "For sent", &a).await.unwrap_err();
+    assert!(e.to_string().contains("ændret af sagsbehandler1"), "{e}");
+    assert_eq!(s.save_method(&v2, Some(2), true, "Trukket tilbage", &a).await.unwrap(), Saved::Version(3));
+    let history = s.method_history(&mst.id).await.unwrap();
+    assert_eq!(history.iter().map(|h| h.version).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(history[2].entry.summary, "Første udgave.");
+    assert!(history[0].retired && !history[1].retired);
+    assert_eq!(history[1].comment, "Ny tekst");
+    let current = s.methods().await.unwrap();
+    assert_eq!((current.len(), current[0].version, current[0].retired), (1, 3, true));
+    // Versions are append-only in the database too.
+    let upd = sqlx::query("UPDATE method_version SET body = 'x'").execute(s.pool()).await;
+    assert!(upd.is_err(), "an UPDATE of a method version must be refused");
+    // Import: a new id is added, the retired one comes back as a new version, a second import changes nothing.
+    let fft = method("fft", "Funktionel familieterapi.");
+    let r = s.import_methods(&[v2.clone(), fft.clone()], &a).await.unwrap();
+    assert_eq!((r.added, r.changed, r.unchanged), (1, 1, 0));
+    let r = s.import_methods(&[v2.clone(), fft.clone()], &a).await.unwrap();
+    assert_eq!((r.added, r.changed, r.unchanged), (0, 0, 2));
+    assert_eq!(s.method_history(&mst.id).await.unwrap().len(), 4);
+
+    // VISO: for a child of the journal, with its status history.
+    s.import_jsonl(JOURNAL, &a).await.unwrap();
+    let new = NewViso {
+        child: Some("b1".into()),
+        site: None,
+        topic: "assessment".into(),
+        question: "Hvordan udreder vi barnets behov?".into(),
+        requested_on: NaiveDate::from_ymd_opt(2024, 8, 20).unwrap(),
+    };
+    let bad = NewViso { question: " ".into(), ..new.clone() };
+    assert!(matches!(s.create_viso(&bad, &a).await, Err(StoreError::Input(m)) if m.contains("question")));
+    let id = s.create_viso(&new, &a).await.unwrap();
+    let due = NaiveDate::from_ymd_opt(2024, 10, 1).unwrap();
+    let later = Actor::new("sagsbehandler1", now() + chrono::Duration::minutes(5));
+    s.update_viso(
+        &id,
+        &VisoChange { status: VisoStatus::Accepted, answer_due: Some(due), answered_on: None, advice: None },
+        &later,
+    )
+    .await
+    .unwrap();
+    let no_advice = VisoChange { status: VisoStatus::Answered, answer_due: None, answered_on: Some(due), advice: None };
+    assert!(matches!(s.update_viso(&id, &no_advice, &later).await, Err(StoreError::Input(m)) if m.contains("advice")));
+    let latest = Actor::new("sagsbehandler1", now() + chrono::Duration::minutes(9));
+    let answered = VisoChange { advice: Some("Brug en struktureret udredning.".into()), ..no_advice };
+    s.update_viso(&id, &answered, &latest).await.unwrap();
+    let v = s.visos(VisoScope::Child("b1")).await.unwrap();
+    assert_eq!(v.len(), 1);
+    let statuses: Vec<VisoStatus> = v[0].updates.iter().map(|u| u.status).collect();
+    assert_eq!(statuses, [VisoStatus::Requested, VisoStatus::Accepted, VisoStatus::Answered]);
+    assert_eq!(v[0].answer_due(), Some(due));
+    assert_eq!(v[0].advice(), Some(("Brug en struktureret udredning.", Some(due))));
+    assert!(s.visos(VisoScope::Child("b2")).await.unwrap().is_empty());
+    assert_eq!(s.visos(VisoScope::Municipality(s.municipality().as_str())).await.unwrap().len(), 1);
+    // Erasure of the child's personal data blanks question and advice, keeps the dates and statuses.
+    s.erase_personal_data("b1", "Slettefrist udløbet", &a).await.unwrap();
+    let v = s.visos(VisoScope::Child("b1")).await.unwrap();
+    assert_eq!(v[0].question, "(slettet)");
+    assert_eq!(v[0].advice().map(|x| x.0), Some("(slettet)"));
+    assert_eq!(v[0].updates.len(), 3);
+}
+
 async fn site_registry_and_supervision(db: Db) {
     use store::supervision::{SignalFilter, SiteFilter};
     let s = open(&db).await;
@@ -582,6 +671,7 @@ both!(
     concurrent_writers_keep_one_chain,
     newer_schema_is_refused,
     site_registry_and_supervision,
+    knowledge_versions_and_viso,
 );
 
 #[tokio::test]

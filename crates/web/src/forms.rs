@@ -24,6 +24,8 @@ pub enum Obj {
     Event,
     /// A goal of one of the child's plans.
     Goal,
+    /// A method of the knowledge bank.
+    Method,
 }
 
 impl Obj {
@@ -38,6 +40,7 @@ impl Obj {
             Obj::Signal => "f",
             Obj::Event => "e",
             Obj::Goal => "m",
+            Obj::Method => "metode",
         }
     }
 }
@@ -171,6 +174,7 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("plan", "Plan", "Plan", Ref(Obj::Plan), false),
             f("daily_cost_dkk", "Pris pr. døgn (kr.)", "Daily cost (DKK)", Number, false),
             f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", Select(ladder_steps()), false),
+            f("method", "Metode (fra vidensbanken)", "Method (knowledge bank)", Ref(Obj::Method), false),
             f("consent", "Med samtykke (ved anbringelse)", "With consent (placement)", Bool, false),
             f("urgent", "Akut: besluttet før en plan kunne laves", "Urgent: decided before a plan", OptBool, false),
             f("plan_required", "Der skal udarbejdes en plan (BL § 91, stk. 1)", "A plan is required", OptBool, false),
@@ -655,6 +659,9 @@ pub fn build(
                 None => {}
                 Some(id) if known.has(o, id) => {
                     obj.insert(fd.name.into(), Value::String(id.into()));
+                }
+                Some(id) if o == Obj::Method => {
+                    errors.insert(fd.name.into(), format!("Metoden \"{id}\" findes ikke i vidensbanken."));
                 }
                 Some(id) => {
                     errors.insert(fd.name.into(), format!("\"{id}\" findes ikke i barnets journal."));

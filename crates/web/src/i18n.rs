@@ -80,6 +80,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("nav_profile", "Profil og API", "Profile and API"),
     ("nav_api", "API-dokumentation", "API reference"),
     ("nav_sites", "Anbringelsessteder", "Placement sites"),
+    ("nav_methods", "Vidensbank", "Knowledge bank"),
+    ("nav_viso", "VISO", "VISO"),
     ("nav_supervision", "Mit tilsyn", "My supervision"),
     ("nav_signals", "Faresignaler", "Danger signals"),
     ("nav_report", "Tilsynsrapport", "Supervision report"),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod memo;
+pub mod methods;
 pub mod ops;
 pub mod pages;
 pub mod seed;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub metrics: Arc<ops::Metrics>,
     pub pack: Arc<domain::rules::RulePack>,
     pub dashboards: Arc<memo::Dashboards>,
+    /// The knowledge bank's search index, rebuilt from the store after every change.
+    pub bank: Arc<methods::BankCell>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             metrics: Arc::new(ops::Metrics::default()),
             pack: Arc::new(domain::rules::RulePack::default_pack()),
             dashboards: Arc::new(memo::Dashboards::default()),
+            bank: Arc::new(methods::BankCell::default()),
         }
     }
 }
@@ -69,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(sites::routes())
+        .merge(methods::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
@@ -112,6 +117,10 @@ pub async fn serve(state: AppState, ready: impl FnOnce(std::net::SocketAddr)) ->
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let store = state.store.clone();
+    match methods::load_bank(&state).await {
+        Ok(n) => tracing::info!(entries = n, "vidensbanken er indlæst"),
+        Err(e) => tracing::error!(error = %e.message(), "vidensbanken kunne ikke indlæses"),
+    }
     let app = router(state.clone());
     tokio::spawn(housekeeping(state));
     ready(addr);

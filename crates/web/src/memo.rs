@@ -107,6 +107,8 @@ pub struct Dashboards {
     pub escalated: Memo<i64>,
     /// Consultants' worklists, by consultant and work version (plans, assignments), at a journal head.
     pub worklists: Memo<crate::sites::WorklistData>,
+    /// The municipality's effect figures per knowledge-bank method, at a journal head.
+    pub effects: Memo<std::collections::HashMap<String, domain::effect::EffectSummary>>,
 }
 
 #[cfg(test)]

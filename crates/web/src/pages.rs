@@ -104,6 +104,12 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if matches!(role, Role::Analyst | Role::Manager) {
         v.push(("nav_stats", "/statistik"));
     }
+    if matches!(role, Role::Consultant | Role::TeamLeader | Role::Manager) {
+        v.push(("nav_viso", "/viso"));
+    }
+    if role != Role::Admin {
+        v.push(("nav_methods", "/metoder"));
+    }
     if role == Role::Admin {
         v.push(("nav_admin_users", "/admin/brugere"));
         v.push(("nav_admin_teams", "/admin/teams"));
@@ -246,6 +252,7 @@ async fn home(user: Result<AuthUser, AppError>) -> Redirect {
             Role::Manager => "/kommune",
             Role::Analyst => "/statistik",
             Role::Admin => "/admin/brugere",
+            Role::Editor => "/metoder",
         }),
     }
 }
@@ -1021,6 +1028,8 @@ struct FormPage {
     back_label: String,
     has_errors: bool,
     inputs: Vec<forms::Input>,
+    /// Suggested methods from the knowledge bank (intervention decisions), rendered.
+    suggest: Option<String>,
 }
 
 pub(crate) fn event_type(kind: &str) -> Result<EventType, AppError> {
@@ -1043,7 +1052,18 @@ pub(crate) async fn known_for(state: &AppState, child: Option<&str>) -> Result<K
         Some(c) => state.store.child_events(c).await?,
         None => Vec::new(),
     };
-    Ok(Known::from_events(events.iter().map(|s| &s.event), &sites))
+    let mut known = Known::from_events(events.iter().map(|s| &s.event), &sites);
+    if child.is_some() {
+        let bank = state.bank.current()?;
+        let methods = bank
+            .entries()
+            .iter()
+            .filter(|e| e.category == domain::knowledge::Category::Intervention)
+            .map(|e| (e.id.to_string(), e.name.clone()))
+            .collect();
+        known.objects.insert(forms::Obj::Method, methods);
+    }
+    Ok(known)
 }
 
 /// What a site form can refer to; the reaction form also lists the danger signals awaiting a reaction and those of
@@ -1080,6 +1100,20 @@ pub(crate) fn render_form(
     errors: &forms::Errors,
     status: StatusCode,
 ) -> Response {
+    render_form_with(user, t, child, known, values, errors, status, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_form_with(
+    user: &AuthUser,
+    t: EventType,
+    child: Option<&str>,
+    known: &Known,
+    values: &Values,
+    errors: &forms::Errors,
+    status: StatusCode,
+    suggest: Option<String>,
+) -> Response {
     let (action, back, back_label) = match child {
         Some(c) => (
             format!("/boern/{}/ny/{}", urlencode(c), t.as_str()),
@@ -1097,6 +1131,7 @@ pub(crate) fn render_form(
         back_label,
         has_errors: !errors.is_empty(),
         inputs: forms::inputs(t, known, values, errors, user.lang == Lang::En),
+        suggest,
     };
     (status, page).into_response()
 }
@@ -1120,7 +1155,16 @@ async fn event_form(
     check_writer(&user)?;
     open_child(&state, &user, &child, Action::ViewChild, &format!("formular: {}", t.as_str())).await?;
     let known = known_for(&state, Some(&child)).await?;
-    Ok(render_form(&user, t, Some(&child), &known, &prefill(&q, Utc::now()), &Default::default(), StatusCode::OK))
+    let values = prefill(&q, Utc::now());
+    let suggest = if t == EventType::InterventionDecided {
+        let events = state.store.child_events(&child).await?;
+        let get = |k: &str| values.get(k).map(String::as_str);
+        let panel = crate::methods::suggest_panel(&state, &child, &events, get("kind"), get("ladder_step")).await?;
+        Some(panel.render().map_err(|e| AppError::Internal(e.to_string()))?)
+    } else {
+        None
+    };
+    Ok(render_form_with(&user, t, Some(&child), &known, &values, &Default::default(), StatusCode::OK, suggest))
 }
 
 pub(crate) fn values_of(form: &CsrfForm) -> Values {

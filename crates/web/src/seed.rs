@@ -27,6 +27,7 @@ pub const DEMO_LOGINS: &[(&str, &str, Role, Option<&str>)] = &[
     ("chef", "Charlotte Børne- og ungechef", Role::Manager, None),
     ("analytiker", "Anders Analytiker (KL)", Role::Analyst, None),
     ("admin", "Ida IT-administrator", Role::Admin, None),
+    ("redaktoer", "Rikke Redaktør (vidensbank)", Role::Editor, None),
 ];
 
 const TEAMS: &[(&str, &str)] = &[
@@ -93,6 +94,11 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
     let mut events =
         generate(&SynthConfig { children, seed, municipality: Some(store.municipality()), until: today, years: 4 });
     events.extend(foreign_child(store, today));
+    let methods = knowledge::seed_entries().map_err(|e| StoreError::Input(e[0].to_string()))?;
+    choose_methods(&mut events, &methods);
+    if store.methods().await?.is_empty() {
+        store.import_methods(&methods, &Actor::new("system", Utc::now())).await?;
+    }
     let n_events = events.len();
     let actor = Actor::new("demo", now);
     // Append in blocks: one transaction per block keeps memory and the write-ahead log small.
@@ -305,4 +311,29 @@ fn foreign_child(store: &Store, today: NaiveDate) -> Vec<Event> {
         },
     );
     vec![reg, note]
+}
+
+/// The demo's caseworkers name the knowledge-bank method on about two in three supporting interventions (the Værn
+/// extension field `method`), chosen among the bank's interventions of the same kind, so the effect figures per
+/// method have something to show. Deterministic: the choice follows the intervention's id.
+fn choose_methods(events: &mut [domain::event::Event], methods: &[domain::knowledge::MethodEntry]) {
+    use domain::event::{Body, InterventionKind};
+    use domain::knowledge::Category;
+    for e in events.iter_mut() {
+        let Body::InterventionDecided(d) = &e.body else { continue };
+        let Some(kind) = InterventionKind::parse(&d.kind).filter(|k| *k != InterventionKind::Placement) else {
+            continue;
+        };
+        let fitting: Vec<&str> = methods
+            .iter()
+            .filter(|m| m.category == Category::Intervention && m.kinds.contains(&kind))
+            .map(|m| m.id.as_str())
+            .collect();
+        let h = d.intervention.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        if fitting.is_empty() || h % 3 == 0 {
+            continue;
+        }
+        let chosen = fitting[(h / 3) as usize % fitting.len()].to_string();
+        e.set_extra(domain::effect::METHOD_FIELD, serde_json::Value::String(chosen));
+    }
 }

@@ -1038,6 +1038,7 @@ async fn site_page(
             .map(|k| (k.label_da().to_string(), format!("/steder/ny/{}?site={}", k.as_str(), urlencode(&site))))
             .collect();
     }
+    actions.push(("VISO-henvendelser".to_string(), format!("/steder/{}/viso", urlencode(&site))));
     let mut c = ctx(&user, "nav_sites", s.name.clone());
     c.flash = flash_of(&q);
     let page = SitePage {

@@ -23,3 +23,35 @@
   });
   form.addEventListener('submit', function () { sessionStorage.removeItem(key); });
 })();
+// Method suggestions on an intervention decision: when the kind or the ladder step changes, ask the server for the
+// suggestions that fit (same panel, rendered server-side); "Vælg" puts the method into the form's method field.
+(function () {
+  var form = document.getElementById('event-form');
+  var panel = document.getElementById('suggestions');
+  if (!form || !panel) return;
+  var child = panel.getAttribute('data-child');
+  function choose(e) {
+    var b = e.target.closest('.choose-method');
+    if (!b) return;
+    var sel = document.getElementById('i-method');
+    if (sel) { sel.value = b.getAttribute('data-method'); sel.dispatchEvent(new Event('input', { bubbles: true })); sel.focus(); }
+  }
+  document.addEventListener('click', choose);
+  function refresh() {
+    var kind = (document.getElementById('i-kind') || {}).value || '';
+    var step = (document.getElementById('i-ladder_step') || {}).value || '';
+    var url = '/boern/' + encodeURIComponent(child) + '/metodeforslag?kind=' + encodeURIComponent(kind) +
+      '&ladder_step=' + encodeURIComponent(step);
+    fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+      if (!html) return;
+      var t = document.createElement('div');
+      t.innerHTML = html;
+      var fresh = t.querySelector('#suggestions');
+      if (fresh) panel.innerHTML = fresh.innerHTML;
+    });
+  }
+  ['i-kind', 'i-ladder_step'].forEach(function (id) {
+    var el = document.getElementById(id);
+    if (el) el.addEventListener('change', refresh);
+  });
+})();
