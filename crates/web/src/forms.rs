@@ -675,6 +675,9 @@ pub fn build(
                 Some(s) => {
                     if s.chars().count() > 20_000 {
                         errors.insert(fd.name.into(), format!("{label}: højst 20.000 tegn."));
+                    } else if let Some(step) = LadderStep::parse(s).filter(|_| fd.name == "ladder_step") {
+                        // The ladder step is a number in the journal; the form offers it as a choice.
+                        obj.insert(fd.name.into(), Value::from(step.number()));
                     } else {
                         obj.insert(fd.name.into(), Value::String(s.into()));
                     }

@@ -107,9 +107,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if matches!(role, Role::Consultant | Role::TeamLeader | Role::Manager) {
         v.push(("nav_viso", "/viso"));
     }
-    if role != Role::Admin {
-        v.push(("nav_methods", "/metoder"));
-    }
+    v.push(("nav_methods", "/metoder"));
     if role == Role::Admin {
         v.push(("nav_admin_users", "/admin/brugere"));
         v.push(("nav_admin_teams", "/admin/teams"));

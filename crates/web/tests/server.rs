@@ -174,12 +174,12 @@ impl Server {
 
 // ---- the access-control matrix ------------------------------------------------------------------------------------
 
-const USERS: [&str; 6] = ["sagsbehandler", "konsulent", "teamleder", "chef", "analytiker", "admin"];
+const USERS: [&str; 7] = ["sagsbehandler", "konsulent", "teamleder", "chef", "analytiker", "admin", "redaktoer"];
 
 /// Expected status per user (order of USERS): 2 = 200, 3 = 403 (refused), 5 = 403 with the reason form.
 struct Case {
     path: String,
-    expect: [u16; 6],
+    expect: [u16; 7],
     /// The child whose data an allowed answer shows (an audit row must be written).
     child: Option<String>,
 }
@@ -188,43 +188,54 @@ async fn access_matrix(s: Server) {
     let own = s.own_placed_child().await;
     let foreign = web::seed::FOREIGN_CHILD.to_string();
     let some_site = s.store.site_registry(&Default::default(), Utc::now()).await.unwrap()[0].site.clone();
-    let c = |path: String, expect: [u16; 6], child: Option<&String>| Case { path, expect, child: child.cloned() };
+    let c = |path: String, expect: [u16; 7], child: Option<&String>| Case { path, expect, child: child.cloned() };
     let cases = vec![
-        c("/mine-boern".into(), [200, 200, 200, 200, 403, 403], None),
-        c(format!("/boern/{own}"), [200, 200, 200, 200, 403, 403], Some(&own)),
-        c(format!("/boern/{foreign}"), [403, 403, 403, 200, 403, 403], Some(&foreign)),
-        c(format!("/boern/{own}/indsigt"), [200, 200, 200, 200, 403, 403], Some(&own)),
-        c(format!("/boern/{own}/ny/supervision_visit"), [200, 200, 200, 403, 403, 403], Some(&own)),
-        c("/boern/ny".into(), [200, 200, 200, 403, 403, 403], None),
-        c("/soeg?q=a".into(), [200, 200, 200, 200, 403, 403], None),
-        c("/team".into(), [403, 403, 200, 200, 403, 403], None),
-        c("/kommune".into(), [403, 403, 403, 200, 403, 403], None),
-        c("/statistik".into(), [403, 403, 403, 200, 200, 403], None),
-        c("/liste?status=overdue".into(), [200, 200, 200, 200, 403, 403], None),
-        c("/audit".into(), [403, 403, 200, 200, 403, 403], None),
-        c("/steder".into(), [403, 200, 200, 200, 403, 403], None),
-        c("/steder/ny/foster_supervision".into(), [403, 200, 200, 403, 403, 403], None),
-        c(format!("/steder/{some_site}"), [403, 200, 200, 200, 403, 403], None),
-        c("/steder/oekonomi".into(), [403, 200, 200, 200, 200, 403], None),
-        c("/tilsyn".into(), [403, 200, 200, 200, 403, 403], None),
-        c("/faresignaler".into(), [403, 200, 200, 200, 403, 403], None),
-        c("/rapporter/tilsyn".into(), [403, 200, 200, 200, 200, 403], None),
-        c(format!("/boern/{own}/hjaelp.pdf"), [200, 200, 200, 200, 403, 403], Some(&own)),
-        c("/admin/brugere".into(), [403, 403, 403, 403, 403, 200], None),
-        c("/admin/teams".into(), [403, 403, 403, 403, 403, 200], None),
-        c("/profil".into(), [200; 6], None),
-        c("/api/v1/me".into(), [200; 6], None),
-        c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403], None),
-        c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403], Some(&own)),
-        c(format!("/api/v1/children/{own}/events"), [200, 200, 200, 200, 403, 403], Some(&own)),
-        c(format!("/api/v1/children/{foreign}"), [403, 403, 403, 200, 403, 403], Some(&foreign)),
-        c("/api/v1/search?q=a".into(), [200, 200, 200, 200, 403, 403], None),
-        c("/api/v1/obligations?status=overdue".into(), [200, 200, 200, 200, 403, 403], None),
-        c("/api/v1/dashboard/compliance".into(), [403, 403, 200, 200, 200, 403], None),
-        c("/api/v1/dashboard/workload".into(), [403, 403, 200, 200, 403, 403], None),
-        c("/api/v1/audit".into(), [403, 403, 200, 200, 403, 403], None),
-        c("/api/v1/sites".into(), [403, 200, 200, 200, 403, 403], None),
-        c("/api/v1/users".into(), [403, 403, 403, 403, 403, 200], None),
+        c("/mine-boern".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c(format!("/boern/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c(format!("/boern/{foreign}"), [403, 403, 403, 200, 403, 403, 403], Some(&foreign)),
+        c(format!("/boern/{own}/indsigt"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c(format!("/boern/{own}/ny/supervision_visit"), [200, 200, 200, 403, 403, 403, 403], Some(&own)),
+        c("/boern/ny".into(), [200, 200, 200, 403, 403, 403, 403], None),
+        c("/soeg?q=a".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/team".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/kommune".into(), [403, 403, 403, 200, 403, 403, 403], None),
+        c("/statistik".into(), [403, 403, 403, 200, 200, 403, 403], None),
+        c("/liste?status=overdue".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/audit".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/steder".into(), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/steder/ny/foster_supervision".into(), [403, 200, 200, 403, 403, 403, 403], None),
+        c(format!("/steder/{some_site}"), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/steder/oekonomi".into(), [403, 200, 200, 200, 200, 403, 403], None),
+        c("/tilsyn".into(), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/faresignaler".into(), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/rapporter/tilsyn".into(), [403, 200, 200, 200, 200, 403, 403], None),
+        c(format!("/boern/{own}/hjaelp.pdf"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c("/admin/brugere".into(), [403, 403, 403, 403, 403, 200, 403], None),
+        c("/admin/teams".into(), [403, 403, 403, 403, 403, 200, 403], None),
+        c("/profil".into(), [200; 7], None),
+        c("/metoder".into(), [200; 7], None),
+        c("/metoder?q=plejefamilier&evidens=rct".into(), [200; 7], None),
+        c("/metoder/mst".into(), [200; 7], None),
+        c("/metoder/mst/historik".into(), [200; 7], None),
+        c("/metoder/ny".into(), [403, 403, 403, 403, 403, 403, 200], None),
+        c("/metoder/mst/rediger".into(), [403, 403, 403, 403, 403, 403, 200], None),
+        c(format!("/boern/{own}/viso"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c(format!("/boern/{foreign}/viso"), [403, 403, 403, 200, 403, 403, 403], Some(&foreign)),
+        c(format!("/boern/{own}/metodeforslag?kind=family_treatment"), [200, 200, 200, 403, 403, 403, 403], Some(&own)),
+        c("/viso".into(), [403, 200, 200, 200, 403, 403, 403], None),
+        c(format!("/steder/{some_site}/viso"), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/api/v1/me".into(), [200; 7], None),
+        c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c(format!("/api/v1/children/{own}/events"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
+        c(format!("/api/v1/children/{foreign}"), [403, 403, 403, 200, 403, 403, 403], Some(&foreign)),
+        c("/api/v1/search?q=a".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/api/v1/obligations?status=overdue".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/api/v1/dashboard/compliance".into(), [403, 403, 200, 200, 200, 403, 403], None),
+        c("/api/v1/dashboard/workload".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/api/v1/audit".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/api/v1/sites".into(), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/api/v1/users".into(), [403, 403, 403, 403, 403, 200, 403], None),
     ];
     let mut failures = Vec::new();
     for (ui, user) in USERS.iter().enumerate() {
@@ -941,4 +952,164 @@ async fn supervision_sqlite() {
 #[tokio::test]
 async fn supervision_postgres() {
     supervision(start(pg_db().await).await).await;
+}
+
+// ---- knowledge bank, suggestions and VISO ---------------------------------------------------------------------------
+
+async fn knowledge_bank(s: Server) {
+    // Everyone in the municipality searches the bank; Danish stemming finds the singular from the plural.
+    let cw = s.sign_in("sagsbehandler").await;
+    let html = unescape(&s.get(&cw, "/metoder?q=plejefamilier").await.text().await.unwrap());
+    assert!(html.contains("href=\"/metoder/plejefamilie\""), "{html}");
+    let html = s.get(&cw, "/metoder?q=xqzvw").await.text().await.unwrap();
+    assert!(html.contains("Ingen poster passer"));
+    let r = s.get(&cw, "/metoder?trin=9").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("Trinnet skal være 1–6"));
+    // The demo's interventions name methods, so the bank shows the municipality's own effect data.
+    let html = s.get(&cw, "/metoder").await.text().await.unwrap();
+    assert!(html.contains("Egne data:"), "no method shows own effect data");
+    // A caseworker cannot edit.
+    assert_eq!(s.post(&cw, "/metoder/ny", &[("id", "x")]).await.status(), StatusCode::FORBIDDEN);
+
+    // The editor creates an entry; a bad field is named in Danish and nothing is saved.
+    let ed = s.sign_in("redaktoer").await;
+    let mut form: Vec<(&str, &str)> = vec![
+        ("id", "familieraad-light"),
+        ("name", "Familieråd light"),
+        ("category", "method"),
+        ("summary", "Et kort familieråd med netværket."),
+        ("description", "Familien og netværket mødes og laver en plan."),
+        ("age_min", "12"),
+        ("age_max", "6"),
+        ("problems", "netværk\nsamarbejde"),
+        ("themes", "family"),
+        ("themes", "friends"),
+        ("ladder_step", "2"),
+        ("evidence", "experience"),
+        ("references", "Socialstyrelsen | https://www.sbst.dk"),
+    ];
+    let r = s.post(&ed, "/metoder/ny", &form).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(unescape(&r.text().await.unwrap()).contains("skal være mindst alder fra (12)"));
+    assert!(s
+        .store
+        .method_history(&domain::knowledge::MethodId::parse("familieraad-light").unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+    form[6] = ("age_max", "17");
+    let r = s.post(&ed, "/metoder/ny", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The new entry is searchable at once (the index was rebuilt), with both themes.
+    let html = s.get(&cw, "/metoder?q=familieråd%20light").await.text().await.unwrap();
+    assert!(html.contains("href=\"/metoder/familieraad-light\""));
+    // Edit: version 1 → 2 with a reason; a stale form (version 1 again) is refused, not overwriting version 2.
+    let mut edit = form.clone();
+    edit[3] = ("summary", "Et kort familieråd med netværket, ledet af en uvildig koordinator.");
+    edit.push(("expected", "1"));
+    let no_reason = s.post(&ed, "/metoder/familieraad-light/rediger", &edit).await;
+    assert_eq!(no_reason.status(), StatusCode::BAD_REQUEST);
+    edit.push(("comment", "Koordinatoren tilføjet"));
+    assert_eq!(s.post(&ed, "/metoder/familieraad-light/rediger", &edit).await.status(), StatusCode::SEE_OTHER);
+    let stale = s.post(&ed, "/metoder/familieraad-light/rediger", &edit).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(unescape(&stale.text().await.unwrap()).contains("ændret af redaktoer"));
+    let history = unescape(&s.get(&cw, "/metoder/familieraad-light/historik").await.text().await.unwrap());
+    assert!(history.contains("Koordinatoren tilføjet") && history.contains("summary") && history.contains("Oprettet"));
+    let v1 = unescape(&s.get(&cw, "/metoder/familieraad-light?version=1").await.text().await.unwrap());
+    assert!(v1.contains("Du ser version 1") && v1.contains("Et kort familieråd med netværket."));
+
+    // Export: every line is an entry; it parses back to the store's current entries.
+    let r = s.get(&cw, "/metoder/eksport.jsonl").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let parsed = domain::knowledge::parse_jsonl(&text).unwrap();
+    let stored: Vec<_> = s.store.methods().await.unwrap().into_iter().map(|m| m.entry).collect();
+    assert_eq!(parsed, stored);
+    assert!(parsed.len() >= 31);
+
+    // In the case: the decision form suggests methods for the child; the fragment follows kind and step, and the
+    // read is audit-logged. A method that is not in the bank is refused; a known one is kept on the event.
+    let child = s.own_placed_child().await;
+    let before = s.last_audit_id("sagsbehandler", Some(&child)).await;
+    let html = s.get(&cw, &format!("/boern/{child}/ny/intervention_decided")).await.text().await.unwrap();
+    assert!(html.contains("Forslag fra vidensbanken") && html.contains("id=\"i-method\""));
+    let frag = s
+        .get(&cw, &format!("/boern/{child}/metodeforslag?kind=family_treatment&ladder_step=3"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(frag.contains("data-method=") && frag.contains("Indsatstype: familiebehandling"), "{frag}");
+    assert!(s.last_audit_id("sagsbehandler", Some(&child)).await > before);
+    let today = web::web_util::today(Utc::now()).to_string();
+    let decide = |method: &'static str| {
+        vec![
+            ("at", today.clone()),
+            ("kind", "family_treatment".into()),
+            ("ladder_step", "3".into()),
+            ("method", method.into()),
+        ]
+    };
+    let bad: Vec<(&str, String)> = decide("findes-ikke");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&cw, &format!("/boern/{child}/ny/intervention_decided"), &bad).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(unescape(&r.text().await.unwrap()).contains("findes ikke i vidensbanken"));
+    let good: Vec<(&str, String)> = decide("fft");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&cw, &format!("/boern/{child}/ny/intervention_decided"), &good).await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    let shown = body.split("field-error").skip(1).map(|x| x.chars().take(160).collect::<String>()).collect::<Vec<_>>();
+    assert_eq!(status, StatusCode::SEE_OTHER, "{shown:?}");
+    let events = s.store.child_events(&child).await.unwrap();
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e.event.body.event_type() == domain::event::EventType::InterventionDecided)
+        .unwrap();
+    assert!(last.event.extra().iter().any(|(k, v)| k == "method" && v == "fft"));
+
+    // VISO for the child: a missing question is named; the referral's status history is kept.
+    let r = s.post(&cw, &format!("/boern/{child}/viso"), &[("topic", "assessment"), ("question", " ")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = s
+        .post(
+            &cw,
+            &format!("/boern/{child}/viso"),
+            &[("topic", "assessment"), ("question", "Hvordan udreder vi Idas angst?")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v = s.store.visos(store::knowledge::VisoScope::Child(&child)).await.unwrap();
+    assert_eq!(v.len(), 1);
+    let id = v[0].id.clone();
+    let r = s.post(&cw, &format!("/viso/{id}"), &[("status", "answered"), ("answered_on", &today)]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an answer without the advice is refused");
+    let r = s
+        .post(
+            &cw,
+            &format!("/viso/{id}"),
+            &[("status", "answered"), ("answered_on", &today), ("advice", "Brug SDQ og en børnesamtale.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = unescape(&s.get(&cw, &format!("/boern/{child}/viso")).await.text().await.unwrap());
+    assert!(html.contains("Rådgivning modtaget") && html.contains("Brug SDQ og en børnesamtale."));
+    // The leaders' overview shows the referral but neither the question nor the advice.
+    let leader = s.sign_in("teamleder").await;
+    let html = unescape(&s.get(&leader, "/viso").await.text().await.unwrap());
+    assert!(html.contains("Udredning af barnet") && !html.contains("Idas angst") && !html.contains("Brug SDQ"));
+}
+
+#[tokio::test]
+async fn knowledge_bank_sqlite() {
+    knowledge_bank(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn knowledge_bank_postgres() {
+    knowledge_bank(start(pg_db().await).await).await;
 }
