@@ -56,6 +56,13 @@ const AXE_PAGES = [
   { as: 'teamleder', path: '/team?rule=supervision-visits-2-per-year' },
   { as: 'analytiker', path: '/statistik' },
   { as: null, path: '/api/v1/docs' },
+  { as: 'sagsbehandler', path: '/metoder?q=plejefamilier' },
+  { as: 'sagsbehandler', path: '/metoder/mst' },
+  { as: 'sagsbehandler', path: '/metoder/mst/historik' },
+  { as: 'redaktoer', path: '/metoder/mst/rediger' },
+  { as: 'sagsbehandler', path: '/boern/{child}/ny/intervention_decided' },
+  { as: 'sagsbehandler', path: '/boern/{child}/viso' },
+  { as: 'teamleder', path: '/viso' },
 ];
 
 const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } };
@@ -282,6 +289,52 @@ const TESTS = [
       await t.goto(lead, '/faresignaler', { status: 200 });
       const forLeader = lead.locator('#signals tr[data-signal]').filter({ hasText: 'voldsomme skænderier (browsertest)' });
       assert.equal(await forLeader.count(), 1, "the new signal is not on the leader's /faresignaler");
+    },
+  },
+  {
+    name: 'knowledge bank: search, filter, and choose a suggested method in the case',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      // Danish stemming: the plural finds the singular entry.
+      await t.goto(page, '/metoder', { status: 200 });
+      await page.locator('#q').fill('plejefamilier');
+      await t.submit(page, page.locator('form.search-box button[type="submit"]'));
+      assert.ok((await page.locator('a[href="/metoder/plejefamilie"]').count()) > 0, `"plejefamilier" did not find /metoder/plejefamilie: ${oneLine(await page.locator('.results').innerText())}`);
+      // A typo still finds the method.
+      await page.locator('#q').fill('familiebehandlng');
+      await t.submit(page, page.locator('form.search-box button[type="submit"]'));
+      assert.ok((await page.locator('a[href="/metoder/familiebehandling"]').count()) > 0, 'the typo "familiebehandlng" found nothing');
+      // A facet narrows the list to what its count promised, and keeps the search text.
+      await t.goto(page, '/metoder', { status: 200 });
+      const facet = page.locator('.facets a[href*="evidens=rct"]');
+      assert.equal(await facet.count(), 1, 'no evidence facet "rct"');
+      const promised = Number((await facet.locator('xpath=..').innerText()).match(/\((\d+)\)/)[1]);
+      await t.click(page, facet);
+      const hits = await page.locator('ol.hits > li.hit').count();
+      assert.equal(hits, promised, `the facet promised ${promised} entries, the list shows ${hits}`);
+      const labels = await page.locator('ol.hits .evidence').allInnerTexts();
+      assert.ok(labels.every((l) => l.includes('randomiserede')), `a filtered hit is not RCT-documented: ${labels}`);
+
+      // In the case: the decision form suggests methods; changing kind and step refreshes them; "Vælg" fills the field.
+      const child = await childOf(t, page);
+      await t.goto(page, `/boern/${encodeURIComponent(child)}/ny/intervention_decided`, { status: 200 });
+      const panel = page.locator('#suggestions');
+      assert.equal(await panel.count(), 1, 'the decision form has no #suggestions panel');
+      const form = page.locator('form#event-form');
+      await form.locator('select[name="kind"]').selectOption('family_treatment');
+      await form.locator('select[name="ladder_step"]').selectOption('3');
+      await page.waitForFunction(() => document.querySelector('#suggestions .hint')?.textContent.includes('familiebehandling'), null, { timeout: 10_000 });
+      const choose = panel.locator('button.choose-method').first();
+      assert.ok(await choose.count() > 0, `no suggestion for family treatment on step 3: ${oneLine(await panel.innerText())}`);
+      const method = await choose.getAttribute('data-method');
+      assert.ok((await panel.locator('.effect').first().innerText()).startsWith('Egne data:'), 'a suggestion lacks the own effect data line');
+      await choose.click();
+      assert.equal(await form.locator('select[name="method"]').inputValue(), method, '"Vælg" did not put the method in the form');
+      await fillDate(form.locator('input[name="at"]'), todayInDenmark());
+      const resp = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(decodedPathOf(page), `/boern/${child}`, `after the decision: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      t.note(`child ${child}: decided family treatment with method ${method}`);
     },
   },
   {

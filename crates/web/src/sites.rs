@@ -1254,11 +1254,31 @@ async fn report_page(
             count: None,
             export: None,
             headers: vec![tr(l, "Nøgletal", "Figure"), tr(l, "Antal", "Count")],
-            rows: figures.into_iter().map(|(a, b)| Row { attrs: Vec::new(), cells: vec![cell(a), cell(b)] }).collect(),
-            more: Some(format!(
-                "Hent rapporten til kommunalbestyrelsen: <a href=\"/rapporter/tilsyn.pdf?{q_year}\">PDF</a> · \
-                 <a href=\"/rapporter/tilsyn.xlsx?{q_year}\">XLSX</a>"
-            )),
+            rows: figures
+                .into_iter()
+                .map(|(a, b)| Row { attrs: Vec::new(), cells: vec![cell(a), cell(b)] })
+                .chain([
+                    Row {
+                        attrs: Vec::new(),
+                        cells: vec![
+                            cell(tr(
+                                l,
+                                "Rapporten til kommunalbestyrelsen (PDF/A)",
+                                "The report to the council (PDF/A)",
+                            )),
+                            link("PDF", format!("/rapporter/tilsyn.pdf?{q_year}")),
+                        ],
+                    },
+                    Row {
+                        attrs: Vec::new(),
+                        cells: vec![
+                            cell(tr(l, "Tallene med diagrammer (regneark)", "The figures with charts (spreadsheet)")),
+                            link("XLSX", format!("/rapporter/tilsyn.xlsx?{q_year}")),
+                        ],
+                    },
+                ])
+                .collect(),
+            more: None,
         }],
     }
     .into_response())
