@@ -966,6 +966,23 @@ struct VisoPage {
     overview: bool,
 }
 
+/// The referral page of a child or a site (`back` is its page; new referrals are posted to `{back}/viso`).
+fn viso_page(ctx: Ctx, heading: String, back: &str, items: Vec<VisoView>, may_write: bool) -> Response {
+    VisoPage {
+        ctx,
+        heading,
+        back: back.to_string(),
+        create_action: format!("{back}/viso"),
+        topics: VISO_TOPICS,
+        statuses: viso_statuses(),
+        items,
+        today: today(Utc::now()).to_string(),
+        may_write,
+        overview: false,
+    }
+    .into_response()
+}
+
 fn viso_statuses() -> Vec<(&'static str, &'static str)> {
     VisoStatus::ALL.iter().filter(|s| **s != VisoStatus::Requested).map(|s| (s.as_str(), s.label_da())).collect()
 }
@@ -981,19 +998,14 @@ async fn child_viso(
     let items = state.store.visos(VisoScope::Child(&child)).await?.iter().map(|v| viso_view(v, td)).collect();
     let mut c = ctx(&user, "nav_my", format!("VISO: barn {child}"));
     c.flash = crate::pages::flash_of(&q);
-    Ok(VisoPage {
-        ctx: c,
-        heading: format!("VISO-henvendelser for barn {child}"),
-        back: format!("/boern/{}", urlencode(&child)),
-        create_action: format!("/boern/{}/viso", urlencode(&child)),
-        topics: VISO_TOPICS,
-        statuses: viso_statuses(),
+    let may_write = user.role.records() && user.scopes.is_none();
+    Ok(viso_page(
+        c,
+        format!("VISO-henvendelser for barn {child}"),
+        &format!("/boern/{}", urlencode(&child)),
         items,
-        today: td.to_string(),
-        may_write: user.role.records() && user.scopes.is_none(),
-        overview: false,
-    }
-    .into_response())
+        may_write,
+    ))
 }
 
 async fn site_viso(
@@ -1012,19 +1024,14 @@ async fn site_viso(
     let items = state.store.visos(VisoScope::Site(&site)).await?.iter().map(|v| viso_view(v, td)).collect();
     let mut c = ctx(&user, "nav_sites", format!("VISO: {}", s.name));
     c.flash = crate::pages::flash_of(&q);
-    Ok(VisoPage {
-        ctx: c,
-        heading: format!("VISO-henvendelser for {}", s.name),
-        back: format!("/steder/{}", urlencode(&site)),
-        create_action: format!("/steder/{}/viso", urlencode(&site)),
-        topics: VISO_TOPICS,
-        statuses: viso_statuses(),
+    let may_write = matches!(user.role, Role::Consultant | Role::TeamLeader) && user.scopes.is_none();
+    Ok(viso_page(
+        c,
+        format!("VISO-henvendelser for {}", s.name),
+        &format!("/steder/{}", urlencode(&site)),
         items,
-        today: td.to_string(),
-        may_write: matches!(user.role, Role::Consultant | Role::TeamLeader) && user.scopes.is_none(),
-        overview: false,
-    }
-    .into_response())
+        may_write,
+    ))
 }
 
 fn new_viso(form: &CsrfForm) -> Result<NewViso, AppError> {
