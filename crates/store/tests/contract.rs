@@ -611,17 +611,23 @@ async fn site_registry_and_supervision(db: Db) {
     assert_eq!(r.finances.len(), 1);
     assert_eq!(r.finances[0].breaches.len(), 2, "{:?}", r.finances[0].breaches);
 
-    // An upgrade from a database without the site registry fills it at start.
+    // An upgrade from a database without the site registry (schema version 2) fills it at start.
     for sql in [
+        "DROP TABLE viso_update",
+        "DROP TABLE viso_referral",
+        "DROP TABLE method_version",
         "DROP TABLE rm_site",
         "DROP TABLE site_assignment",
         "DROP TABLE visit_plan",
         "DROP TABLE work_version",
         "DROP INDEX rm_child_site",
         "DROP INDEX journal_signals",
-        "DELETE FROM vaern_migrations WHERE version = 3",
+        "DELETE FROM vaern_migrations WHERE version >= 3",
     ] {
         sqlx::query(sql).execute(s.pool()).await.unwrap();
+    }
+    if s.backend() == store::Backend::Postgres {
+        sqlx::query("DROP FUNCTION vaern_method_append_only()").execute(s.pool()).await.unwrap();
     }
     s.close().await;
     let s = open(&db).await;
