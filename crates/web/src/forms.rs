@@ -56,6 +56,8 @@ pub enum Kind {
     /// A checkbox that is sent only when ticked.
     OptBool,
     Select(&'static [(&'static str, &'static str)]),
+    /// One of numbered choices, recorded as the number (e.g. the ladder step 1–6).
+    NumberSelect(&'static [(&'static str, &'static str)]),
     Municipality,
     /// One of the existing objects of this kind.
     Ref(Obj),
@@ -173,7 +175,7 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("section", "Lovgrundlag (fx BL 32.1.3)", "Legal basis", Text, false),
             f("plan", "Plan", "Plan", Ref(Obj::Plan), false),
             f("daily_cost_dkk", "Pris pr. døgn (kr.)", "Daily cost (DKK)", Number, false),
-            f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", Select(ladder_steps()), false),
+            f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", NumberSelect(ladder_steps()), false),
             f("method", "Metode (fra vidensbanken)", "Method (knowledge bank)", Ref(Obj::Method), false),
             f("consent", "Med samtykke (ved anbringelse)", "With consent (placement)", Bool, false),
             f("urgent", "Akut: besluttet før en plan kunne laves", "Urgent: decided before a plan", OptBool, false),
@@ -456,7 +458,9 @@ pub fn inputs(t: EventType, known: &Known, values: &Values, errors: &Errors, en:
                     Kind::TextArea => ("textarea", Vec::new()),
                     Kind::Bool | Kind::OptBool => ("checkbox", Vec::new()),
                     Kind::Number => ("number", Vec::new()),
-                    Kind::Select(opts) => ("select", if fd.required { owned(opts) } else { blank_then(opts) }),
+                    Kind::Select(opts) | Kind::NumberSelect(opts) => {
+                        ("select", if fd.required { owned(opts) } else { blank_then(opts) })
+                    }
                     Kind::Municipality => (
                         "select",
                         MunicipalityCode::all().map(|m| (m.to_string(), format!("{} ({m})", m.name()))).collect(),
@@ -571,6 +575,20 @@ pub fn build(
                     obj.insert(fd.name.into(), Value::Bool(true));
                 }
             }
+            Kind::NumberSelect(opts) => match get(fd.name) {
+                None if fd.required => {
+                    errors.insert(fd.name.into(), format!("{label} skal udfyldes."));
+                }
+                None => {}
+                Some(s) => match s.parse::<i64>() {
+                    Ok(n) if opts.iter().any(|(code, _)| *code == s) => {
+                        obj.insert(fd.name.into(), Value::from(n));
+                    }
+                    _ => {
+                        errors.insert(fd.name.into(), format!("{label}: vælg en af mulighederne (fik \"{s}\")."));
+                    }
+                },
+            },
             Kind::Number => match get(fd.name) {
                 None if fd.required => {
                     errors.insert(fd.name.into(), format!("{label} skal udfyldes."));
@@ -675,9 +693,6 @@ pub fn build(
                 Some(s) => {
                     if s.chars().count() > 20_000 {
                         errors.insert(fd.name.into(), format!("{label}: højst 20.000 tegn."));
-                    } else if let Some(step) = LadderStep::parse(s).filter(|_| fd.name == "ladder_step") {
-                        // The ladder step is a number in the journal; the form offers it as a choice.
-                        obj.insert(fd.name.into(), Value::from(step.number()));
                     } else {
                         obj.insert(fd.name.into(), Value::String(s.into()));
                     }
@@ -771,6 +786,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(e.at.to_output(), "2026-11-02T10:30:00+01:00");
+    }
+
+    #[test]
+    fn the_ladder_step_is_chosen_from_the_list_and_recorded_as_a_number() {
+        let v = vals(&[("at", "2026-11-02"), ("kind", "family_treatment"), ("ladder_step", "3")]);
+        let e =
+            build(EventType::InterventionDecided, Some("b1"), &v, &known(), today(), &|o| new_object_id(o)).unwrap();
+        match e.body {
+            Body::InterventionDecided(d) => assert_eq!(d.ladder_step, Some(3)),
+            other => panic!("{other:?}"),
+        }
+        let v = vals(&[("at", "2026-11-02"), ("kind", "family_treatment"), ("ladder_step", "7")]);
+        let errs = build(EventType::InterventionDecided, Some("b1"), &v, &known(), today(), &|o| new_object_id(o))
+            .unwrap_err();
+        assert!(errs["ladder_step"].contains("vælg en af mulighederne"), "{errs:?}");
     }
 
     #[test]
