@@ -237,6 +237,8 @@ fn date_of(s: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
 /// Which referrals to list.
 #[derive(Debug, Clone, Copy)]
 pub enum VisoScope<'a> {
+    /// One referral, by id.
+    Id(&'a str),
     Child(&'a str),
     Site(&'a str),
     Municipality(&'a str),
@@ -298,9 +300,10 @@ impl Store {
         Ok(())
     }
 
-    /// Referrals of a child, a site or the whole municipality, newest request first.
+    /// Referrals of a child, a site or the whole municipality (or the one with an id), newest request first.
     pub async fn visos(&self, scope: VisoScope<'_>) -> Result<Vec<Viso>, StoreError> {
         let (cond, key) = match scope {
+            VisoScope::Id(id) => ("r.id = $1", id),
             VisoScope::Child(c) => ("r.child = $1", c),
             VisoScope::Site(s) => ("r.site = $1", s),
             VisoScope::Municipality(m) => ("r.municipality = $1", m),

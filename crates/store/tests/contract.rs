@@ -510,6 +510,8 @@ async fn knowledge_versions_and_viso(db: Db) {
     assert_eq!(v[0].answer_due(), Some(due));
     assert_eq!(v[0].advice(), Some(("Brug en struktureret udredning.", Some(due))));
     assert!(s.visos(VisoScope::Child("b2")).await.unwrap().is_empty());
+    assert_eq!(s.visos(VisoScope::Id(&id)).await.unwrap(), v);
+    assert!(s.visos(VisoScope::Id("findes-ikke")).await.unwrap().is_empty());
     assert_eq!(s.visos(VisoScope::Municipality(s.municipality().as_str())).await.unwrap().len(), 1);
     // Erasure of the child's personal data blanks question and advice, keeps the dates and statuses.
     s.erase_personal_data("b1", "Slettefrist udløbet", &a).await.unwrap();

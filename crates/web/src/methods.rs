@@ -1101,10 +1101,8 @@ async fn update_viso(
 ) -> Result<Response, AppError> {
     let user = &form.user;
     crate::pages::check_writer(user)?;
-    let code = state.store.municipality().to_string();
-    let all = state.store.visos(VisoScope::Municipality(&code)).await?;
-    let v =
-        all.iter().find(|v| v.id == id).ok_or_else(|| AppError::NotFound("VISO-henvendelsen findes ikke.".into()))?;
+    let found = state.store.visos(VisoScope::Id(&id)).await?;
+    let v = found.first().ok_or_else(|| AppError::NotFound("VISO-henvendelsen findes ikke.".into()))?;
     let back = match (&v.child, &v.site) {
         (Some(child), _) => {
             crate::access::open_child(&state, user, child, Action::Record, "VISO-status ændret").await?;
