@@ -389,15 +389,24 @@ fn method_id(id: &str) -> Result<MethodId, AppError> {
     MethodId::parse(id).map_err(|_| AppError::NotFound(format!("Vidensbanken har ingen post \"{id}\".")))
 }
 
+/// An entry's versions, newest first (never empty), or "not found".
+async fn history_of(state: &AppState, id: &str) -> Result<(MethodId, Vec<store::knowledge::MethodVersion>), AppError> {
+    let id = method_id(id)?;
+    let history = state.store.method_history(&id).await?;
+    if history.is_empty() {
+        return Err(AppError::NotFound(format!("Vidensbanken har ingen post \"{id}\".")));
+    }
+    Ok((id, history))
+}
+
 async fn entry_page(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let id = method_id(&id)?;
-    let history = state.store.method_history(&id).await?;
-    let latest = history.first().ok_or_else(|| AppError::NotFound(format!("Vidensbanken har ingen post \"{id}\".")))?;
+    let (id, history) = history_of(&state, &id).await?;
+    let latest = &history[0];
     let wanted = query_map(&q).get("version").and_then(|v| v.parse::<i64>().ok());
     let v = match wanted {
         Some(n) => history
@@ -449,12 +458,8 @@ async fn history_page(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = method_id(&id)?;
-    let history = state.store.method_history(&id).await?;
-    let name = history
-        .first()
-        .map(|v| v.entry.name.clone())
-        .ok_or_else(|| AppError::NotFound(format!("Vidensbanken har ingen post \"{id}\".")))?;
+    let (id, history) = history_of(&state, &id).await?;
+    let name = history[0].entry.name.clone();
     let rows = history
         .iter()
         .enumerate()
@@ -689,9 +694,8 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     require_editor(&user)?;
-    let id = method_id(&id)?;
-    let history = state.store.method_history(&id).await?;
-    let latest = history.first().ok_or_else(|| AppError::NotFound(format!("Vidensbanken har ingen post \"{id}\".")))?;
+    let (id, history) = history_of(&state, &id).await?;
+    let latest = &history[0];
     let mut v = form_values(&latest.entry, latest.version);
     if latest.retired {
         v.insert("retired".into(), "on".into());

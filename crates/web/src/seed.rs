@@ -95,10 +95,8 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
         generate(&SynthConfig { children, seed, municipality: Some(store.municipality()), until: today, years: 4 });
     events.extend(foreign_child(store, today));
     let methods = knowledge::seed_entries().map_err(|e| StoreError::Input(e[0].to_string()))?;
+    // The entries themselves are imported into an empty store when the server starts (methods::load_bank).
     choose_methods(&mut events, &methods);
-    if store.methods().await?.is_empty() {
-        store.import_methods(&methods, &Actor::new("system", Utc::now())).await?;
-    }
     let n_events = events.len();
     let actor = Actor::new("demo", now);
     // Append in blocks: one transaction per block keeps memory and the write-ahead log small.
