@@ -1045,13 +1045,17 @@ pub(crate) fn check_writer(user: &AuthUser) -> Result<(), AppError> {
 }
 
 pub(crate) async fn known_for(state: &AppState, child: Option<&str>) -> Result<Known, AppError> {
+    match child {
+        Some(c) => known_with(state, Some(&state.store.child_events(c).await?)).await,
+        None => known_with(state, None).await,
+    }
+}
+
+/// What a form can refer to, from a child's events already read (`None` for a site form).
+async fn known_with(state: &AppState, child_events: Option<&[store::StoredEvent]>) -> Result<Known, AppError> {
     let sites = state.store.site_names().await?;
-    let events = match child {
-        Some(c) => state.store.child_events(c).await?,
-        None => Vec::new(),
-    };
-    let mut known = Known::from_events(events.iter().map(|s| &s.event), &sites);
-    if child.is_some() {
+    let mut known = Known::from_events(child_events.unwrap_or_default().iter().map(|s| &s.event), &sites);
+    if child_events.is_some() {
         let bank = state.bank.current()?;
         let methods = bank
             .entries()
@@ -1152,10 +1156,10 @@ async fn event_form(
     }
     check_writer(&user)?;
     open_child(&state, &user, &child, Action::ViewChild, &format!("formular: {}", t.as_str())).await?;
-    let known = known_for(&state, Some(&child)).await?;
+    let events = state.store.child_events(&child).await?;
+    let known = known_with(&state, Some(&events)).await?;
     let values = prefill(&q, Utc::now());
     let suggest = if t == EventType::InterventionDecided {
-        let events = state.store.child_events(&child).await?;
         let get = |k: &str| values.get(k).map(String::as_str);
         let panel = crate::methods::suggest_panel(&state, &child, &events, get("kind"), get("ladder_step")).await?;
         Some(panel.render().map_err(|e| AppError::Internal(e.to_string()))?)
