@@ -17,6 +17,8 @@ pub struct InterventionRecord {
     pub kind: Ref,
     pub method: Option<String>,
     pub ladder_step: Option<u8>,
+    /// Cost per day in DKK, as decided.
+    pub daily_cost_dkk: Option<f64>,
     pub decided: NaiveDate,
     pub started: Option<NaiveDate>,
     pub ended: Option<NaiveDate>,
@@ -47,6 +49,16 @@ impl InterventionRecord {
                 }
             }
             _ => Progress::NotMeasured,
+        }
+    }
+
+    /// "Uden effekt": the goals have not progressed over two consecutive follow-ups — each of the last two scored
+    /// follow-ups has a mean score at or below the one before (so three scored follow-ups are needed). Only an
+    /// intervention still running is flagged: it calls for a decision (continue with a reason, change, or stop).
+    pub fn without_effect(&self) -> bool {
+        match self.scores.as_slice() {
+            [.., a, b, c] => self.ended.is_none() && b.1 <= a.1 && c.1 <= b.1,
+            _ => false,
         }
     }
 
@@ -82,6 +94,7 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                     kind: d.kind.clone(),
                     method,
                     ladder_step: d.ladder_step,
+                    daily_cost_dkk: d.daily_cost_dkk,
                     decided: date,
                     started: None,
                     ended: None,
@@ -218,6 +231,35 @@ mod tests {
         let early = interventions(&j.events, NaiveDate::from_ymd_opt(2025, 6, 1).unwrap());
         assert_eq!(early[0].progress(), Progress::NotMeasured);
         assert_eq!(early.len(), 3);
+    }
+
+    #[test]
+    fn without_effect_needs_two_follow_ups_without_progress() {
+        let d = |m: u32| NaiveDate::from_ymd_opt(2025, m, 1).unwrap();
+        let mut r = InterventionRecord {
+            child: None,
+            intervention: "i1".into(),
+            kind: "family_treatment".into(),
+            method: None,
+            ladder_step: Some(3),
+            daily_cost_dkk: Some(900.0),
+            decided: d(1),
+            started: Some(d(1)),
+            ended: None,
+            end_reason: None,
+            scores: vec![(d(3), 4.0), (d(6), 4.0)],
+        };
+        assert!(!r.without_effect(), "one follow-up without progress is not enough");
+        r.scores.push((d(9), 3.5));
+        assert!(r.without_effect());
+        r.scores.push((d(12), 5.0));
+        assert!(!r.without_effect(), "progress at the latest follow-up clears the flag");
+        r.scores.push((d(12), 5.0));
+        assert!(!r.without_effect(), "only one follow-up without progress since");
+        r.scores.push((d(12), 4.0));
+        assert!(r.without_effect());
+        r.ended = Some(d(12));
+        assert!(!r.without_effect(), "an ended intervention needs no decision");
     }
 
     #[test]
