@@ -5,8 +5,80 @@
 //! months, kinds or teams add up exactly to the total.
 
 use crate::effect::InterventionRecord;
+use crate::event::{InterventionKind, LadderStep, PlacementType};
 use chrono::{Datelike, Duration, NaiveDate};
+use serde::Deserialize;
 use std::collections::BTreeMap;
+
+/// The intervention ladder (indsatstrappen) by intervention kind, and for placements by placement type: the step an
+/// intervention counts on when its decision names none. Part of the rule pack (`[ladder]`); the default:
+///
+/// | step | kinds |
+/// |---|---|
+/// | 2 tidlig forebyggende støtte | consultation, contact_person, other |
+/// | 3 forebyggende foranstaltninger i familien | family_treatment, day_treatment, respite_care |
+/// | 4 netværksanbringelse | placement in a network foster family |
+/// | 5 plejefamilie | placement in a (municipal) foster family |
+/// | 6 opholdssted/døgninstitution | placement in a residential home, institution, own room, boarding school, ship |
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LadderMap {
+    #[serde(default = "default_kinds")]
+    pub kinds: BTreeMap<InterventionKind, u8>,
+    #[serde(default = "default_placements")]
+    pub placement: BTreeMap<PlacementType, u8>,
+}
+
+fn default_kinds() -> BTreeMap<InterventionKind, u8> {
+    use InterventionKind::*;
+    [(Consultation, 2), (ContactPerson, 2), (Other, 2), (FamilyTreatment, 3), (DayTreatment, 3), (RespiteCare, 3)]
+        .into_iter()
+        .collect()
+}
+
+fn default_placements() -> BTreeMap<PlacementType, u8> {
+    use PlacementType::*;
+    [
+        (NetworkFosterFamily, 4),
+        (FosterFamily, 5),
+        (MunicipalFosterFamily, 5),
+        (ResidentialHome, 6),
+        (Institution, 6),
+        (OwnRoom, 6),
+        (BoardingSchool, 6),
+        (ShipProject, 6),
+        (PlacementType::Other, 6),
+    ]
+    .into_iter()
+    .collect()
+}
+
+impl Default for LadderMap {
+    fn default() -> LadderMap {
+        LadderMap { kinds: default_kinds(), placement: default_placements() }
+    }
+}
+
+impl LadderMap {
+    /// The step of an intervention: the one its decision names, else the placement type's (placements), else the
+    /// kind's.
+    pub fn step(&self, decided: Option<u8>, kind: &str, placement: Option<PlacementType>) -> Option<LadderStep> {
+        let n = decided.or_else(|| match InterventionKind::parse(kind)? {
+            InterventionKind::Placement => self.placement.get(&placement?).copied(),
+            k => self.kinds.get(&k).copied(),
+        })?;
+        LadderStep::from_number(n)
+    }
+
+    /// Every step must be 1–6.
+    pub fn check(&self) -> Result<(), String> {
+        let bad = self.kinds.values().chain(self.placement.values()).find(|n| !(1..=6).contains(*n));
+        match bad {
+            Some(n) => Err(format!("trin {n} på indsatstrappen findes ikke (1–6)")),
+            None => Ok(()),
+        }
+    }
+}
 
 /// An amount in øre (1/100 DKK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
@@ -121,6 +193,23 @@ mod tests {
             end_reason: None,
             scores: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_ladder_step_comes_from_the_decision_then_the_placement_type_then_the_kind() {
+        let m = LadderMap::default();
+        assert_eq!(m.step(Some(4), "family_treatment", None), Some(LadderStep::Network));
+        assert_eq!(m.step(None, "family_treatment", None), Some(LadderStep::InFamily));
+        assert_eq!(m.step(None, "placement", Some(PlacementType::NetworkFosterFamily)), Some(LadderStep::Network));
+        assert_eq!(m.step(None, "placement", Some(PlacementType::Institution)), Some(LadderStep::Residential));
+        assert_eq!(m.step(None, "placement", None), None);
+        assert_eq!(m.step(None, "ukendt", None), None);
+        let custom: LadderMap = toml::from_str("[kinds]\ncontact_person = 3\n").unwrap();
+        assert_eq!(custom.step(None, "contact_person", None), Some(LadderStep::InFamily));
+        assert_eq!(custom.step(None, "placement", Some(PlacementType::FosterFamily)), Some(LadderStep::FosterFamily));
+        let bad: LadderMap = toml::from_str("[kinds]\nconsultation = 9\n").unwrap();
+        assert!(bad.check().is_err());
+        assert!(toml::from_str::<LadderMap>("[kinds]\nhjemmehjaelp = 2\n").is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod calendar;
 pub mod cpr;
+pub mod detection;
 pub mod economy;
 pub mod effect;
 pub mod event;

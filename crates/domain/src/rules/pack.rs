@@ -193,6 +193,10 @@ pub struct PolicyFile {
     pub policy: Vec<PolicyRule>,
     #[serde(default)]
     pub finances: Option<FinanceThresholds>,
+    #[serde(default)]
+    pub ladder: Option<crate::economy::LadderMap>,
+    #[serde(default)]
+    pub routing: Option<crate::detection::Routing>,
 }
 
 /// Law regimes plus policy rules.
@@ -204,6 +208,12 @@ pub struct RulePack {
     pub policy: Vec<PolicyRule>,
     #[serde(default)]
     pub finances: FinanceThresholds,
+    /// The intervention ladder by kind and placement type.
+    #[serde(default)]
+    pub ladder: crate::economy::LadderMap,
+    /// Early detection: which team responds to which notifications, and how fast.
+    #[serde(default)]
+    pub routing: crate::detection::Routing,
 }
 
 /// A rule pack that does not make sense.
@@ -232,6 +242,8 @@ impl RulePack {
         for p in &pack.policy {
             p.check()?;
         }
+        pack.ladder.check().map_err(PackError)?;
+        pack.routing.check().map_err(PackError)?;
         Ok(pack)
     }
 
@@ -242,6 +254,8 @@ impl RulePack {
             regime: Vec::new(),
             policy: Vec::new(),
             finances: FinanceThresholds::default(),
+            ladder: Default::default(),
+            routing: Default::default(),
         })
     }
 
@@ -258,6 +272,14 @@ impl RulePack {
         }
         if let Some(f) = f.finances {
             self.finances = f;
+        }
+        if let Some(l) = f.ladder {
+            l.check().map_err(PackError)?;
+            self.ladder = l;
+        }
+        if let Some(r) = f.routing {
+            r.check().map_err(PackError)?;
+            self.routing = r;
         }
         Ok(self)
     }
@@ -380,6 +402,26 @@ enabled = false
         let stricter = pack.with_policy("[finances]\nmax_profit_margin_pct = 5.0\n").unwrap();
         assert_eq!(stricter.finances.max_profit_margin_pct, Some(5.0));
         assert_eq!(stricter.finances.min_equity_dkk, None, "a [finances] section replaces the thresholds whole");
+    }
+
+    #[test]
+    fn a_policy_file_sets_the_ladder_and_the_routing_model() {
+        let pack = RulePack::default_pack();
+        assert_eq!(pack.ladder, crate::economy::LadderMap::default());
+        assert_eq!(pack.routing, crate::detection::Routing::default());
+        let own = pack
+            .clone()
+            .with_policy(
+                "[ladder.kinds]\ncontact_person = 3\n\n[[routing]]\nsource = \"health\"\nteam = \"sundhed\"\n\
+                 response_hours = 48\n[[routing]]\nteam = \"modtagelse\"\nresponse_hours = 72\n",
+            )
+            .unwrap();
+        assert_eq!(own.ladder.kinds[&crate::event::InterventionKind::ContactPerson], 3);
+        assert_eq!(own.routing.route(Some("health"), None).unwrap().team, "sundhed");
+        let e = pack.clone().with_policy("[[routing]]\nsource = \"health\"\nteam = \"x\"\nresponse_hours = 1\n");
+        assert!(e.unwrap_err().0.contains("skal slutte med en linje uden source"));
+        let e = pack.with_policy("[ladder.placement]\nfoster_family = 8\n");
+        assert!(e.unwrap_err().0.contains("trin 8"));
     }
 
     #[test]
