@@ -185,6 +185,7 @@ mod tests {
             intervention: id.into(),
             kind: kind.into(),
             method: None,
+            provider: None,
             ladder_step: None,
             daily_cost_dkk: Some(daily),
             decided: from,
@@ -192,6 +193,7 @@ mod tests {
             ended: until,
             end_reason: None,
             scores: Vec::new(),
+            sdq: Vec::new(),
         }
     }
 

@@ -8,6 +8,15 @@ use std::collections::HashMap;
 
 /// The Værn extension field on `intervention_decided` naming the method used (a knowledge-bank id).
 pub const METHOD_FIELD: &str = "method";
+/// The Værn extension field on `intervention_decided` naming the provider (leverandør).
+pub const PROVIDER_FIELD: &str = "provider";
+/// The Værn extension field on `plan_followed_up`: the SDQ total-difficulties score (0–40) entered at the follow-up.
+pub const SDQ_FIELD: &str = "sdq";
+
+/// A text extension field of an event (empty text counts as absent).
+fn extra_text(e: &Event, name: &str) -> Option<String> {
+    e.extra().iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned)
+}
 
 /// One intervention as the journal tells it.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +25,7 @@ pub struct InterventionRecord {
     pub intervention: Ref,
     pub kind: Ref,
     pub method: Option<String>,
+    pub provider: Option<String>,
     pub ladder_step: Option<u8>,
     /// Cost per day in DKK, as decided.
     pub daily_cost_dkk: Option<f64>,
@@ -25,6 +35,8 @@ pub struct InterventionRecord {
     pub end_reason: Option<EndReason>,
     /// Follow-ups with goal scores: (date, mean score of the goals scored), in date order.
     pub scores: Vec<(NaiveDate, f64)>,
+    /// SDQ total-difficulties scores (0–40; lower is better) entered at follow-ups, in date order.
+    pub sdq: Vec<(NaiveDate, u8)>,
 }
 
 /// Whether an intervention's goals moved.
@@ -80,19 +92,14 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
         let date = e.at.date();
         match &e.body {
             Body::InterventionDecided(d) => {
-                let method = e
-                    .extra()
-                    .iter()
-                    .find(|(k, _)| k == METHOD_FIELD)
-                    .and_then(|(_, v)| v.as_str())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned);
+                let method = extra_text(e, METHOD_FIELD);
                 index.insert(d.intervention.as_str(), out.len());
                 out.push(InterventionRecord {
                     child: e.child.clone(),
                     intervention: d.intervention.clone(),
                     kind: d.kind.clone(),
                     method,
+                    provider: extra_text(e, PROVIDER_FIELD),
                     ladder_step: d.ladder_step,
                     daily_cost_dkk: d.daily_cost_dkk,
                     decided: date,
@@ -100,6 +107,7 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                     ended: None,
                     end_reason: None,
                     scores: Vec::new(),
+                    sdq: Vec::new(),
                 });
             }
             Body::InterventionStarted { intervention } => {
@@ -113,13 +121,16 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                     out[i].end_reason = *reason;
                 }
             }
-            Body::PlanFollowedUp { intervention: Some(intervention), goal_progress, .. }
-                if !goal_progress.is_empty() =>
-            {
-                if let Some(&i) = index.get(intervention.as_str()) {
+            Body::PlanFollowedUp { intervention: Some(intervention), goal_progress, .. } => {
+                let Some(&i) = index.get(intervention.as_str()) else { continue };
+                if !goal_progress.is_empty() {
                     let mean =
                         goal_progress.iter().map(|g| f64::from(g.score)).sum::<f64>() / goal_progress.len() as f64;
                     out[i].scores.push((date, mean));
+                }
+                let sdq = e.extra().iter().find(|(k, _)| k == SDQ_FIELD).and_then(|(_, v)| v.as_u64());
+                if let Some(s) = sdq.filter(|s| *s <= 40) {
+                    out[i].sdq.push((date, s as u8));
                 }
             }
             _ => {}
@@ -202,10 +213,10 @@ mod tests {
     use proptest::prelude::*;
 
     const JOURNAL: &str = r#"
-{"type":"intervention_decided","at":"2025-01-10","child":"b1","intervention":"i1","kind":"family_treatment","ladder_step":3,"method":"mst"}
+{"type":"intervention_decided","at":"2025-01-10","child":"b1","intervention":"i1","kind":"family_treatment","ladder_step":3,"method":"mst","provider":"Familiehuset"}
 {"type":"intervention_started","at":"2025-01-20","child":"b1","intervention":"i1"}
 {"type":"plan_followed_up","at":"2025-04-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":3},{"goal":"m2","score":5}]}
-{"type":"plan_followed_up","at":"2025-07-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":6},{"goal":"m2","score":6}]}
+{"type":"plan_followed_up","at":"2025-07-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":6},{"goal":"m2","score":6}],"sdq":17}
 {"type":"intervention_ended","at":"2025-08-01","child":"b1","intervention":"i1","reason":"goal_reached"}
 {"type":"intervention_decided","at":"2025-02-01","child":"b2","intervention":"i2","kind":"contact_person"}
 {"type":"plan_followed_up","at":"2025-05-01","child":"b2","intervention":"i2","goal_progress":[{"goal":"m1","score":5}]}
@@ -220,6 +231,8 @@ mod tests {
         let r = interventions(&j.events, as_of);
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].method.as_deref(), Some("mst"));
+        assert_eq!(r[0].provider.as_deref(), Some("Familiehuset"));
+        assert_eq!(r[0].sdq, vec![(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(), 17)]);
         assert_eq!(r[0].scores, vec![(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(), 4.0), (r[0].scores[1].0, 6.0)]);
         assert_eq!(r[0].progress(), Progress::Progressing);
         assert_eq!(r[0].days(as_of), 193); // 20 Jan – 1 Aug
@@ -241,6 +254,7 @@ mod tests {
             intervention: "i1".into(),
             kind: "family_treatment".into(),
             method: None,
+            provider: None,
             ladder_step: Some(3),
             daily_cost_dkk: Some(900.0),
             decided: d(1),
@@ -248,6 +262,7 @@ mod tests {
             ended: None,
             end_reason: None,
             scores: vec![(d(3), 4.0), (d(6), 4.0)],
+            sdq: Vec::new(),
         };
         assert!(!r.without_effect(), "one follow-up without progress is not enough");
         r.scores.push((d(9), 3.5));
