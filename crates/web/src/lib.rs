@@ -121,6 +121,13 @@ pub async fn serve(state: AppState, ready: impl FnOnce(std::net::SocketAddr)) ->
         Ok(n) => tracing::info!(entries = n, "vidensbanken er indlæst"),
         Err(e) => tracing::error!(error = %e.message(), "vidensbanken kunne ikke indlæses"),
     }
+    // The knowledge bank's effect figures take seconds for a large municipality: compute them before users ask.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = methods::method_effects(&warm).await {
+            tracing::warn!(error = %e.message(), "effekttal for vidensbanken kunne ikke beregnes");
+        }
+    });
     let app = router(state.clone());
     tokio::spawn(housekeeping(state));
     ready(addr);

@@ -71,6 +71,12 @@ impl<T> Memo<T> {
         Ok(self.remember(key, head, compute.await?))
     }
 
+    /// The remembered answer for `key`, if any, and whether it is fresh (computed at `head` less than [`TTL`] ago).
+    pub fn peek(&self, key: &str, head: i64) -> Option<(Arc<T>, bool)> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).map(|(at, h, v)| (v.clone(), *h == head && at.elapsed() < TTL))
+    }
+
     fn remember(&self, key: &str, head: i64, v: T) -> Arc<T> {
         let v = Arc::new(v);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
@@ -130,5 +136,14 @@ mod tests {
             assert_eq!(*v, if head == 1 { 1 } else { 2 });
         }
         assert_eq!(calls, 2);
+    }
+
+    #[tokio::test]
+    async fn peek_tells_whether_the_answer_is_still_fresh() {
+        let m: Memo<u32> = Memo::default();
+        assert!(m.peek("k", 1).is_none());
+        m.get_or::<(), _>("k", 1, async { Ok(7) }).await.unwrap();
+        assert_eq!(m.peek("k", 1).map(|(v, fresh)| (*v, fresh)), Some((7, true)));
+        assert_eq!(m.peek("k", 2).map(|(v, fresh)| (*v, fresh)), Some((7, false)), "the journal grew: stale");
     }
 }

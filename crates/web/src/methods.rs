@@ -84,33 +84,48 @@ pub async fn load_bank(state: &AppState) -> Result<usize, AppError> {
     Ok(n)
 }
 
-/// The municipality's effect figures per method (knowledge-bank id), remembered per journal head.
+const EFFECTS: &str = "methods";
+
+/// The municipality's effect figures per method (knowledge-bank id). Reading them means reading every intervention
+/// of the municipality (seconds for a large one), so no request waits for it: a remembered answer is served at once,
+/// and when the journal has grown since, one background task recomputes it. Only the first request after start
+/// computes in line (`serve` starts that computation before the first request).
 pub async fn method_effects(state: &AppState) -> Result<Arc<HashMap<String, EffectSummary>>, AppError> {
     let (head, _) = state.store.work_version().await?;
-    let store = state.store.clone();
-    state
-        .dashboards
-        .effects
-        .get_or("methods", head, async move {
-            let td = today(Utc::now());
-            let types = [
-                EventType::InterventionDecided,
-                EventType::InterventionStarted,
-                EventType::InterventionEnded,
-                EventType::PlanFollowedUp,
-            ];
-            let code = store.municipality().to_string();
-            let events = store.municipality_events(&code, domain::time::AsOf::end_of(td), &types).await?;
-            let records = domain::effect::interventions(&events, td);
-            let mut by_method: HashMap<String, Vec<&domain::effect::InterventionRecord>> = HashMap::new();
-            for r in &records {
-                if let Some(m) = &r.method {
-                    by_method.entry(m.clone()).or_default().push(r);
+    match state.dashboards.effects.peek(EFFECTS, head) {
+        Some((v, true)) => Ok(v),
+        Some((v, false)) => {
+            let st = state.clone();
+            tokio::spawn(async move {
+                let store = st.store.clone();
+                if let Err(e) = st.dashboards.effects.get_or(EFFECTS, head, compute_effects(store)).await {
+                    tracing::warn!(error = %e.message(), "effekttal for vidensbanken kunne ikke beregnes");
                 }
-            }
-            Ok::<_, AppError>(by_method.into_iter().map(|(m, rs)| (m, domain::effect::summarise(rs, td))).collect())
-        })
-        .await
+            });
+            Ok(v)
+        }
+        None => state.dashboards.effects.get_or(EFFECTS, head, compute_effects(state.store.clone())).await,
+    }
+}
+
+async fn compute_effects(store: store::Store) -> Result<HashMap<String, EffectSummary>, AppError> {
+    let td = today(Utc::now());
+    let types = [
+        EventType::InterventionDecided,
+        EventType::InterventionStarted,
+        EventType::InterventionEnded,
+        EventType::PlanFollowedUp,
+    ];
+    let code = store.municipality().to_string();
+    let events = store.municipality_events(&code, domain::time::AsOf::end_of(td), &types).await?;
+    let records = domain::effect::interventions(&events, td);
+    let mut by_method: HashMap<String, Vec<&domain::effect::InterventionRecord>> = HashMap::new();
+    for r in &records {
+        if let Some(m) = &r.method {
+            by_method.entry(m.clone()).or_default().push(r);
+        }
+    }
+    Ok(by_method.into_iter().map(|(m, rs)| (m, domain::effect::summarise(rs, td))).collect())
 }
 
 fn pct(x: f64) -> String {
