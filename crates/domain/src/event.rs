@@ -50,16 +50,16 @@ macro_rules! vocabulary {
             pub const WHAT: &'static str = $what;
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
         }
 
         /// From the journal code (rule packs name vocabulary values by their codes).
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                let s = <Cow<'de, str>>::deserialize(d)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
                 $name::parse(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!("ukendt {} \"{s}\" (tilladt: {})", $what, $name::allowed()))
+                    ::serde::de::Error::custom(format!("ukendt {} \"{s}\" (tilladt: {})", $what, $name::allowed()))
                 })
             }
         }

@@ -9,9 +9,8 @@
 
 use crate::event::{GoalTheme, InterventionKind, LadderStep};
 use crate::municipality::MunicipalityCode;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::fmt;
 
 /// A method's id: a short slug (`mst`, `signs-of-safety`) of lowercase ASCII letters, digits and hyphens.
