@@ -11,6 +11,7 @@ pub mod economy;
 pub mod effect;
 pub mod event;
 pub mod flatjson;
+pub mod indicators;
 pub mod journal;
 pub mod knowledge;
 pub mod municipality;
