@@ -2,7 +2,7 @@
 //! field `method` on `intervention_decided`, naming a knowledge-bank entry), time on the intervention, why it
 //! ended, and whether its goals progressed between follow-ups (`plan_followed_up.goal_progress`, 1–10). Pure.
 
-use crate::event::{Body, EndReason, Event, Ref};
+use crate::event::{Body, EndReason, Event, GoalTheme, PlacementType, Ref};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -12,6 +12,18 @@ pub const METHOD_FIELD: &str = "method";
 pub const PROVIDER_FIELD: &str = "provider";
 /// The Værn extension field on `plan_followed_up`: the SDQ total-difficulties score (0–40) entered at the follow-up.
 pub const SDQ_FIELD: &str = "sdq";
+
+/// The Værn extension field on `plan_followed_up`: the decision taken at the follow-up about an intervention
+/// flagged "uden effekt" (`continue` needs its reason in the note).
+pub const DECISION_FIELD: &str = "effect_decision";
+
+crate::event::vocabulary!(
+    /// What was decided about an intervention without effect.
+    EffectDecision, "beslutning om indsatsen" {
+    Continue = "continue" / "Fortsæt (begrundelse i notatet)",
+    Change = "change" / "Ændr indsatsen",
+    Stop = "stop" / "Stop indsatsen",
+});
 
 /// A text extension field of an event (empty text counts as absent).
 fn extra_text(e: &Event, name: &str) -> Option<String> {
@@ -37,6 +49,10 @@ pub struct InterventionRecord {
     pub scores: Vec<(NaiveDate, f64)>,
     /// SDQ total-difficulties scores (0–40; lower is better) entered at follow-ups, in date order.
     pub sdq: Vec<(NaiveDate, u8)>,
+    /// Decisions about the intervention's effect taken at follow-ups, in date order.
+    pub decisions: Vec<(NaiveDate, EffectDecision)>,
+    /// For a placement: the type of the placement that carries it out (`placement_started.intervention`).
+    pub placement_type: Option<PlacementType>,
 }
 
 /// Whether an intervention's goals moved.
@@ -74,6 +90,13 @@ impl InterventionRecord {
         }
     }
 
+    /// Flagged "uden effekt" and no decision taken at or after the follow-up that raised the flag: the caseworker
+    /// must decide to continue (with a reason), change or stop it.
+    pub fn awaiting_decision(&self) -> bool {
+        let Some(flagged) = self.scores.last().map(|s| s.0) else { return false };
+        self.without_effect() && !self.decisions.iter().any(|(d, _)| *d >= flagged)
+    }
+
     /// Days on the intervention up to `as_of` (from start, or decision when no start is recorded, to the end).
     pub fn days(&self, as_of: NaiveDate) -> i64 {
         let from = self.started.unwrap_or(self.decided);
@@ -108,7 +131,14 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                     end_reason: None,
                     scores: Vec::new(),
                     sdq: Vec::new(),
+                    decisions: Vec::new(),
+                    placement_type: None,
                 });
+            }
+            Body::PlacementStarted { intervention: Some(intervention), placement_type, .. } => {
+                if let Some(&i) = index.get(intervention.as_str()) {
+                    out[i].placement_type.get_or_insert(*placement_type);
+                }
             }
             Body::InterventionStarted { intervention } => {
                 if let Some(&i) = index.get(intervention.as_str()) {
@@ -132,11 +162,63 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                 if let Some(s) = sdq.filter(|s| *s <= 40) {
                     out[i].sdq.push((date, s as u8));
                 }
+                if let Some(d) = extra_text(e, DECISION_FIELD).as_deref().and_then(EffectDecision::parse) {
+                    out[i].decisions.push((date, d));
+                }
             }
             _ => {}
         }
     }
     out
+}
+
+/// One goal of a child's plans with its scores over time: a line of the child's goal chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalSeries {
+    pub goal: Ref,
+    pub theme: GoalTheme,
+    pub text: String,
+    /// (follow-up date, score 1–10), in date order.
+    pub points: Vec<(NaiveDate, u8)>,
+}
+
+/// A child's goals and their scores at every follow-up, plus the SDQ scores entered (date order), from the child's
+/// journal. Goals are in the order the plans set them; a score for a goal no plan names is left out.
+pub fn goal_series(events: &[Event]) -> (Vec<GoalSeries>, Vec<(NaiveDate, u8)>) {
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by_key(|e| e.at.date());
+    let mut goals: Vec<GoalSeries> = Vec::new();
+    let mut sdq = Vec::new();
+    for e in sorted {
+        match &e.body {
+            Body::PlanCreated { goals: gs, .. } => {
+                for g in gs {
+                    if !goals.iter().any(|s| s.goal == g.id) {
+                        goals.push(GoalSeries {
+                            goal: g.id.clone(),
+                            theme: g.theme,
+                            text: g.text.clone(),
+                            points: Vec::new(),
+                        });
+                    }
+                }
+            }
+            Body::PlanFollowedUp { goal_progress, .. } => {
+                for p in goal_progress {
+                    if let Some(s) = goals.iter_mut().find(|s| s.goal == p.goal) {
+                        s.points.push((e.at.date(), p.score));
+                    }
+                }
+                if let Some(v) = e.extra().iter().find(|(k, _)| k == SDQ_FIELD).and_then(|(_, v)| v.as_u64()) {
+                    if v <= 40 {
+                        sdq.push((e.at.date(), v as u8));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (goals, sdq)
 }
 
 /// Effect figures for a group of interventions.
@@ -263,6 +345,8 @@ mod tests {
             end_reason: None,
             scores: vec![(d(3), 4.0), (d(6), 4.0)],
             sdq: Vec::new(),
+            decisions: Vec::new(),
+            placement_type: None,
         };
         assert!(!r.without_effect(), "one follow-up without progress is not enough");
         r.scores.push((d(9), 3.5));
@@ -273,8 +357,39 @@ mod tests {
         assert!(!r.without_effect(), "only one follow-up without progress since");
         r.scores.push((d(12), 4.0));
         assert!(r.without_effect());
+        assert!(r.awaiting_decision());
+        r.decisions.push((d(11), EffectDecision::Continue));
+        assert!(r.awaiting_decision(), "a decision before the flagging follow-up does not count");
+        r.decisions.push((d(12), EffectDecision::Continue));
+        assert!(!r.awaiting_decision(), "decided at the follow-up that raised the flag");
+        assert!(r.without_effect(), "the flag itself stays until the goals progress");
+        r.scores.push((NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), 4.0));
+        assert!(r.awaiting_decision(), "another follow-up without progress asks for a new decision");
         r.ended = Some(d(12));
         assert!(!r.without_effect(), "an ended intervention needs no decision");
+        assert!(!r.awaiting_decision());
+    }
+
+    #[test]
+    fn decisions_and_placement_types_are_read_from_the_journal() {
+        let j = parse_jsonl(
+            r#"{"type":"plan_created","at":"2025-01-01","child":"b1","plan":"p1","goals":[{"id":"m1","theme":"school","text":"Møder i skole"},{"id":"m2","theme":"friends","text":"En ven"}]}
+{"type":"intervention_decided","at":"2025-01-10","child":"b1","intervention":"i1","kind":"placement","consent":true}
+{"type":"placement_started","at":"2025-01-12","child":"b1","placement":"a1","site":"s1","placement_type":"network_foster_family","consent":true,"intervention":"i1"}
+{"type":"plan_followed_up","at":"2025-04-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":3},{"goal":"m9","score":5}],"sdq":22}
+{"type":"plan_followed_up","at":"2025-07-01","child":"b1","intervention":"i1","goal_progress":[{"goal":"m1","score":5},{"goal":"m2","score":2}],"sdq":41,"effect_decision":"change","note":"Skift til plejefamilie"}
+"#,
+        )
+        .unwrap();
+        let r = interventions(&j.events, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        assert_eq!(r[0].placement_type, Some(PlacementType::NetworkFosterFamily));
+        assert_eq!(r[0].decisions, vec![(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(), EffectDecision::Change)]);
+        let (goals, sdq) = goal_series(&j.events);
+        assert_eq!(goals.len(), 2);
+        assert_eq!(goals[0].points.iter().map(|p| p.1).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(goals[1].theme, GoalTheme::Friends);
+        assert_eq!(goals[1].points.len(), 1, "the score for an unknown goal m9 is left out");
+        assert_eq!(sdq, vec![(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(), 22)], "an SDQ score above 40 is ignored");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `$n` placeholders serves both back-ends (sqlx `Any`); the schema has one migration tree per back-end.
 
 pub mod access;
+pub mod budget;
 pub mod caseload;
 pub mod chain;
 pub mod export;

@@ -38,6 +38,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_knowledge.sql"),
         postgres: include_str!("../migrations/postgres/0004_knowledge.sql"),
     },
+    Migration {
+        version: 5,
+        name: "budget",
+        sqlite: include_str!("../migrations/sqlite/0005_budget.sql"),
+        postgres: include_str!("../migrations/postgres/0005_budget.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -439,6 +439,34 @@ fn method(id: &str, summary: &str) -> domain::knowledge::MethodEntry {
     domain::knowledge::MethodEntry::from_json(&v).unwrap()
 }
 
+/// Budget lines are versioned per year: the newest version counts, an unchanged save writes nothing, a withdrawn
+/// line disappears, rows are append-only, and a bad year is refused naming the field.
+async fn budget_lines_are_versioned(db: Db) {
+    use domain::economy::BudgetLine;
+    let s = open(&db).await;
+    let a = actor();
+    let foster = BudgetLine::parse("5.28.22", "Plejefamilier", &["foster_family".into()], "40.000.000").unwrap();
+    let prev = BudgetLine::parse("5.28.21", "Forebyggende", &["contact_person".into()], "1.000").unwrap();
+    assert_eq!(s.save_budget_line(2026, &foster, false, &a).await.unwrap(), Some(1));
+    assert_eq!(s.save_budget_line(2026, &prev, false, &a).await.unwrap(), Some(1));
+    assert_eq!(s.save_budget_line(2026, &foster, false, &a).await.unwrap(), None, "unchanged");
+    let more = BudgetLine { amount: domain::economy::Ore(4_100_000_000), ..foster.clone() };
+    assert_eq!(s.save_budget_line(2026, &more, false, &a).await.unwrap(), Some(2));
+    assert_eq!(s.save_budget_line(2027, &foster, false, &a).await.unwrap(), Some(1), "another year");
+    let lines = s.budget_lines(2026).await.unwrap();
+    assert_eq!(lines.iter().map(|l| l.line.code.as_str()).collect::<Vec<_>>(), ["5.28.21", "5.28.22"]);
+    assert_eq!((lines[1].line.amount, lines[1].version), (domain::economy::Ore(4_100_000_000), 2));
+    assert_eq!(lines[1].line.covers, ["foster_family"]);
+    assert_eq!(lines[1].edited_by, "sagsbehandler1");
+    assert_eq!(s.save_budget_line(2026, &prev, true, &a).await.unwrap(), Some(2), "withdrawn");
+    assert_eq!(s.budget_lines(2026).await.unwrap().len(), 1);
+    assert_eq!(s.budget_lines(2027).await.unwrap()[0].line.amount, foster.amount);
+    let e = s.save_budget_line(1999, &foster, false, &a).await.unwrap_err();
+    assert!(e.to_string().contains("\"year\""), "{e}");
+    assert!(sqlx::query("UPDATE budget_line SET amount_ore = 1").execute(s.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM budget_line").execute(s.pool()).await.is_err());
+}
+
 /// Knowledge-bank entries keep every version (optimistic concurrency, nothing overwritten, rows append-only), and
 /// VISO referrals keep every status change; erasing a child's personal data blanks the referral's texts.
 async fn knowledge_versions_and_viso(db: Db) {
@@ -615,6 +643,7 @@ async fn site_registry_and_supervision(db: Db) {
 
     // An upgrade from a database without the site registry (schema version 2) fills it at start.
     for sql in [
+        "DROP TABLE budget_line",
         "DROP TABLE viso_update",
         "DROP TABLE viso_referral",
         "DROP TABLE method_version",
@@ -630,6 +659,7 @@ async fn site_registry_and_supervision(db: Db) {
     }
     if s.backend() == store::Backend::Postgres {
         sqlx::query("DROP FUNCTION vaern_method_append_only()").execute(s.pool()).await.unwrap();
+        sqlx::query("DROP FUNCTION vaern_budget_append_only()").execute(s.pool()).await.unwrap();
     }
     s.close().await;
     let s = open(&db).await;
@@ -680,6 +710,7 @@ both!(
     newer_schema_is_refused,
     site_registry_and_supervision,
     knowledge_versions_and_viso,
+    budget_lines_are_versioned,
 );
 
 #[tokio::test]

@@ -64,6 +64,8 @@ pub enum Kind {
     /// A new object of this kind: its id is generated.
     NewRef(Obj),
     Number,
+    /// A whole number within bounds (e.g. the SDQ score 0–40).
+    Integer(i64, i64),
     /// Up to five goals (theme + text).
     Goals,
     /// Scores (1–10) for up to five goals.
@@ -115,6 +117,8 @@ vocab_options!(signal_sources, SignalSource);
 vocab_options!(severities, Severity);
 vocab_options!(intervention_kinds, InterventionKind);
 vocab_options!(ladder_steps, LadderStep);
+vocab_options!(effect_decisions, domain::effect::EffectDecision);
+vocab_options!(school_types, domain::indicators::SchoolType);
 
 /// Whether events of this type belong to a child's case (else to a placement site).
 pub fn is_child_event(t: EventType) -> bool {
@@ -168,6 +172,14 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("plan", "Plan", "Plan", Ref(Obj::Plan), false),
             f("next_follow_up", "Næste opfølgning (BL § 95, stk. 3)", "Next follow-up", Date, false),
             f("goal_progress", "Fremskridt pr. mål (1–10)", "Progress per goal (1–10)", GoalProgress, false),
+            f("sdq", "SDQ, samlet vanskelighedsscore (0–40)", "SDQ total difficulties (0–40)", Integer(0, 40), false),
+            f(
+                "effect_decision",
+                "Beslutning om indsatsen (ved \"uden effekt\")",
+                "Decision on the intervention (without effect)",
+                Select(effect_decisions()),
+                false,
+            ),
         ],
         InterventionDecided => vec![
             f("intervention", "Indsats", "Intervention", NewRef(Obj::Intervention), true),
@@ -177,6 +189,7 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("daily_cost_dkk", "Pris pr. døgn (kr.)", "Daily cost (DKK)", Number, false),
             f("ladder_step", "Trin på indsatstrappen", "Intervention ladder step", NumberSelect(ladder_steps()), false),
             f("method", "Metode (fra vidensbanken)", "Method (knowledge bank)", Ref(Obj::Method), false),
+            f("provider", "Leverandør", "Provider", Text, false),
             f("consent", "Med samtykke (ved anbringelse)", "With consent (placement)", Bool, false),
             f("urgent", "Akut: besluttet før en plan kunne laves", "Urgent: decided before a plan", OptBool, false),
             f("plan_required", "Der skal udarbejdes en plan (BL § 91, stk. 1)", "A plan is required", OptBool, false),
@@ -198,6 +211,7 @@ pub fn fields(t: EventType) -> Vec<Field> {
             f("site", "Anbringelsessted", "Placement site", Ref(Obj::Site), true),
             f("placement_type", "Anbringelsestype", "Placement type", Select(placement_types()), true),
             f("consent", "Med samtykke (SEL § 52 / BL § 46)", "With consent", Bool, false),
+            f("school_type", "Barnets skole", "The child's school", Select(school_types()), false),
             f("intervention", "Afgørelse (indsats)", "Decision (intervention)", Ref(Obj::Intervention), false),
         ],
         PlacementEnded => vec![
@@ -457,7 +471,7 @@ pub fn inputs(t: EventType, known: &Known, values: &Values, errors: &Errors, en:
                     Kind::Text => ("text", Vec::new()),
                     Kind::TextArea => ("textarea", Vec::new()),
                     Kind::Bool | Kind::OptBool => ("checkbox", Vec::new()),
-                    Kind::Number => ("number", Vec::new()),
+                    Kind::Number | Kind::Integer(..) => ("number", Vec::new()),
                     Kind::Select(opts) | Kind::NumberSelect(opts) => {
                         ("select", if fd.required { owned(opts) } else { blank_then(opts) })
                     }
@@ -608,6 +622,23 @@ pub fn build(
                     }
                 },
             },
+            Kind::Integer(min, max) => match get(fd.name) {
+                None if fd.required => {
+                    errors.insert(fd.name.into(), format!("{label} skal udfyldes."));
+                }
+                None => {}
+                Some(s) => match s.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => {
+                        obj.insert(fd.name.into(), Value::from(n));
+                    }
+                    _ => {
+                        errors.insert(
+                            fd.name.into(),
+                            format!("{label}: skal være et helt tal fra {min} til {max} (fik \"{s}\")."),
+                        );
+                    }
+                },
+            },
             Kind::Goals => {
                 let mut goals = Vec::new();
                 for i in 1..=GOAL_ROWS {
@@ -703,6 +734,12 @@ pub fn build(
     if let Some(n) = get("note") {
         obj.insert("note".into(), Value::String(n.into()));
     }
+    if get("effect_decision") == Some(domain::effect::EffectDecision::Continue.as_str()) && get("note").is_none() {
+        errors.insert(
+            "note".into(),
+            "Begrund i journalnotatet, hvorfor indsatsen fortsætter, selv om målene ikke er rykket.".into(),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -786,6 +823,29 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(e.at.to_output(), "2026-11-02T10:30:00+01:00");
+    }
+
+    #[test]
+    fn the_sdq_score_and_the_decision_on_an_intervention_without_effect() {
+        let mut k = known();
+        k.objects.insert(Obj::Intervention, vec![("i1".into(), "i1".into())]);
+        let v = vals(&[("at", "2026-11-02"), ("intervention", "i1"), ("sdq", "17"), ("effect_decision", "change")]);
+        let e = build(EventType::PlanFollowedUp, Some("b1"), &v, &k, today(), &|_| "x".into()).unwrap();
+        assert_eq!(e.extra().iter().find(|(k, _)| k == "sdq").map(|(_, v)| v.clone()), Some(serde_json::json!(17)));
+        let v = vals(&[("at", "2026-11-02"), ("intervention", "i1"), ("sdq", "41")]);
+        let errs = build(EventType::PlanFollowedUp, Some("b1"), &v, &k, today(), &|_| "x".into()).unwrap_err();
+        assert!(errs["sdq"].contains("fra 0 til 40"), "{errs:?}");
+        // Continuing an intervention without effect needs the reason in the note.
+        let v = vals(&[("at", "2026-11-02"), ("intervention", "i1"), ("effect_decision", "continue")]);
+        let errs = build(EventType::PlanFollowedUp, Some("b1"), &v, &k, today(), &|_| "x".into()).unwrap_err();
+        assert!(errs["note"].contains("Begrund"), "{errs:?}");
+        let v = vals(&[
+            ("at", "2026-11-02"),
+            ("intervention", "i1"),
+            ("effect_decision", "continue"),
+            ("note", "Barnet er lige startet i ny klasse; vi giver det tre måneder."),
+        ]);
+        assert!(build(EventType::PlanFollowedUp, Some("b1"), &v, &k, today(), &|_| "x".into()).is_ok());
     }
 
     #[test]

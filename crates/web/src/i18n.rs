@@ -82,6 +82,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("nav_sites", "Anbringelsessteder", "Placement sites"),
     ("nav_methods", "Vidensbank", "Knowledge bank"),
     ("nav_viso", "VISO", "VISO"),
+    ("nav_effect", "Effekt og økonomi", "Effect and economy"),
+    ("show", "Vis", "Show"),
     ("nav_supervision", "Mit tilsyn", "My supervision"),
     ("nav_signals", "Faresignaler", "Danger signals"),
     ("nav_report", "Tilsynsrapport", "Supervision report"),

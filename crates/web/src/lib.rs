@@ -8,9 +8,11 @@ pub mod audit;
 pub mod auth;
 pub mod chart;
 pub mod config;
+pub mod economy;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod insight;
 pub mod memo;
 pub mod methods;
 pub mod ops;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(sites::routes())
         .merge(methods::routes())
+        .merge(economy::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
@@ -121,11 +124,12 @@ pub async fn serve(state: AppState, ready: impl FnOnce(std::net::SocketAddr)) ->
         Ok(n) => tracing::info!(entries = n, "vidensbanken er indlæst"),
         Err(e) => tracing::error!(error = %e.message(), "vidensbanken kunne ikke indlæses"),
     }
-    // The knowledge bank's effect figures take seconds for a large municipality: compute them before users ask.
+    // The effect, economy and early-detection figures take seconds for a large municipality: compute them before
+    // users ask.
     let warm = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = methods::method_effects(&warm).await {
-            tracing::warn!(error = %e.message(), "effekttal for vidensbanken kunne ikke beregnes");
+        if let Err(e) = insight::insight(&warm).await {
+            tracing::warn!(error = %e.message(), "effekt- og økonomital kunne ikke beregnes");
         }
     });
     let app = router(state.clone());

@@ -113,8 +113,9 @@ pub struct Dashboards {
     pub escalated: Memo<i64>,
     /// Consultants' worklists, by consultant and work version (plans, assignments), at a journal head.
     pub worklists: Memo<crate::sites::WorklistData>,
-    /// The municipality's effect figures per knowledge-bank method, at a journal head.
-    pub effects: Memo<std::collections::HashMap<String, domain::effect::EffectSummary>>,
+    /// The municipality's interventions, notifications and placements (effect, economy, early detection, placement
+    /// quality, and the knowledge bank's effect figures), at a journal head.
+    pub insight: Memo<crate::insight::Insight>,
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use axum::Router;
 use chrono::{NaiveDate, Utc};
 use domain::access::Role;
 use domain::effect::EffectSummary;
-use domain::event::{Body, EventType, GoalTheme, InterventionKind, LadderStep};
+use domain::event::{Body, GoalTheme, InterventionKind, LadderStep};
 use domain::knowledge::{CaseContext, Category, Evidence, MethodEntry, MethodId, VisoStatus, AGE_GROUPS};
 use knowledge::{Bank, Filters};
 use serde_json::{json, Value};
@@ -84,48 +84,10 @@ pub async fn load_bank(state: &AppState) -> Result<usize, AppError> {
     Ok(n)
 }
 
-const EFFECTS: &str = "methods";
-
-/// The municipality's effect figures per method (knowledge-bank id). Reading them means reading every intervention
-/// of the municipality (seconds for a large one), so no request waits for it: a remembered answer is served at once,
-/// and when the journal has grown since, one background task recomputes it. Only the first request after start
-/// computes in line (`serve` starts that computation before the first request).
-pub async fn method_effects(state: &AppState) -> Result<Arc<HashMap<String, EffectSummary>>, AppError> {
-    let (head, _) = state.store.work_version().await?;
-    match state.dashboards.effects.peek(EFFECTS, head) {
-        Some((v, true)) => Ok(v),
-        Some((v, false)) => {
-            let st = state.clone();
-            tokio::spawn(async move {
-                let store = st.store.clone();
-                if let Err(e) = st.dashboards.effects.get_or(EFFECTS, head, compute_effects(store)).await {
-                    tracing::warn!(error = %e.message(), "effekttal for vidensbanken kunne ikke beregnes");
-                }
-            });
-            Ok(v)
-        }
-        None => state.dashboards.effects.get_or(EFFECTS, head, compute_effects(state.store.clone())).await,
-    }
-}
-
-async fn compute_effects(store: store::Store) -> Result<HashMap<String, EffectSummary>, AppError> {
-    let td = today(Utc::now());
-    let types = [
-        EventType::InterventionDecided,
-        EventType::InterventionStarted,
-        EventType::InterventionEnded,
-        EventType::PlanFollowedUp,
-    ];
-    let code = store.municipality().to_string();
-    let events = store.municipality_events(&code, domain::time::AsOf::end_of(td), &types).await?;
-    let records = domain::effect::interventions(&events, td);
-    let mut by_method: HashMap<String, Vec<&domain::effect::InterventionRecord>> = HashMap::new();
-    for r in &records {
-        if let Some(m) = &r.method {
-            by_method.entry(m.clone()).or_default().push(r);
-        }
-    }
-    Ok(by_method.into_iter().map(|(m, rs)| (m, domain::effect::summarise(rs, td))).collect())
+/// The municipality's effect figures per method (knowledge-bank id), from the shared background computation
+/// (`insight`): a remembered answer is served at once.
+pub async fn method_effects(state: &AppState) -> Result<HashMap<String, EffectSummary>, AppError> {
+    Ok(crate::insight::insight(state).await?.methods.clone())
 }
 
 fn pct(x: f64) -> String {

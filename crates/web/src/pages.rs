@@ -107,6 +107,11 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if matches!(role, Role::Consultant | Role::TeamLeader | Role::Manager) {
         v.push(("nav_viso", "/viso"));
     }
+    if role.leads() {
+        v.push(("nav_effect", "/oekonomi"));
+    } else if matches!(role, Role::Caseworker | Role::Consultant) {
+        v.push(("nav_effect", "/effekt"));
+    }
     v.push(("nav_methods", "/metoder"));
     if role == Role::Admin {
         v.push(("nav_admin_users", "/admin/brugere"));
@@ -519,6 +524,9 @@ pub(crate) fn flash_of(q: &Option<String>) -> Option<String> {
             "access" => "Adgangen er givet og logget med din begrundelse.".to_string(),
             "planned" => "Tilsynsbesøget er planlagt.".to_string(),
             "cancelled" => "Det planlagte besøg er aflyst.".to_string(),
+            "budget-saved" => "Budgetlinjen er gemt som en ny version.".to_string(),
+            "budget-removed" => "Budgetlinjen er fjernet fra årets budget.".to_string(),
+            "budget-unchanged" => "Budgetlinjen var uændret; intet er gemt.".to_string(),
             _ => "Gemt.".to_string(),
         }
     })
@@ -714,7 +722,21 @@ struct ChildPage {
     obligations: Vec<ObligationView>,
     interventions: Vec<String>,
     goals: Vec<String>,
+    effect_flags: Vec<EffectFlag>,
+    goal_chart: Option<String>,
+    sdq_chart: Option<String>,
+    goal_rows: Vec<(String, String)>,
     timeline: Vec<TimelineItem>,
+}
+
+/// An intervention "uden effekt" awaiting the caseworker's decision, on the child's page.
+struct EffectFlag {
+    intervention: String,
+    kind: String,
+    scores: String,
+    since: String,
+    decide_href: Option<String>,
+    stop_href: Option<String>,
 }
 
 /// A one-line summary of an event's facts for the timeline.
@@ -873,6 +895,60 @@ async fn child_page(
         Some(cw) => full_name(&state, cw).await?,
         None => "Ikke tildelt".into(),
     };
+    // Goals over time and interventions without effect, from the journal as corrected.
+    let corrected = store::projection::engine_events(&events, store::projection::as_of_today(now))?;
+    let (series, sdq) = domain::effect::goal_series(&corrected);
+    let records = domain::effect::interventions(&corrected, today(now));
+    let records_child = urlencode(&child);
+    let effect_flags: Vec<EffectFlag> = records
+        .iter()
+        .filter(|r| r.awaiting_decision())
+        .map(|r| {
+            let i = urlencode(r.intervention.as_str());
+            EffectFlag {
+                intervention: r.intervention.to_string(),
+                kind: domain::event::InterventionKind::parse(&r.kind).map(|k| k.label_da()).unwrap_or("Indsats").into(),
+                scores: r
+                    .scores
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .rev()
+                    .map(|s| format!("{:.1}", s.1).replace('.', ","))
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+                since: r.scores.last().map(|s| da_date(s.0)).unwrap_or_default(),
+                decide_href: user
+                    .role
+                    .records()
+                    .then(|| format!("/boern/{records_child}/ny/plan_followed_up?intervention={i}")),
+                stop_href: user
+                    .role
+                    .records()
+                    .then(|| format!("/boern/{records_child}/ny/intervention_ended?intervention={i}&reason=no_effect")),
+            }
+        })
+        .collect();
+    let scored: Vec<(String, Vec<(chrono::NaiveDate, f64)>)> = series
+        .iter()
+        .filter(|g| !g.points.is_empty())
+        .map(|g| {
+            let text: String = g.text.chars().take(40).collect();
+            (format!("{}: {text}", g.theme.label_da()), g.points.iter().map(|p| (p.0, f64::from(p.1))).collect())
+        })
+        .collect();
+    let goal_rows: Vec<(String, String)> = scored
+        .iter()
+        .map(|(name, pts)| {
+            (name.clone(), pts.iter().map(|(d, v)| format!("{}: {v}", da_date(*d))).collect::<Vec<_>>().join(" · "))
+        })
+        .collect();
+    let goal_chart =
+        (!scored.is_empty()).then(|| crate::chart::lines("Målenes score over tid", &scored, (1.0, 10.0), "score"));
+    let sdq_chart = (!sdq.is_empty()).then(|| {
+        let pts = vec![("SDQ".to_string(), sdq.iter().map(|(d, v)| (*d, f64::from(*v))).collect())];
+        crate::chart::lines("SDQ over tid", &pts, (0.0, 40.0), "SDQ")
+    });
     let child_types: Vec<(&'static str, &'static str)> = EventType::ALL
         .iter()
         .filter(|t| forms::is_child_event(**t) && **t != EventType::ChildRegistered)
@@ -923,6 +999,10 @@ async fn child_page(
                 None => t,
             })
             .collect(),
+        effect_flags,
+        goal_chart,
+        sdq_chart,
+        goal_rows,
         timeline: events
             .iter()
             .rev()

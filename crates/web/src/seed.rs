@@ -97,6 +97,7 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
     let methods = knowledge::seed_entries().map_err(|e| StoreError::Input(e[0].to_string()))?;
     // The entries themselves are imported into an empty store when the server starts (methods::load_bank).
     choose_methods(&mut events, &methods);
+    enrich(&mut events);
     let n_events = events.len();
     let actor = Actor::new("demo", now);
     // Append in blocks: one transaction per block keeps memory and the write-ahead log small.
@@ -309,6 +310,66 @@ fn foreign_child(store: &Store, today: NaiveDate) -> Vec<Event> {
         },
     );
     vec![reg, note]
+}
+
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(1469598103934665603u64, |h, b| (h ^ u64::from(b)).wrapping_mul(1099511628211))
+}
+
+/// The demo's Værn extension fields, so the economy, effect and placement-quality pages have something to show:
+/// the provider of every intervention (kept on `intervention_decided`), an SDQ score at about half the scored
+/// follow-ups (following the goal scores: better goals, fewer difficulties), and the school of every placed child.
+/// Deterministic: each choice follows the ids.
+fn enrich(events: &mut [domain::event::Event]) {
+    use domain::event::{Body, InterventionKind};
+    use domain::indicators::SchoolType;
+    use serde_json::Value;
+    const FAMILY: &[&str] = &["Familiehuset (kommunal)", "Familiecentret Nord", "Behandlingshuset Lyngen ApS"];
+    const CONTACT: &[&str] = &["Kontaktpersonkorpset (kommunal)", "Ung Støtte ApS", "Mentorhuset"];
+    const DAY: &[&str] = &["Dagbehandlingsskolen Solsikken", "Heldagsskolen Vest"];
+    const RELIEF: &[&str] = &["Aflastningsfamilier (kommunal)", "Aflastningscentret Egely"];
+    const COUNSEL: &[&str] = &["Familierådgivningen (kommunal)", "Psykologhuset"];
+    const PLACEMENT: &[&str] = &["Plejefamilieenheden (kommunal)", "Opholdsstedet Skovbo", "Døgninstitutionen Fjordly"];
+    for e in events.iter_mut() {
+        let extra: Option<(&str, Value)> = match &e.body {
+            Body::InterventionDecided(d) => {
+                let list = match InterventionKind::parse(&d.kind) {
+                    Some(InterventionKind::FamilyTreatment) => FAMILY,
+                    Some(InterventionKind::ContactPerson) => CONTACT,
+                    Some(InterventionKind::DayTreatment) => DAY,
+                    Some(InterventionKind::RespiteCare) => RELIEF,
+                    Some(InterventionKind::Placement) => PLACEMENT,
+                    _ => COUNSEL,
+                };
+                let p = list[(hash(d.intervention.as_str()) % list.len() as u64) as usize];
+                Some((domain::effect::PROVIDER_FIELD, Value::String(p.into())))
+            }
+            Body::PlanFollowedUp { goal_progress, intervention, .. } if !goal_progress.is_empty() => {
+                let id = intervention.as_ref().map(|r| r.as_str()).unwrap_or("");
+                let h = hash(&format!("{id}{}", e.at.to_output()));
+                (h % 2 == 0).then(|| {
+                    let mean =
+                        goal_progress.iter().map(|g| f64::from(g.score)).sum::<f64>() / goal_progress.len() as f64;
+                    let sdq = (28.0 - 2.2 * mean + (h % 7) as f64 - 3.0).round().clamp(0.0, 40.0) as u64;
+                    (domain::effect::SDQ_FIELD, Value::from(sdq))
+                })
+            }
+            Body::PlacementStarted { placement, .. } => {
+                let school = match hash(placement.as_str()) % 20 {
+                    0..=8 => SchoolType::Ordinary,
+                    9..=10 => SchoolType::SpecialClass,
+                    11..=14 => SchoolType::SpecialSchool,
+                    15..=18 => SchoolType::InternalSchool,
+                    _ => SchoolType::None,
+                };
+                Some((domain::indicators::SCHOOL_FIELD, Value::String(school.as_str().into())))
+            }
+            _ => None,
+        };
+        if let Some((k, v)) = extra {
+            e.set_extra(k, v);
+        }
+    }
 }
 
 /// The demo's caseworkers name the knowledge-bank method on about two in three supporting interventions (the Værn
