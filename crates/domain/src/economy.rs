@@ -398,6 +398,7 @@ mod tests {
             sdq: Vec::new(),
             decisions: Vec::new(),
             placement_type: None,
+            site: None,
         }
     }
 

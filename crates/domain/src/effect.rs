@@ -53,6 +53,8 @@ pub struct InterventionRecord {
     pub decisions: Vec<(NaiveDate, EffectDecision)>,
     /// For a placement: the type of the placement that carries it out (`placement_started.intervention`).
     pub placement_type: Option<PlacementType>,
+    /// For a placement: the placement site (the provider of a placement).
+    pub site: Option<Ref>,
 }
 
 /// Whether an intervention's goals moved.
@@ -133,11 +135,13 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
                     sdq: Vec::new(),
                     decisions: Vec::new(),
                     placement_type: None,
+                    site: None,
                 });
             }
-            Body::PlacementStarted { intervention: Some(intervention), placement_type, .. } => {
+            Body::PlacementStarted { intervention: Some(intervention), placement_type, site, .. } => {
                 if let Some(&i) = index.get(intervention.as_str()) {
                     out[i].placement_type.get_or_insert(*placement_type);
+                    out[i].site.get_or_insert_with(|| site.clone());
                 }
             }
             Body::InterventionStarted { intervention } => {
@@ -347,6 +351,7 @@ mod tests {
             sdq: Vec::new(),
             decisions: Vec::new(),
             placement_type: None,
+            site: None,
         };
         assert!(!r.without_effect(), "one follow-up without progress is not enough");
         r.scores.push((d(9), 3.5));
@@ -383,6 +388,7 @@ mod tests {
         .unwrap();
         let r = interventions(&j.events, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
         assert_eq!(r[0].placement_type, Some(PlacementType::NetworkFosterFamily));
+        assert_eq!(r[0].site.as_ref().map(|s| s.as_str()), Some("s1"));
         assert_eq!(r[0].decisions, vec![(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(), EffectDecision::Change)]);
         let (goals, sdq) = goal_series(&j.events);
         assert_eq!(goals.len(), 2);

@@ -149,6 +149,12 @@ impl Store {
         rows.iter().map(case_from).collect()
     }
 
+    /// Every case assignment: child → (team, caseworker). For aggregates by team (economy, effect).
+    pub async fn assignments(&self) -> Result<Vec<(String, Option<String>, Option<String>)>, StoreError> {
+        let rows = sqlx::query("SELECT child, team, caseworker FROM case_assignment").fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((col(r, "child")?, col(r, "team")?, col(r, "caseworker")?))).collect()
+    }
+
     /// Obligations across cases, filtered, in due order (open ones first when no status is asked for).
     pub async fn obligation_list(
         &self,

@@ -109,7 +109,7 @@ fn share_ci(s: &EffectSummary) -> String {
 
 fn step_label(n: Option<LadderStep>) -> String {
     match n {
-        Some(s) => format!("{} {}", s.number(), s.label_da()),
+        Some(s) => s.label_da().to_string(),
         None => "Uden trin".into(),
     }
 }
@@ -120,6 +120,25 @@ fn category_label(code: &str) -> String {
 
 fn kind_label(code: &str) -> String {
     InterventionKind::parse(code).map(|k| k.label_da().to_string()).unwrap_or(code.to_string())
+}
+
+/// Rows shown on a page per table; the export has them all.
+const PAGE_ROWS: usize = 40;
+
+/// Keep the first rows of a long table on the page, saying how many the export holds.
+fn shorten(mut sections: Vec<Section>) -> Vec<Section> {
+    for s in sections.iter_mut() {
+        let n = s.rows.len();
+        if n > PAGE_ROWS {
+            s.rows.truncate(PAGE_ROWS);
+            let note = format!("Viser {PAGE_ROWS} af {n} rækker; alle er i CSV- og Excel-udtrækket.");
+            s.more = Some(match s.more.take() {
+                Some(m) => format!("{m} {note}"),
+                None => note,
+            });
+        }
+    }
+    sections
 }
 
 /// The records a leader sees: the whole municipality, or one team (`?team=`).
@@ -176,8 +195,10 @@ fn effect_section<K: Ord>(
         groups.entry(key(r)).or_default().push(r);
     }
     let mut ci = Vec::new();
-    let rows = groups
-        .iter()
+    let mut ordered: Vec<(&K, &Vec<&InterventionRecord>)> = groups.iter().collect();
+    ordered.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    let rows = ordered
+        .into_iter()
         .map(|(k, rs)| {
             let s = summarise(rs.iter().copied(), as_of);
             let flagged = rs.iter().filter(|r| r.without_effect()).count();
@@ -256,7 +277,7 @@ async fn effect_page(
         "Leverandør",
         &records,
         as_of,
-        |r| r.provider.clone(),
+        |r| ins.provider_of(r),
         |k| k.clone().unwrap_or_else(|| "(ikke oplyst)".into()),
     );
     let (by_step, ci_step) = effect_section(
@@ -292,6 +313,7 @@ async fn effect_page(
             _ => ins.caseworker_of(r) == Some(user.username.as_str()),
         })
         .collect();
+    let people = crate::pages::user_names(&state).await?;
     let decisions = Section {
         id: "awaiting".into(),
         heading: "Uden effekt – beslutning mangler".into(),
@@ -312,8 +334,10 @@ async fn effect_page(
                         link(&child, format!("/boern/{}", urlencode(&child))),
                         cell(r.intervention.to_string()),
                         cell(kind_label(&r.kind)),
-                        cell(r.provider.clone().unwrap_or_default()),
-                        cell(ins.caseworker_of(r).unwrap_or("—")),
+                        cell(ins.provider_of(r).unwrap_or_default()),
+                        cell(
+                            ins.caseworker_of(r).map(|u| people.get(u).map(String::as_str).unwrap_or(u)).unwrap_or("—"),
+                        ),
                         cell(scores_text(r)),
                         cell(since),
                         link(
@@ -340,6 +364,7 @@ async fn effect_page(
         let s = sections.iter().find(|s| s.id == id).unwrap_or(&sections[1]);
         return Ok(s.table().download(fmt, &format!("effekt-{}", s.id)));
     }
+    let sections = shorten(sections);
     let total = summarise(records.iter().copied(), as_of);
     let years: Vec<i32> = ins.records.iter().map(|r| r.decided.year()).collect();
     let (lo, hi) = (years.iter().min().copied().unwrap_or(as_of.year()), as_of.year());
@@ -475,7 +500,7 @@ pub fn economy(
     let as_of = ins.as_of;
     let step_of = |r: &InterventionRecord| ladder.step(r.ladder_step, &r.kind, r.placement_type).map(|s| s.number());
     let by_step = monthly_spend(records, year, as_of, step_of);
-    let teams = |r: &InterventionRecord| ins.team_of(r).unwrap_or("(ikke tildelt)").to_string();
+    let teams = |r: &InterventionRecord| ins.team_name_of(r);
     let default_budget = lines.is_none();
     let lines = lines.unwrap_or_else(default_budget_lines);
     let invest = yearly_spend(records, year - 4..=year, as_of, |r| match step_of(r) {
@@ -713,7 +738,7 @@ async fn render_economy(
 ) -> Result<Response, AppError> {
     let (e, _) = load_economy(state, ins, team.as_deref(), year).await?;
     let may_edit = user.role == Role::Manager;
-    let sections = economy_sections(&e, may_edit && team.is_none());
+    let sections = shorten(economy_sections(&e, may_edit && team.is_none()));
     let labels: Vec<String> = MONTHS.iter().map(|m| m.to_string()).collect();
     let series: Vec<(String, Vec<f64>)> = e
         .by_step
@@ -1121,6 +1146,7 @@ async fn detection_page(
         let s = sections.iter().find(|s| s.id == id).unwrap_or(&sections[0]);
         return Ok(s.table().download(fmt, &format!("tidlig-opsporing-{}", s.id)));
     }
+    let sections = shorten(sections);
     let bars: Vec<crate::chart::Bar> = f
         .by_source
         .iter()

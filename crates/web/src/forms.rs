@@ -93,8 +93,10 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("daycare", "Dagtilbud"),
     ("health", "Sundhedsvæsen"),
     ("police", "Politi"),
+    ("social_services", "Anden kommunal forvaltning/myndighed"),
     ("family", "Familie"),
     ("anonymous", "Anonym"),
+    ("ngo", "Frivillig organisation"),
     ("other", "Andet"),
 ];
 

@@ -30,11 +30,30 @@ pub struct Insight {
     pub quality: Vec<((u8, u8), Quality)>,
     /// Effect figures per knowledge-bank method.
     pub methods: HashMap<String, EffectSummary>,
+    /// Placement sites' names by id (the provider of a placement is its site).
+    pub sites: HashMap<String, String>,
+    /// Teams' names by id.
+    pub team_names: HashMap<String, String>,
 }
 
 impl Insight {
     pub fn team_of(&self, r: &InterventionRecord) -> Option<&str> {
         r.child.as_ref().and_then(|c| self.cases.get(c.as_str())).and_then(|t| t.0.as_deref())
+    }
+
+    /// The provider: as decided (`provider`), else the placement site's name.
+    pub fn provider_of(&self, r: &InterventionRecord) -> Option<String> {
+        r.provider
+            .clone()
+            .or_else(|| r.site.as_ref().map(|s| self.sites.get(s.as_str()).cloned().unwrap_or_else(|| s.to_string())))
+    }
+
+    /// The name of the team of the intervention's case.
+    pub fn team_name_of(&self, r: &InterventionRecord) -> String {
+        match self.team_of(r) {
+            Some(t) => self.team_names.get(t).cloned().unwrap_or_else(|| t.to_string()),
+            None => "(ikke tildelt)".into(),
+        }
     }
 
     pub fn caseworker_of(&self, r: &InterventionRecord) -> Option<&str> {
@@ -82,17 +101,24 @@ async fn compute(state: AppState) -> Result<Insight, AppError> {
     let code = state.store.municipality().to_string();
     let events = state.store.municipality_events(&code, domain::time::AsOf::end_of(td), TYPES).await?;
     let cases: HashMap<String, (Option<String>, Option<String>)> =
-        state.store.caseload(None, None).await?.into_iter().map(|c| (c.child, (c.team, c.caseworker))).collect();
+        state.store.assignments().await?.into_iter().map(|(child, team, cw)| (child, (team, cw))).collect();
+    let sites: HashMap<String, String> = state.store.site_names().await?.into_iter().collect();
+    let teams: HashMap<String, String> = state.store.teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
     let routing = state.pack.routing.clone();
-    tokio::task::spawn_blocking(move || Ok(derive(&events, cases, &routing, td, now.timestamp())))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        let mut ins = derive(&events, cases, sites, &routing, td, now.timestamp());
+        ins.team_names = teams;
+        Ok(ins)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// The pure part: everything the pages need from the events.
 pub fn derive(
     events: &[domain::event::Event],
     cases: HashMap<String, (Option<String>, Option<String>)>,
+    sites: HashMap<String, String>,
     routing: &domain::detection::Routing,
     as_of: NaiveDate,
     now_ts: i64,
@@ -112,5 +138,7 @@ pub fn derive(
         methods,
         records,
         cases,
+        sites,
+        team_names: HashMap::new(),
     }
 }

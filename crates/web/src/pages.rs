@@ -656,17 +656,21 @@ async fn my_children(
     Ok(response)
 }
 
-/// A user's full name (from a memory of all users, refreshed every 30 seconds and at every change).
-async fn full_name(state: &AppState, username: &str) -> Result<String, AppError> {
-    let names = state
+/// Users' full names by username (a memory of all users, refreshed every 30 seconds and at every change).
+pub(crate) async fn user_names(state: &AppState) -> Result<std::sync::Arc<HashMap<String, String>>, AppError> {
+    state
         .dashboards
         .names
         .get_or("users", 0, async {
             let users = state.store.users().await?;
             Ok::<_, AppError>(users.into_iter().map(|u| (u.username, u.full_name)).collect())
         })
-        .await?;
-    Ok(names.get(username).cloned().unwrap_or_else(|| username.to_string()))
+        .await
+}
+
+/// A user's full name.
+async fn full_name(state: &AppState, username: &str) -> Result<String, AppError> {
+    Ok(user_names(state).await?.get(username).cloned().unwrap_or_else(|| username.to_string()))
 }
 
 fn placement_text(c: &store::caseload::CaseState) -> String {

@@ -329,16 +329,15 @@ fn enrich(events: &mut [domain::event::Event]) {
     const DAY: &[&str] = &["Dagbehandlingsskolen Solsikken", "Heldagsskolen Vest"];
     const RELIEF: &[&str] = &["Aflastningsfamilier (kommunal)", "Aflastningscentret Egely"];
     const COUNSEL: &[&str] = &["Familierådgivningen (kommunal)", "Psykologhuset"];
-    const PLACEMENT: &[&str] = &["Plejefamilieenheden (kommunal)", "Opholdsstedet Skovbo", "Døgninstitutionen Fjordly"];
     for e in events.iter_mut() {
         let extra: Option<(&str, Value)> = match &e.body {
-            Body::InterventionDecided(d) => {
+            // A placement's provider is its placement site.
+            Body::InterventionDecided(d) if d.kind.as_str() != InterventionKind::Placement.as_str() => {
                 let list = match InterventionKind::parse(&d.kind) {
                     Some(InterventionKind::FamilyTreatment) => FAMILY,
                     Some(InterventionKind::ContactPerson) => CONTACT,
                     Some(InterventionKind::DayTreatment) => DAY,
                     Some(InterventionKind::RespiteCare) => RELIEF,
-                    Some(InterventionKind::Placement) => PLACEMENT,
                     _ => COUNSEL,
                 };
                 let p = list[(hash(d.intervention.as_str()) % list.len() as u64) as usize];

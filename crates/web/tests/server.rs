@@ -2,11 +2,11 @@
 //! overrides the PostgreSQL server URL): sign-in, CSRF, the access-control matrix with its audit rows, forms and
 //! API, exports, bad input, operations endpoints and security headers.
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use reqwest::{redirect, Client, StatusCode};
 use std::net::SocketAddr;
 use store::access::AuditFilter;
-use store::Store;
+use store::{Actor, Store};
 use web::config::Config;
 use web::AppState;
 
@@ -224,6 +224,12 @@ async fn access_matrix(s: Server) {
         c(format!("/boern/{own}/metodeforslag?kind=family_treatment"), [200, 200, 200, 403, 403, 403, 403], Some(&own)),
         c("/viso".into(), [403, 200, 200, 200, 403, 403, 403], None),
         c(format!("/steder/{some_site}/viso"), [403, 200, 200, 200, 403, 403, 403], None),
+        c("/effekt".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/effekt?table=kind&format=csv".into(), [200, 200, 200, 200, 403, 403, 403], None),
+        c("/oekonomi".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/oekonomi/eksport.xlsx".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/tidlig-opsporing".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/anbringelser/kvalitet".into(), [403, 403, 200, 200, 403, 403, 403], None),
         c("/api/v1/me".into(), [200; 7], None),
         c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403, 403], None),
         c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
@@ -1112,4 +1118,186 @@ async fn knowledge_bank_sqlite() {
 #[tokio::test]
 async fn knowledge_bank_postgres() {
     knowledge_bank(start(pg_db().await).await).await;
+}
+
+// ---- goals, effect and economy (issue 7) --------------------------------------------------------------------------
+
+/// Read a part of an XLSX file (a zip of XML parts).
+fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX file is a zip");
+    let mut text = String::new();
+    zip.by_name(name).unwrap_or_else(|_| panic!("no part {name}")).read_to_string(&mut text).unwrap();
+    text
+}
+
+/// Poll a page until `ok` holds: the effect and economy figures are recomputed in the background after a change.
+async fn eventually(s: &Server, b: &Browser, path: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = unescape(&s.get(b, path).await.text().await.unwrap());
+        if ok(&html) {
+            return html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path} never showed what was expected:\n{html}")
+}
+
+async fn goals_effect_and_economy(s: Server) {
+    use chrono::Duration;
+    let today = web::web_util::today(Utc::now());
+    let child = s.store.caseload(Some("sagsbehandler"), None).await.unwrap()[0].child.clone();
+    let day = |n: i64| (today - Duration::days(n)).to_string();
+    let lines = [
+        format!(
+            r#"{{"type":"plan_created","at":"{}","child":"{child}","plan":"p-t","goals":[{{"id":"m-t1","theme":"school","text":"Går i skole hver dag"}},{{"id":"m-t2","theme":"friends","text":"Har en fast ven"}}]}}"#,
+            day(300)
+        ),
+        format!(
+            r#"{{"type":"intervention_decided","at":"{}","child":"{child}","intervention":"i-t","kind":"family_treatment","daily_cost_dkk":1000,"provider":"Familiehuset Test","plan":"p-t"}}"#,
+            day(300)
+        ),
+        format!(r#"{{"type":"intervention_started","at":"{}","child":"{child}","intervention":"i-t"}}"#, day(100)),
+        format!(
+            r#"{{"type":"plan_followed_up","at":"{}","child":"{child}","intervention":"i-t","plan":"p-t","goal_progress":[{{"goal":"m-t1","score":5}},{{"goal":"m-t2","score":4}}],"sdq":22}}"#,
+            day(90)
+        ),
+        format!(
+            r#"{{"type":"plan_followed_up","at":"{}","child":"{child}","intervention":"i-t","plan":"p-t","goal_progress":[{{"goal":"m-t1","score":5}},{{"goal":"m-t2","score":4}}],"sdq":23}}"#,
+            day(50)
+        ),
+        format!(
+            r#"{{"type":"plan_followed_up","at":"{}","child":"{child}","intervention":"i-t","plan":"p-t","goal_progress":[{{"goal":"m-t1","score":4}},{{"goal":"m-t2","score":4}}]}}"#,
+            day(10)
+        ),
+    ];
+    s.store.import_jsonl(&(lines.join("\n") + "\n"), &Actor::new("sagsbehandler", Utc::now())).await.unwrap();
+
+    // The child's page: the goal chart (one line per goal), the SDQ chart, and the flag with the way to decide.
+    let cw = s.sign_in("sagsbehandler").await;
+    let html = unescape(&s.get(&cw, &format!("/boern/{child}")).await.text().await.unwrap());
+    assert!(html.contains("id=\"goal-chart\""), "no goal chart");
+    assert!(html.contains("Skole og uddannelse: Går i skole hver dag"), "the chart does not name the goal");
+    assert!(html.contains("id=\"sdq-chart\""), "no SDQ chart");
+    assert!(html.contains("data-intervention=\"i-t\""), "the intervention is not flagged uden effekt");
+    assert!(html.contains("4,5 → 4,5 → 4,0"), "the flag does not show the mean scores");
+    let decide = format!("/boern/{child}/ny/plan_followed_up?intervention=i-t");
+    assert!(html.contains(&decide), "no link to record the decision");
+    // The caseworker sees it among their own interventions awaiting a decision.
+    eventually(&s, &cw, "/effekt", |h| h.contains("data-intervention=\"i-t\"")).await;
+    // Continuing without a reason is refused, naming the note; with a reason it is recorded and the flag goes.
+    let form = s.get(&cw, &decide).await.text().await.unwrap();
+    assert!(form.contains("name=\"effect_decision\""), "the follow-up form has no decision field");
+    let post = format!("/boern/{child}/ny/plan_followed_up");
+    let base = [("at", today.to_string()), ("intervention", "i-t".to_string()), ("effect_decision", "continue".into())];
+    let as_refs = |v: &[(&'static str, String)]| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let mut f = as_refs(&base);
+    f.push(("sdq", "41".into()));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&cw, &post, &pairs).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = unescape(&r.text().await.unwrap());
+    assert!(body.contains("Begrund i journalnotatet"), "continue without a reason was not refused");
+    assert!(body.contains("fra 0 til 40"), "an SDQ of 41 was not refused");
+    let mut f = as_refs(&base);
+    f.push(("note", "Barnet er lige skiftet skole; vi fortsætter tre måneder og følger op.".into()));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(s.post(&cw, &post, &pairs).await.status(), StatusCode::SEE_OTHER);
+    let html = unescape(&s.get(&cw, &format!("/boern/{child}")).await.text().await.unwrap());
+    assert!(!html.contains("data-intervention=\"i-t\""), "still flagged after the decision");
+    eventually(&s, &cw, "/effekt", |h| !h.contains("data-intervention=\"i-t\"")).await;
+
+    // Economy: only leaders; spend to date and the forecast are daily cost × days, exact.
+    assert_eq!(s.get(&cw, "/oekonomi").await.status(), StatusCode::FORBIDDEN);
+    let chef = s.sign_in("chef").await;
+    let spent_days = if (today - Duration::days(100)).year() == today.year() { 101 } else { today.ordinal() as i64 };
+    let rest_days =
+        chrono::NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap().ordinal() as i64 - today.ordinal() as i64;
+    let kr = |n: i64| {
+        let d = n.to_string();
+        let mut out = String::new();
+        for (i, c) in d.chars().enumerate() {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                out.push('.');
+            }
+            out.push(c);
+        }
+        format!("{out} kr.")
+    };
+    let html = eventually(&s, &chef, "/oekonomi", |h| h.contains("Familiehuset Test")).await;
+    let row = html.split("data-group=\"Familiehuset Test\"").nth(1).unwrap().split("</tr>").next().unwrap().to_string();
+    assert!(row.contains(&kr(1000 * spent_days)), "spend to date is not {spent_days} days × 1.000 kr.: {row}");
+    assert!(row.contains(&kr(1000 * rest_days)), "the forecast is not {rest_days} days × 1.000 kr.: {row}");
+    assert!(html.contains("Der er ikke registreret et budget"), "the default budget lines are not explained");
+
+    // Budget lines: a bad amount is refused naming the field; a good one is saved and shown against the spend.
+    let year = today.year().to_string();
+    let bad = [
+        ("year", year.as_str()),
+        ("code", "5.28.21"),
+        ("name", "Forebyggende"),
+        ("covers", "family_treatment"),
+        ("amount", "mange"),
+    ];
+    let r = s.post(&chef, "/oekonomi/budget", &bad).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = unescape(&r.text().await.unwrap());
+    assert!(body.contains("id=\"b-amount-err\"") && body.contains("\"mange\" er ikke et beløb"), "{body}");
+    let r = s
+        .post(
+            &chef,
+            "/oekonomi/budget",
+            &[("year", year.as_str()), ("code", "5.28.21"), ("name", "x"), ("amount", "1")],
+        )
+        .await;
+    assert!(unescape(&r.text().await.unwrap()).contains("Vælg mindst én"), "a line covering nothing was accepted");
+    let tl = s.sign_in("teamleder").await;
+    assert_eq!(s.post(&tl, "/oekonomi/budget", &bad).await.status(), StatusCode::FORBIDDEN);
+    assert!(s.store.budget_lines(today.year()).await.unwrap().is_empty(), "a refused line was saved");
+    let good = [
+        ("year", year.as_str()),
+        ("code", "5.28.21"),
+        ("name", "Forebyggende foranstaltninger"),
+        ("covers", "family_treatment"),
+        ("covers", "contact_person"),
+        ("amount", "12.500.000"),
+    ];
+    let r = s.post(&chef, "/oekonomi/budget", &good).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = unescape(&s.get(&chef, &format!("/oekonomi?aar={year}")).await.text().await.unwrap());
+    let line = html.split("data-line=\"5.28.21\"").nth(1).expect("the budget line").split("</tr>").next().unwrap();
+    assert!(line.contains("12.500.000 kr."), "{line}");
+    assert_eq!(s.store.budget_lines(today.year()).await.unwrap()[0].edited_by, "chef");
+
+    // The finance workbook, read back: the sheets, and amounts as numbers.
+    let r = s.get(&chef, &format!("/oekonomi/eksport.xlsx?aar={year}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let bytes = r.bytes().await.unwrap();
+    let book = xlsx_part(&bytes, "xl/workbook.xml");
+    for name in ["Oversigt", "Budget", "Måned og trin", "Indsatstype", "Leverandør", "Team", "Investering"] {
+        assert!(book.contains(&format!("<sheet name=\"{name}\"")), "no sheet {name}");
+    }
+    let budget = xlsx_part(&bytes, "xl/worksheets/sheet2.xml");
+    assert!(budget.contains("<v>12500000</v>"), "the budget amount is not the number 12500000: {budget}");
+    let csv = s.get(&chef, &format!("/oekonomi?aar={year}&table=provider&format=csv")).await.text().await.unwrap();
+    assert!(csv.contains("Familiehuset Test"), "{csv}");
+    assert_eq!(s.get(&chef, "/oekonomi?aar=tyve").await.status(), StatusCode::BAD_REQUEST);
+
+    // Early detection and placement quality render for the leader, with the routing model and the school shares.
+    let html = unescape(&s.get(&chef, "/tidlig-opsporing").await.text().await.unwrap());
+    assert!(html.contains("Routing-model") && html.contains("Underretninger pr. kilde"), "{html}");
+    let html = unescape(&s.get(&chef, "/anbringelser/kvalitet").await.text().await.unwrap());
+    assert!(html.contains("Andel i almindelig folkeskole") && html.contains("Netværksplejefamilie"), "{html}");
+}
+
+#[tokio::test]
+async fn goals_effect_and_economy_sqlite() {
+    goals_effect_and_economy(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn goals_effect_and_economy_postgres() {
+    goals_effect_and_economy(start(pg_db().await).await).await;
 }
