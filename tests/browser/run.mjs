@@ -63,6 +63,12 @@ const AXE_PAGES = [
   { as: 'sagsbehandler', path: '/boern/{child}/ny/intervention_decided' },
   { as: 'sagsbehandler', path: '/boern/{child}/viso' },
   { as: 'teamleder', path: '/viso' },
+  { as: 'sagsbehandler', path: '/effekt' },
+  { as: 'chef', path: '/effekt' },
+  { as: 'chef', path: '/oekonomi' },
+  { as: 'teamleder', path: '/tidlig-opsporing' },
+  { as: 'chef', path: '/anbringelser/kvalitet' },
+  { as: 'sagsbehandler', path: '/boern/{child}/ny/plan_followed_up' },
 ];
 
 const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } };
@@ -335,6 +341,144 @@ const TESTS = [
       const resp = await t.submit(page, form.locator('button[type="submit"]'));
       assert.equal(decodedPathOf(page), `/boern/${child}`, `after the decision: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
       t.note(`child ${child}: decided family treatment with method ${method}`);
+    },
+  },
+  {
+    name: 'goals: follow-ups draw the goal chart, an intervention without effect asks for a decision',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'sagsbehandler');
+      const daysAgo = (n) => {
+        const d = new Date(`${todayInDenmark()}T12:00:00Z`);
+        d.setUTCDate(d.getUTCDate() - n);
+        return d.toISOString().slice(0, 10);
+      };
+      // A new child of the caseworker's, so the case holds only what this test records.
+      await t.goto(page, '/boern/ny', { status: 200 });
+      let form = page.locator('form#event-form');
+      await form.locator('input[name="name"]').fill('Maja Måltest');
+      await fillDate(form.locator('input[name="birth_date"]'), '2014-05-02');
+      await fillDate(form.locator('input[name="at"]'), daysAgo(130));
+      let resp = await t.submit(page, form.locator('button[type="submit"]'));
+      const child = decodedPathOf(page).replace('/boern/', '');
+      assert.ok(/^\/boern\/[^/]+$/.test(decodedPathOf(page)), `creating the child: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      const record = async (type, days, fill) => {
+        await t.goto(page, `/boern/${encodeURIComponent(child)}/ny/${type}`, { status: 200 });
+        const f = page.locator('form#event-form');
+        await fillDate(f.locator('input[name="at"]'), daysAgo(days));
+        await fill(f);
+        const r = await t.submit(page, f.locator('button[type="submit"]'));
+        assert.equal(decodedPathOf(page), `/boern/${child}`, `${type}: at ${page.url()} (HTTP ${r?.status()}): ${await errorText(page)}`);
+      };
+      await record('plan_created', 120, async (f) => {
+        await f.locator('select[name="goal_1_theme"]').selectOption('school');
+        await f.locator('[name="goal_1_text"]').fill('Går i skole hver dag');
+        await f.locator('select[name="goal_2_theme"]').selectOption('friends');
+        await f.locator('[name="goal_2_text"]').fill('Har en fast ven');
+      });
+      await record('intervention_decided', 110, async (f) => {
+        await f.locator('select[name="kind"]').selectOption('family_treatment');
+        await f.locator('input[name="daily_cost_dkk"]').fill('1200');
+        await f.locator('input[name="provider"]').fill('Familiehuset Browsertest');
+      });
+      // Three follow-ups: the mean score goes 5 → 5 → 4,5 (no progress twice in a row), with SDQ scores.
+      for (const [days, s1, s2, sdq] of [[90, '5', '5', '24'], [50, '6', '4', '25'], [10, '5', '4', '26']]) {
+        await record('plan_followed_up', days, async (f) => {
+          const goals = await f.locator('select[name="progress_1_goal"] option').evaluateAll((os) => os.map((o) => ({ v: o.value, l: o.textContent })));
+          const g1 = goals.find((g) => g.l.includes('Går i skole'));
+          const g2 = goals.find((g) => g.l.includes('fast ven'));
+          assert.ok(g1 && g2, `the follow-up form does not offer the plan's goals: ${JSON.stringify(goals)}`);
+          await f.locator('select[name="progress_1_goal"]').selectOption(g1.v);
+          await f.locator('select[name="progress_1_score"]').selectOption(s1);
+          await f.locator('select[name="progress_2_goal"]').selectOption(g2.v);
+          await f.locator('select[name="progress_2_score"]').selectOption(s2);
+          await f.locator('input[name="sdq"]').fill(sdq);
+        });
+      }
+      // The goal chart: one line per goal, a point per score; the SDQ chart; the table behind them.
+      const chart = page.locator('#goal-chart svg');
+      assert.equal(await chart.count(), 1, 'no goal chart #goal-chart svg on the child page');
+      assert.equal(await chart.locator('polyline.series').count(), 2, 'the goal chart should have one line per goal');
+      assert.equal(await chart.locator('circle.point').count(), 6, 'the goal chart should have a point per score (2 goals × 3)');
+      assert.match(await chart.locator('circle.point title').first().textContent(), /score 5/);
+      assert.equal(await page.locator('#sdq-chart svg circle.point').count(), 3, 'the SDQ chart should have three points');
+      assert.match(await page.locator('#goal-table').innerText(), /Går i skole hver dag/);
+      // The flag and the decision: continuing needs a reason in the note.
+      const flag = page.locator('.flag[data-intervention]');
+      assert.equal(await flag.count(), 1, 'the intervention is not flagged "uden effekt" on the child page');
+      assert.match(await flag.innerText(), /5,0 → 5,0 → 4,5/);
+      const intervention = await flag.getAttribute('data-intervention');
+      await t.click(page, flag.locator('a', { hasText: 'Registrér beslutning' }));
+      form = page.locator('form#event-form');
+      assert.equal(await form.locator('select[name="intervention"]').inputValue(), intervention, 'the decision link did not choose the intervention');
+      await fillDate(form.locator('input[name="at"]'), todayInDenmark());
+      await form.locator('select[name="effect_decision"]').selectOption('continue');
+      resp = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(resp?.status(), 400, 'continuing without a reason was accepted');
+      const noteError = page.locator('#e-note');
+      assert.equal(await noteError.count(), 1, `no error at the note: ${await errorText(page)}`);
+      assert.match(await noteError.innerText(), /Begrund/);
+      await page.locator('form#event-form textarea[name="note"]').fill('Maja er lige skiftet skole; vi fortsætter tre måneder.');
+      resp = await t.submit(page, page.locator('form#event-form button[type="submit"]'));
+      assert.equal(decodedPathOf(page), `/boern/${child}`, `the decision: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      assert.equal(await page.locator('.flag[data-intervention]').count(), 0, 'still flagged after the decision');
+      t.note(`child ${child}: intervention ${intervention} continued with a reason`);
+    },
+  },
+  {
+    name: 'economy: spend by step, budget line with a Danish error, workbook download',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'chef');
+      await t.goto(page, '/oekonomi', { status: 200 });
+      assert.match(await page.locator('h1').innerText(), /Økonomi \d{4}/);
+      const bars = page.locator('figure.chart-box').first().locator('svg rect title');
+      assert.ok(await bars.count() > 12, `the monthly chart has only ${await bars.count()} bars parts`);
+      const kpis = await page.locator('.kpi dt').allInnerTexts();
+      for (const k of ['Prognose resten af året', 'Forventet helårsforbrug', 'Budget']) {
+        assert.ok(kpis.some((x) => x.includes(k)), `no key figure "${k}": ${kpis}`);
+      }
+      // The months table adds up: each step's months sum to its total.
+      const sums = await page.locator('#months tbody tr').evaluateAll((trs) => trs.map((tr) => {
+        const n = (c) => Number(c.textContent.replace(/[^0-9-]/g, ''));
+        const cells = [...tr.cells].slice(1);
+        return { months: cells.slice(0, 12).reduce((a, c) => a + n(c), 0), total: n(cells[12]) };
+      }));
+      assert.ok(sums.length > 0, 'no rows in #months');
+      for (const r of sums) assert.ok(Math.abs(r.months - r.total) <= 12, `months ${r.months} do not add up to ${r.total} (rounding to whole kroner aside)`);
+      // A budget line: a bad amount is refused naming the field, then saved and shown.
+      const f = page.locator('#budget-form form');
+      await f.locator('input[name="code"]').fill('5.28.22');
+      await f.locator('input[name="name"]').fill('Plejefamilier');
+      await f.locator('input[name="amount"]').fill('fyrre millioner');
+      await f.locator('input[name="covers"][value="foster_family"]').check();
+      await f.locator('input[name="covers"][value="network_foster_family"]').check();
+      let resp = await t.submit(page, f.locator('button[type="submit"]'));
+      assert.equal(resp?.status(), 400, 'a bad amount was accepted');
+      assert.match(await page.locator('#b-amount-err').innerText(), /ikke et beløb/);
+      assert.equal(await page.locator('input[name="code"]').inputValue(), '5.28.22', 'the form lost what was typed');
+      await page.locator('#budget-form input[name="amount"]').fill('40.000.000');
+      resp = await t.submit(page, page.locator('#budget-form button[type="submit"]'));
+      assert.equal(pathOf(page), '/oekonomi', `saving the budget line: at ${page.url()} (HTTP ${resp?.status()}): ${await errorText(page)}`);
+      const line = page.locator('#budget tr[data-line="5.28.22"]');
+      assert.equal(await line.count(), 1, 'the saved budget line is not in #budget');
+      assert.match(await line.innerText(), /40\.000\.000 kr\./);
+      // The finance department's workbook.
+      const href = await page.locator('a#workbook').getAttribute('href');
+      const xlsx = await page.request.get(new URL(href, page.url()).toString());
+      assert.equal(xlsx.status(), 200);
+      const body = await xlsx.body();
+      assert.equal(body.subarray(0, 2).toString(), 'PK', 'the workbook is not a zip (XLSX)');
+      assert.ok(body.length > 5000, `the workbook is only ${body.length} bytes`);
+      // Another year, and the other pages of the tab bar.
+      await page.locator('select#f-aar').selectOption(String(Number(todayInDenmark().slice(0, 4)) - 1));
+      await t.submit(page, page.locator('form.filters button[type="submit"]'));
+      assert.match(await page.locator('h1').innerText(), new RegExp(`Økonomi ${Number(todayInDenmark().slice(0, 4)) - 1}`));
+      for (const [tab, heading] of [['Effekt', /Effekt af indsatser/], ['Tidlig opsporing', /Tidlig opsporing/], ['Anbringelseskvalitet', /Anbringelseskvalitet/]]) {
+        await t.click(page, page.locator('nav.tabs a', { hasText: tab }));
+        assert.match(await page.locator('h1').innerText(), heading);
+      }
+      t.note(`${sums.length} ladder steps, workbook ${body.length} bytes`);
     },
   },
   {

@@ -88,17 +88,26 @@ pub fn stacked_shares(title: &str, bars: &[Bar], legend: [&str; 4]) -> String {
 /// Okabe–Ito colours (distinguishable for colour-blind readers) for series beyond the four status colours.
 pub const PALETTE: [&str; 8] = ["#009E73", "#56B4E9", "#0072B2", "#E69F00", "#D55E00", "#CC79A7", "#6b6b6b", "#000000"];
 
-fn open_svg(s: &mut String, w: f64, h: f64, title: &str) {
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
+/// The SVG element around a chart's body.
+fn svg(w: f64, h: f64, title: &str, body: &str) -> String {
+    format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>{body}</svg>",
         t = esc(title)
-    );
+    )
 }
 
-fn legend(s: &mut String, names: &[String], x0: f64, y: f64, colour: impl Fn(usize) -> &'static str) {
+/// A legend from `(x0, y)`, wrapping onto a new row before `x_max`. Returns the height it takes.
+fn legend(s: &mut String, names: &[String], x0: f64, y: f64, colour: impl Fn(usize) -> &'static str) -> f64 {
+    const X_MAX: f64 = 630.0;
     let mut lx = x0;
+    let mut y = y;
+    let top = y;
     for (k, name) in names.iter().enumerate() {
+        let width = 20.0 + 6.5 * name.chars().count() as f64;
+        if lx > x0 && lx + width > X_MAX {
+            lx = x0;
+            y += 16.0;
+        }
         let _ = write!(
             s,
             "<rect x=\"{lx:.1}\" y=\"{y:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">{}</text>",
@@ -107,8 +116,9 @@ fn legend(s: &mut String, names: &[String], x0: f64, y: f64, colour: impl Fn(usi
             y + 9.0,
             esc(name)
         );
-        lx += 20.0 + 6.5 * name.chars().count() as f64;
+        lx += width;
     }
+    y - top + 16.0
 }
 
 /// A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten at or above `max`.
@@ -141,7 +151,6 @@ pub fn stacked_amounts(title: &str, labels: &[String], series: &[(String, Vec<f6
     let slot = (w - left - 10.0) / labels.len().max(1) as f64;
     let bw = (slot * 0.7).max(4.0);
     let mut s = String::new();
-    open_svg(&mut s, w, h + 24.0, title);
     for k in 0..=4 {
         let v = max * k as f64 / 4.0;
         let y = top + plot_h * (1.0 - k as f64 / 4.0);
@@ -183,9 +192,8 @@ pub fn stacked_amounts(title: &str, labels: &[String], series: &[(String, Vec<f6
         );
     }
     let names: Vec<String> = series.iter().map(|s| s.0.clone()).collect();
-    legend(&mut s, &names, left, h + 6.0, |k| PALETTE[k % PALETTE.len()]);
-    s.push_str("</svg>");
-    s
+    let lh = legend(&mut s, &names, left, h + 6.0, |k| PALETTE[k % PALETTE.len()]);
+    svg(w, h + 8.0 + lh, title, &s)
 }
 
 /// A line chart over dates: one line per series with a dot per point (e.g. a child's goal scores 1–10 at each
@@ -196,10 +204,7 @@ pub fn lines(title: &str, series: &[(String, Vec<(chrono::NaiveDate, f64)>)], y:
     let plot_w = w - left - right;
     let dates: Vec<chrono::NaiveDate> = series.iter().flat_map(|s| s.1.iter().map(|p| p.0)).collect();
     let (Some(first), Some(last)) = (dates.iter().min().copied(), dates.iter().max().copied()) else {
-        let mut s = String::new();
-        open_svg(&mut s, w, 40.0, title);
-        s.push_str("</svg>");
-        return s;
+        return svg(w, 40.0, title, "");
     };
     let span = (last - first).num_days().max(1) as f64;
     let px = |d: chrono::NaiveDate| {
@@ -211,7 +216,6 @@ pub fn lines(title: &str, series: &[(String, Vec<(chrono::NaiveDate, f64)>)], y:
     };
     let py = |v: f64| top + plot_h * (1.0 - (v - y.0) / (y.1 - y.0));
     let mut s = String::new();
-    open_svg(&mut s, w, h + 24.0, title);
     let step = if y.1 - y.0 > 20.0 { 10.0 } else { 1.0 };
     let mut v = y.0;
     while v <= y.1 + 1e-9 {
@@ -259,9 +263,8 @@ pub fn lines(title: &str, series: &[(String, Vec<(chrono::NaiveDate, f64)>)], y:
         }
     }
     let names: Vec<String> = series.iter().map(|s| s.0.clone()).collect();
-    legend(&mut s, &names, left, h + 6.0, |k| PALETTE[k % PALETTE.len()]);
-    s.push_str("</svg>");
-    s
+    let lh = legend(&mut s, &names, left, h + 6.0, |k| PALETTE[k % PALETTE.len()]);
+    svg(w, h + 8.0 + lh, title, &s)
 }
 
 /// Shares with their 95 % confidence intervals as dots and whiskers on a 0–100 % axis, one row per group.
@@ -271,7 +274,6 @@ pub fn intervals(title: &str, rows: &[(String, f64, f64, f64)]) -> String {
     let plot_w = w - left - right;
     let px = |v: f64| left + plot_w * v.clamp(0.0, 1.0);
     let mut s = String::new();
-    open_svg(&mut s, w, h, title);
     for p in [0, 25, 50, 75, 100] {
         let x = px(p as f64 / 100.0);
         let _ = write!(
@@ -300,8 +302,7 @@ pub fn intervals(title: &str, rows: &[(String, f64, f64, f64)]) -> String {
             hi * 100.0
         );
     }
-    s.push_str("</svg>");
-    s
+    svg(w, h, title, &s)
 }
 
 use crate::web_util::html_escape as esc;

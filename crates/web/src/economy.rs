@@ -515,7 +515,7 @@ pub fn economy(
         by_step,
         by_kind: group_spend(records, year, as_of, |r| category_label(&spend_category(r))),
         by_provider: group_spend(records, year, as_of, |r| {
-            r.provider.clone().unwrap_or_else(|| "(ikke oplyst)".into())
+            ins.provider_of(r).unwrap_or_else(|| "(ikke oplyst)".into())
         }),
         by_team: group_spend(records, year, as_of, teams),
         budget: budget_vs_actual(&lines, records, year, as_of),
