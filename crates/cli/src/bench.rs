@@ -45,6 +45,8 @@ pub enum What {
     Store,
     /// The knowledge bank's search and suggestions.
     Knowledge,
+    /// Effect and economy: a full-year recomputation from the national journal (issue 7).
+    Economy,
 }
 
 const AS_OF: &str = "2026-11-27";
@@ -64,6 +66,9 @@ struct Sample {
 pub fn run(args: Args) -> input::Result<()> {
     if let What::Knowledge = args.what {
         return knowledge_bench();
+    }
+    if let What::Economy = args.what {
+        return economy_bench(&args);
     }
     if let What::Store = args.what {
         return crate::bench_store::run(crate::bench_store::Args {
@@ -183,6 +188,68 @@ fn sample(args: &Args, children: usize) -> input::Result<Sample> {
         e2e_s,
         e2e_peak_mib: peak,
     })
+}
+
+/// A full-year economy recomputation for the national journal: read every intervention from the events (kind, step,
+/// cost, start and end, placement type), then spend per month by ladder step, by spend category and provider, the
+/// forecast, budget against actual on the default budget lines, and the effect summary per kind. Best of `runs`.
+fn economy_bench(args: &Args) -> input::Result<()> {
+    use domain::economy::{
+        budget_vs_actual, default_budget_lines, forecast_rest_of_year, monthly_spend, spend_category,
+    };
+    let until = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
+    let t = Instant::now();
+    let events = generate(&SynthConfig { children: args.children, seed: args.seed, until, ..SynthConfig::default() });
+    println!(
+        "vaern bench economy — {} børn, {} hændelser (genereret på {:.1} s), {} kerner, bedste af {} kørsler",
+        args.children,
+        events.len(),
+        t.elapsed().as_secs_f64(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        args.runs
+    );
+    let ladder = domain::economy::LadderMap::default();
+    let mut best = (f64::MAX, f64::MAX, f64::MAX);
+    let mut total = domain::economy::Ore(0);
+    let mut n = 0;
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        let records = domain::effect::interventions(&events, until);
+        let read_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let by_step = monthly_spend(&records, 2026, until, |r| ladder.step(r.ladder_step, &r.kind, r.placement_type));
+        let by_kind = monthly_spend(&records, 2026, until, spend_category);
+        let by_provider =
+            monthly_spend(&records, 2026, until, |r| r.provider.clone().or(r.site.as_ref().map(|s| s.to_string())));
+        let forecast = forecast_rest_of_year(&records, 2026, until);
+        let budget = budget_vs_actual(&default_budget_lines(), &records, 2026, until);
+        let mut kinds: std::collections::BTreeMap<String, Vec<&domain::effect::InterventionRecord>> =
+            Default::default();
+        for r in &records {
+            kinds.entry(spend_category(r)).or_default().push(r);
+        }
+        let effect: Vec<_> = kinds.values().map(|v| domain::effect::summarise(v.iter().copied(), until)).collect();
+        let money_s = t.elapsed().as_secs_f64();
+        total = by_step.values().flat_map(|m| m.iter()).fold(domain::economy::Ore(0), |a, b| a + *b);
+        std::hint::black_box((&by_kind, &by_provider, forecast, &budget, &effect));
+        n = records.len();
+        if read_s + money_s < best.2 {
+            best = (read_s, money_s, read_s + money_s);
+        }
+    }
+    println!("| children | events | interventions | read interventions s | spend, forecast, budget, effect s | total s | spend 2026 to date |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} mio. kr. |",
+        args.children,
+        events.len(),
+        n,
+        best.0,
+        best.1,
+        best.2,
+        total.dkk() / 1e6
+    );
+    Ok(())
 }
 
 /// Search latency of the knowledge bank: the seed (41 entries) and a bank 25 times larger (copies with new ids), a

@@ -252,55 +252,13 @@ async fn effect_page(
     let ins = insight(&state).await?;
     let team = team_param(&qm);
     let year: Option<i32> = qm.get("aar").and_then(|y| y.parse().ok());
-    let records: Vec<&InterventionRecord> =
-        scoped(&ins, team.as_deref()).into_iter().filter(|r| year.is_none_or(|y| r.decided.year() == y)).collect();
     let as_of = ins.as_of;
-    let names: HashMap<String, String> = state
-        .bank
-        .current()
-        .ok()
-        .map(|b| b.entries().iter().map(|e| (e.id.to_string(), e.name.clone())).collect())
-        .unwrap_or_default();
-    let ladder = &state.pack.ladder;
-    let (by_kind, ci_kind) = effect_section(
-        "kind",
-        "Effekt pr. indsatstype",
-        "Indsatstype",
-        &records,
-        as_of,
-        |r| spend_category(r),
-        |k| category_label(k),
-    );
-    let (by_provider, _) = effect_section(
-        "provider",
-        "Effekt pr. leverandør",
-        "Leverandør",
-        &records,
-        as_of,
-        |r| ins.provider_of(r),
-        |k| k.clone().unwrap_or_else(|| "(ikke oplyst)".into()),
-    );
-    let (by_step, ci_step) = effect_section(
-        "step",
-        "Effekt pr. trin på indsatstrappen",
-        "Trin",
-        &records,
-        as_of,
-        |r| ladder.step(r.ladder_step, &r.kind, r.placement_type).map(|s| s.number()),
-        |k| step_label(k.and_then(LadderStep::from_number)),
-    );
-    let (by_method, _) = effect_section(
-        "method",
-        "Effekt pr. metode (vidensbanken)",
-        "Metode",
-        &records,
-        as_of,
-        |r| r.method.clone(),
-        |k| match k {
-            Some(id) => names.get(id).cloned().unwrap_or(id.clone()),
-            None => "(ingen metode angivet)".into(),
-        },
-    );
+    let key = format!("{}|{}", year.map(|y| y.to_string()).unwrap_or_default(), team.as_deref().unwrap_or(""));
+    let tables = state
+        .dashboards
+        .effect
+        .get_current(&key, ins.head, async { Ok::<_, AppError>(effect_tables(&state, &ins, team.as_deref(), year)) })
+        .await?;
     // Interventions without effect awaiting a decision: the caseworker's own cases, the team leader's team, all for
     // the manager. Only the child's key is shown; opening the case goes through need-to-know.
     let awaiting: Vec<&InterventionRecord> = ins
@@ -358,16 +316,16 @@ async fn effect_page(
                 .into(),
         ),
     };
-    let sections = vec![decisions, by_kind, by_step, by_provider, by_method];
+    let mut sections = vec![decisions];
+    sections.extend(tables.sections.iter().cloned());
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let id = qm.get("table").map(String::as_str).unwrap_or("kind");
         let s = sections.iter().find(|s| s.id == id).unwrap_or(&sections[1]);
         return Ok(s.table().download(fmt, &format!("effekt-{}", s.id)));
     }
     let sections = shorten(sections);
-    let total = summarise(records.iter().copied(), as_of);
-    let years: Vec<i32> = ins.records.iter().map(|r| r.decided.year()).collect();
-    let (lo, hi) = (years.iter().min().copied().unwrap_or(as_of.year()), as_of.year());
+    let total = &tables.total;
+    let (lo, hi) = (tables.first_year, as_of.year());
     let mut filters = vec![FilterView {
         name: "aar",
         label: "Besluttet i".into(),
@@ -378,19 +336,6 @@ async fn effect_page(
     }];
     if user.role == Role::Manager {
         filters.push(team_filter(&state, team.as_deref().unwrap_or("")).await?);
-    }
-    let mut charts = Vec::new();
-    if !ci_kind.is_empty() {
-        charts.push((
-            "Andel med fremgang pr. indsatstype, med 95 %-interval".to_string(),
-            crate::chart::intervals("Andel med fremgang pr. indsatstype", &ci_kind),
-        ));
-    }
-    if !ci_step.is_empty() {
-        charts.push((
-            "Andel med fremgang pr. trin, med 95 %-interval".to_string(),
-            crate::chart::intervals("Andel med fremgang pr. trin", &ci_step),
-        ));
     }
     Ok(InsightPage {
         ctx: ctx(&user, "nav_effect", "Effekt af indsatser"),
@@ -406,15 +351,95 @@ async fn effect_page(
         kpis: vec![
             ("Indsatser".into(), total.interventions.to_string()),
             ("Målt".into(), total.measured.to_string()),
-            ("Andel med fremgang".into(), share_ci(&total)),
+            ("Andel med fremgang".into(), share_ci(total)),
             ("Uden effekt – beslutning mangler".into(), awaiting.len().to_string()),
         ],
         download: None,
-        charts,
+        charts: tables.charts.clone(),
         sections,
         budget_form: None,
     }
     .into_response())
+}
+
+/// The effect page's aggregate tables and charts for one year (or all) and team (or all), remembered per journal
+/// head: they are the same for every leader.
+pub struct EffectTables {
+    pub(crate) sections: Vec<Section>,
+    pub charts: Vec<(String, String)>,
+    pub total: EffectSummary,
+    pub first_year: i32,
+}
+
+fn effect_tables(state: &AppState, ins: &Insight, team: Option<&str>, year: Option<i32>) -> EffectTables {
+    let records: Vec<&InterventionRecord> =
+        scoped(ins, team).into_iter().filter(|r| year.is_none_or(|y| r.decided.year() == y)).collect();
+    let as_of = ins.as_of;
+    let names: HashMap<String, String> = state
+        .bank
+        .current()
+        .ok()
+        .map(|b| b.entries().iter().map(|e| (e.id.to_string(), e.name.clone())).collect())
+        .unwrap_or_default();
+    let ladder = &state.pack.ladder;
+    let (by_kind, ci_kind) = effect_section(
+        "kind",
+        "Effekt pr. indsatstype",
+        "Indsatstype",
+        &records,
+        as_of,
+        |r| spend_category(r),
+        |k| category_label(k),
+    );
+    let (by_provider, _) = effect_section(
+        "provider",
+        "Effekt pr. leverandør",
+        "Leverandør",
+        &records,
+        as_of,
+        |r| ins.provider_of(r),
+        |k| k.clone().unwrap_or_else(|| "(ikke oplyst)".into()),
+    );
+    let (by_step, ci_step) = effect_section(
+        "step",
+        "Effekt pr. trin på indsatstrappen",
+        "Trin",
+        &records,
+        as_of,
+        |r| ladder.step(r.ladder_step, &r.kind, r.placement_type).map(|s| s.number()),
+        |k| step_label(k.and_then(LadderStep::from_number)),
+    );
+    let (by_method, _) = effect_section(
+        "method",
+        "Effekt pr. metode (vidensbanken)",
+        "Metode",
+        &records,
+        as_of,
+        |r| r.method.clone(),
+        |k| match k {
+            Some(id) => names.get(id).cloned().unwrap_or(id.clone()),
+            None => "(ingen metode angivet)".into(),
+        },
+    );
+    let mut charts = Vec::new();
+    if !ci_kind.is_empty() {
+        charts.push((
+            "Andel med fremgang pr. indsatstype, med 95 %-interval".to_string(),
+            crate::chart::intervals("Andel med fremgang pr. indsatstype", &ci_kind),
+        ));
+    }
+    if !ci_step.is_empty() {
+        charts.push((
+            "Andel med fremgang pr. trin, med 95 %-interval".to_string(),
+            crate::chart::intervals("Andel med fremgang pr. trin", &ci_step),
+        ));
+    }
+    EffectTables {
+        sections: vec![by_kind, by_step, by_provider, by_method],
+        charts,
+        total: summarise(records.iter().copied(), as_of),
+        first_year: ins.records.iter().map(|r| r.decided.year()).min().unwrap_or(as_of.year()),
+    }
 }
 
 // ---- economy ------------------------------------------------------------------------------------------------------
@@ -702,12 +727,21 @@ async fn load_economy(
     ins: &Insight,
     team: Option<&str>,
     year: i32,
-) -> Result<(Economy, Vec<store::budget::StoredBudgetLine>), AppError> {
+) -> Result<(std::sync::Arc<Economy>, Vec<store::budget::StoredBudgetLine>), AppError> {
     let stored = state.store.budget_lines(year).await?;
-    let lines = (!stored.is_empty()).then(|| stored.iter().map(|s| s.line.clone()).collect());
-    let records: Vec<InterventionRecord> = scoped(ins, team).into_iter().cloned().collect();
-    let ladder = state.pack.ladder.clone();
-    Ok((economy(ins, &records, &ladder, lines, year), stored))
+    // Remembered per journal head, year, team and budget version (a saved line shows at once).
+    let versions: Vec<String> = stored.iter().map(|l| format!("{}@{}", l.line.code, l.version)).collect();
+    let key = format!("{year}|{}|{}", team.unwrap_or(""), versions.join(","));
+    let e = state
+        .dashboards
+        .economy
+        .get_current(&key, ins.head, async {
+            let lines = (!stored.is_empty()).then(|| stored.iter().map(|s| s.line.clone()).collect());
+            let records: Vec<InterventionRecord> = scoped(ins, team).into_iter().cloned().collect();
+            Ok::<_, AppError>(economy(ins, &records, &state.pack.ladder, lines, year))
+        })
+        .await?;
+    Ok((e, stored))
 }
 
 fn budget_form(year: i32, line: Option<&BudgetLine>, errors: BTreeMap<String, String>) -> BudgetForm {

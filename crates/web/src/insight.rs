@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 /// What the pages read.
 pub struct Insight {
+    /// The journal head the figures were computed at (figures derived from them are remembered under it).
+    pub head: i64,
     /// The day the figures are computed for.
     pub as_of: NaiveDate,
     /// Every intervention of the municipality, in decision order.
@@ -85,17 +87,18 @@ pub async fn insight(state: &AppState) -> Result<Arc<Insight>, AppError> {
         Some((v, false)) => {
             let st = state.clone();
             tokio::spawn(async move {
-                if let Err(e) = st.dashboards.insight.get_or(KEY, head, compute(st.clone())).await {
+                if let Err(e) = st.dashboards.insight.get_or(KEY, head, compute(st.clone(), head)).await {
                     tracing::warn!(error = %e.message(), "effekt- og økonomital kunne ikke beregnes");
                 }
             });
             Ok(v)
         }
-        None => memo.get_or(KEY, head, compute(state.clone())).await,
+        None => memo.get_or(KEY, head, compute(state.clone(), head)).await,
     }
 }
 
-async fn compute(state: AppState) -> Result<Insight, AppError> {
+async fn compute(state: AppState, head: i64) -> Result<Insight, AppError> {
+    let started = std::time::Instant::now();
     let now = Utc::now();
     let td = today(now);
     let code = state.store.municipality().to_string();
@@ -108,6 +111,13 @@ async fn compute(state: AppState) -> Result<Insight, AppError> {
     tokio::task::spawn_blocking(move || {
         let mut ins = derive(&events, cases, sites, &routing, td, now.timestamp());
         ins.team_names = teams;
+        ins.head = head;
+        tracing::info!(
+            events = events.len(),
+            interventions = ins.records.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "effekt- og økonomital beregnet"
+        );
         Ok(ins)
     })
     .await
@@ -132,6 +142,7 @@ pub fn derive(
     }
     let methods = by_method.into_iter().map(|(m, rs)| (m.to_string(), domain::effect::summarise(rs, as_of))).collect();
     Insight {
+        head: 0,
         as_of,
         flow: domain::detection::flow(events, routing, as_of - Duration::days(365), as_of, now_ts),
         quality: domain::indicators::placement_quality(events, as_of),

@@ -116,6 +116,10 @@ pub struct Dashboards {
     /// The municipality's interventions, notifications and placements (effect, economy, early detection, placement
     /// quality, and the knowledge bank's effect figures), at a journal head.
     pub insight: Memo<crate::insight::Insight>,
+    /// The effect page's tables per year and team, at the head the figures were computed at.
+    pub effect: Memo<crate::economy::EffectTables>,
+    /// The economy of a year per team and budget version, at the head the figures were computed at.
+    pub economy: Memo<crate::economy::Economy>,
 }
 
 #[cfg(test)]

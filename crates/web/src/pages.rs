@@ -203,7 +203,7 @@ pub(crate) struct FilterView {
     pub(crate) options: Vec<(String, String)>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Section {
     pub(crate) id: String,
     pub(crate) heading: String,
@@ -214,13 +214,13 @@ pub(crate) struct Section {
     pub(crate) more: Option<String>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Row {
     pub(crate) attrs: Vec<(&'static str, String)>,
     pub(crate) cells: Vec<Cell>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Cell {
     pub(crate) text: String,
     pub(crate) href: Option<String>,
