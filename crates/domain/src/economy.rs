@@ -250,7 +250,7 @@ pub fn parse_dkk(text: &str) -> Result<Ore, String> {
         t
     };
     let dkk: f64 = normal.parse().map_err(|_| bad())?;
-    if !dkk.is_finite() || dkk < 0.0 || dkk > 1e13 {
+    if !dkk.is_finite() || !(0.0..=1e13).contains(&dkk) {
         return Err(bad());
     }
     Ok(Ore::from_dkk(dkk))

@@ -7,6 +7,7 @@ pub mod access;
 pub mod calendar;
 pub mod cpr;
 pub mod detection;
+pub mod disclosure;
 pub mod economy;
 pub mod effect;
 pub mod event;
