@@ -19,6 +19,7 @@ pub mod municipality;
 pub mod obligation;
 pub mod personal;
 pub mod rules;
+pub mod stats;
 pub mod supervision;
 pub mod synth;
 pub mod time;

@@ -1,0 +1,589 @@
+//! National statistics (issue 8): a municipality's indicators for a calendar year, computed from its journal and
+//! published through disclosure control as a versioned indicator file (JSON, with a CSV twin). The national side of
+//! Værn reads only these files — aggregates, never a child. Pure.
+//!
+//! Counts of children with 1–4 children are suppressed, and two-way tables get secondary suppression
+//! ([`crate::disclosure`]) so that no suppressed cell can be computed from the published totals. The format is
+//! described in `docs/statistics.md`.
+
+use crate::disclosure::{protect, Protected, Table};
+use crate::economy::{monthly_spend, LadderMap};
+use crate::effect::{interventions, summarise};
+use crate::event::{Body, Event, InterventionKind, PlacementType, Ref};
+use crate::knowledge::AGE_GROUPS;
+use crate::municipality::MunicipalityCode;
+use crate::obligation::Status;
+use crate::rules::{id, obligations, RulePack};
+use crate::supervision::council::council_report;
+use crate::time::AsOf;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The file format's name and version: a reader refuses files of another format or a newer version.
+pub const FORMAT: &str = "vaern-indikatorer";
+pub const VERSION: u32 = 1;
+/// Counts of fewer children than this are suppressed.
+pub const MIN_CELL: u64 = 5;
+
+/// A published count: `None` when suppressed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Count {
+    pub id: String,
+    pub label: String,
+    pub value: Option<u64>,
+}
+
+/// A published two-way table: the disclosure-controlled cells and margins (`None` = suppressed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedTable {
+    pub id: String,
+    pub title: String,
+    pub rows: Vec<String>,
+    pub cols: Vec<String>,
+    pub cells: Vec<Vec<Option<u64>>>,
+    pub row_totals: Vec<Option<u64>>,
+    pub col_totals: Vec<Option<u64>>,
+    pub total: Option<u64>,
+}
+
+impl PublishedTable {
+    fn of(id: &str, title: &str, t: &Table, p: Protected) -> PublishedTable {
+        PublishedTable {
+            id: id.into(),
+            title: title.into(),
+            rows: t.rows.clone(),
+            cols: t.cols.clone(),
+            cells: p.cells,
+            row_totals: p.row_totals,
+            col_totals: p.col_totals,
+            total: p.total,
+        }
+    }
+}
+
+/// Spend on one step of the intervention ladder in the year (kroner; amounts are not counts of children).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spend {
+    pub step: String,
+    pub label: String,
+    pub dkk: f64,
+}
+
+/// A municipality's indicator file for one year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorFile {
+    pub format: String,
+    pub version: u32,
+    pub municipality: String,
+    pub name: String,
+    pub region: u16,
+    pub year: i32,
+    /// The day the figures were computed for (31 December, or earlier for the current year).
+    pub as_of: NaiveDate,
+    pub min_cell: u64,
+    /// Children with a notification, an investigation, a preventive measure, a placement in the year.
+    pub children: Vec<Count>,
+    /// Placements by type, gender and consent against age group; compliance per rule.
+    pub tables: Vec<PublishedTable>,
+    /// The legal basis of each rule in the compliance table (rule id → § as the catalogue cites it).
+    pub laws: BTreeMap<String, String>,
+    /// Supervision visits held against required, foster-family training and supervision, danger signals.
+    pub supervision: Vec<Count>,
+    pub cost_by_step: Vec<Spend>,
+    /// Interventions measured and progressing (goals scored at two or more follow-ups).
+    pub effect: Vec<Count>,
+}
+
+pub const AGE_LABELS: [&str; 5] = ["0–5 år", "6–11 år", "12–14 år", "15–17 år", "18–22 år"];
+pub const COMPLIANCE_COLS: [&str; 3] = ["met", "late", "overdue"];
+
+fn age_group(birth: NaiveDate, on: NaiveDate) -> Option<usize> {
+    let age = crate::supervision::age_on(birth, on);
+    AGE_GROUPS.iter().position(|(lo, hi)| (u32::from(*lo)..=u32::from(*hi)).contains(&age))
+}
+
+/// The events of each municipality: its children's events (by `child_registered.municipality`), and the events of
+/// the sites registered there or used by its children. Corrections go with the events they correct.
+pub fn split_by_municipality(events: &[Event]) -> BTreeMap<MunicipalityCode, Vec<Event>> {
+    let mut child_muni: HashMap<&Ref, MunicipalityCode> = HashMap::new();
+    let mut site_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
+    for e in events {
+        match (&e.body, &e.child) {
+            (Body::ChildRegistered { municipality, .. }, Some(c)) => {
+                child_muni.insert(c, *municipality);
+            }
+            (Body::SiteRegistered { site, municipality: Some(m), .. }, _) => {
+                site_muni.insert(site.as_str(), *m);
+            }
+            _ => {}
+        }
+    }
+    let mut uses: HashMap<&str, HashSet<MunicipalityCode>> = HashMap::new();
+    for e in events {
+        if let (Body::PlacementStarted { site, .. }, Some(c)) = (&e.body, &e.child) {
+            if let Some(m) = child_muni.get(c) {
+                uses.entry(site.as_str()).or_default().insert(*m);
+            }
+        }
+    }
+    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
+    for e in events {
+        if let Some(c) = &e.child {
+            if let Some(m) = child_muni.get(c) {
+                out.entry(*m).or_default().push(e.clone());
+            }
+            continue;
+        }
+        let Some(site) = e.site() else { continue };
+        let mut to: HashSet<MunicipalityCode> = uses.get(site).cloned().unwrap_or_default();
+        if let Some(m) = site_muni.get(site) {
+            to.insert(*m);
+        }
+        for m in to {
+            out.entry(m).or_default().push(e.clone());
+        }
+    }
+    out
+}
+
+/// The unprotected indicators (for tests and the rollup-equals-union check; never written to a file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raw {
+    pub municipality: MunicipalityCode,
+    pub year: i32,
+    pub as_of: NaiveDate,
+    pub children: Vec<(&'static str, &'static str, u64)>,
+    pub tables: Vec<(&'static str, &'static str, Table)>,
+    pub laws: BTreeMap<String, String>,
+    pub supervision: Vec<(&'static str, &'static str, u64)>,
+    pub cost_by_step: Vec<(String, String, f64)>,
+    pub effect: Vec<(&'static str, &'static str, u64)>,
+}
+
+/// Compute a municipality's indicators for `year` from its events (see [`split_by_municipality`]), as of the end of
+/// the year or `as_of`, whichever is earlier.
+pub fn indicators(
+    events: &[Event],
+    pack: &RulePack,
+    municipality: MunicipalityCode,
+    year: i32,
+    as_of: NaiveDate,
+) -> Raw {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX).min(as_of);
+    let in_year = |d: NaiveDate| d >= first && d <= end;
+
+    // Children and their placements.
+    struct Child {
+        birth: NaiveDate,
+        gender: Option<crate::cpr::Gender>,
+    }
+    let mut kids: HashMap<&Ref, Child> = HashMap::new();
+    let (mut notified, mut investigated) = (HashSet::new(), HashSet::new());
+    // Placement id → (child, type, consent, start, end).
+    let mut placements: HashMap<(&Ref, &Ref), (PlacementType, bool, NaiveDate, Option<NaiveDate>)> = HashMap::new();
+    for e in events.iter().filter(|e| e.at.date() <= end) {
+        let Some(c) = &e.child else { continue };
+        let d = e.at.date();
+        match &e.body {
+            Body::ChildRegistered { birth_date, gender, .. } => {
+                kids.insert(c, Child { birth: *birth_date, gender: *gender });
+            }
+            Body::NotificationReceived { .. } if in_year(d) => {
+                notified.insert(c);
+            }
+            Body::InvestigationStarted { .. } if in_year(d) => {
+                investigated.insert(c);
+            }
+            Body::PlacementStarted { placement, placement_type, consent, .. } => {
+                placements.insert((c, placement), (*placement_type, *consent, d, None));
+            }
+            Body::PlacementEnded { placement, .. } => {
+                if let Some(p) = placements.get_mut(&(c, placement)) {
+                    p.3 = Some(d);
+                }
+            }
+            _ => {}
+        }
+    }
+    // The placement of each child placed during the year: the last one to start.
+    let mut placed: BTreeMap<&Ref, (PlacementType, bool, NaiveDate)> = BTreeMap::new();
+    for ((c, _), (t, consent, start, stop)) in &placements {
+        if *start > end || stop.is_some_and(|s| s < first) {
+            continue;
+        }
+        let keep = placed.get(c).is_none_or(|p| p.2 < *start);
+        if keep {
+            placed.insert(c, (*t, *consent, *start));
+        }
+    }
+    let records = interventions(events, end);
+    let preventive: HashSet<&Ref> = records
+        .iter()
+        .filter(|r| InterventionKind::parse(&r.kind).is_some_and(|k| k != InterventionKind::Placement))
+        .filter(|r| {
+            let from = r.started.unwrap_or(r.decided);
+            from <= end && r.ended.is_none_or(|x| x >= first)
+        })
+        .filter_map(|r| r.child.as_ref())
+        .collect();
+    let new_placements = placed.values().filter(|p| in_year(p.2)).count() as u64;
+
+    let mut by_type = Table {
+        rows: PlacementType::ALL.iter().map(|t| t.label_da().to_string()).collect(),
+        cols: AGE_LABELS.iter().map(|s| s.to_string()).collect(),
+        cells: vec![vec![0; AGE_LABELS.len()]; PlacementType::ALL.len()],
+    };
+    let genders = ["Pige", "Dreng", "Andet/ukendt"];
+    let mut by_gender = Table {
+        rows: genders.iter().map(|s| s.to_string()).collect(),
+        cols: by_type.cols.clone(),
+        cells: vec![vec![0; AGE_LABELS.len()]; genders.len()],
+    };
+    let consents = ["Med samtykke", "Uden samtykke"];
+    let mut by_consent = Table {
+        rows: consents.iter().map(|s| s.to_string()).collect(),
+        cols: by_type.cols.clone(),
+        cells: vec![vec![0; AGE_LABELS.len()]; consents.len()],
+    };
+    for (c, (t, consent, _)) in &placed {
+        let Some(k) = kids.get(c) else { continue };
+        let Some(a) = age_group(k.birth, end) else { continue };
+        let ti = PlacementType::ALL.iter().position(|x| x == t).unwrap_or(0);
+        by_type.cells[ti][a] += 1;
+        let gi = match k.gender {
+            Some(crate::cpr::Gender::Female) => 0,
+            Some(crate::cpr::Gender::Male) => 1,
+            _ => 2,
+        };
+        by_gender.cells[gi][a] += 1;
+        by_consent.cells[usize::from(!consent)][a] += 1;
+    }
+
+    // Compliance per law rule: obligations due in the year, as of its end.
+    let cut = AsOf::end_of(end);
+    let list = obligations(events, cut, pack);
+    let rules: Vec<&str> = id::LAW_RULES.to_vec();
+    let mut compliance = Table {
+        rows: rules.iter().map(|r| r.to_string()).collect(),
+        cols: COMPLIANCE_COLS.iter().map(|s| s.to_string()).collect(),
+        cells: vec![vec![0; 3]; rules.len()],
+    };
+    let mut laws = BTreeMap::new();
+    for o in list.iter().filter(|o| in_year(o.due.date())) {
+        let Some(ri) = rules.iter().position(|r| *r == o.rule) else { continue };
+        let col = match o.status {
+            Status::Met => 0,
+            Status::Late => 1,
+            Status::Overdue => 2,
+            Status::Due => continue,
+        };
+        compliance.cells[ri][col] += 1;
+        laws.entry(o.rule.to_string()).or_insert_with(|| o.law.to_string());
+    }
+
+    // Supervision, foster families and danger signals: the council report's figures.
+    let council = council_report(events, pack, municipality, year, cut);
+    let v = &council.visits;
+    let f = &council.foster;
+    let s = &council.signals;
+    let supervision = vec![
+        ("visits_required", "Tilsynsbesøg krævet", u64::from(v.required)),
+        ("visits_on_time", "Tilsynsbesøg holdt til tiden", u64::from(v.on_time)),
+        ("visits_late", "Tilsynsbesøg holdt for sent", u64::from(v.late)),
+        ("visits_missing", "Tilsynsbesøg ikke holdt", u64::from(v.missing)),
+        ("foster_families", "Plejefamilier", u64::from(f.families)),
+        ("foster_basic_course", "Plejefamilier med grundkursus", u64::from(f.basic_course)),
+        ("foster_trained_in_year", "Plejefamilier med efteruddannelse i året", u64::from(f.trained_in_year)),
+        ("foster_supervision_due", "Supervisioner krævet", u64::from(f.supervision_due)),
+        ("foster_supervision_on_time", "Supervisioner til tiden", u64::from(f.supervision_on_time)),
+        ("signals_raised", "Faresignaler", u64::from(s.raised)),
+        ("signals_reacted_on_time", "Faresignaler reageret på til tiden", u64::from(s.reacted_on_time)),
+        ("signals_open", "Faresignaler uden reaktion ved årets udgang", u64::from(s.open)),
+    ];
+
+    // Spend by ladder step and effect.
+    let ladder: &LadderMap = &pack.ladder;
+    let spend = monthly_spend(&records, year, end, |r| ladder.step(r.ladder_step, &r.kind, r.placement_type));
+    let cost_by_step = crate::event::LadderStep::ALL
+        .iter()
+        .map(|st| {
+            let total: i64 = spend.get(&Some(*st)).map(|m| m.iter().map(|o| o.0).sum()).unwrap_or(0);
+            (st.as_str().to_string(), st.label_da().to_string(), total as f64 / 100.0)
+        })
+        .collect();
+    let active: Vec<&crate::effect::InterventionRecord> =
+        records.iter().filter(|r| r.ended.is_none_or(|x| x >= first)).collect();
+    let sum = summarise(active.iter().copied(), end);
+    Raw {
+        municipality,
+        year,
+        as_of: end,
+        children: vec![
+            ("notified", "Børn med underretning i året", notified.len() as u64),
+            ("investigated", "Børn med børnefaglig undersøgelse påbegyndt i året", investigated.len() as u64),
+            ("preventive", "Børn med forebyggende foranstaltning i året", preventive.len() as u64),
+            ("placed", "Børn anbragt i løbet af året", placed.len() as u64),
+            ("new_placements", "Børn anbragt for første gang eller på ny i året", new_placements),
+        ],
+        tables: vec![
+            ("placements_type_age", "Anbragte børn efter anbringelsestype og alder", by_type),
+            ("placements_gender_age", "Anbragte børn efter køn og alder", by_gender),
+            ("placements_consent_age", "Anbragte børn efter samtykke og alder", by_consent),
+            ("compliance", "Overholdelse pr. lovkrav (forpligtelser med frist i året)", compliance),
+        ],
+        laws,
+        supervision,
+        cost_by_step,
+        effect: vec![
+            ("interventions", "Indsatser i gang i året", sum.interventions as u64),
+            ("measured", "Indsatser med målt fremgang (≥ 2 scorede opfølgninger)", sum.measured as u64),
+            ("progressing", "Indsatser hvor målene rykker", sum.progressing as u64),
+        ],
+    }
+}
+
+/// A count published only when it is 0 or at least [`MIN_CELL`].
+fn count(id: &str, label: &str, v: u64) -> Count {
+    Count { id: id.into(), label: label.into(), value: (v == 0 || v >= MIN_CELL).then_some(v) }
+}
+
+impl Raw {
+    /// The file to publish: every count and table through disclosure control.
+    pub fn publish(&self) -> IndicatorFile {
+        let tables = self
+            .tables
+            .iter()
+            .map(|(id, title, t)| {
+                // The tables are built here with matching shapes, so protection cannot fail; an empty table would.
+                let p = protect(t, MIN_CELL).unwrap_or_else(|_| Protected {
+                    cells: t.cells.iter().map(|r| r.iter().map(|_| None).collect()).collect(),
+                    row_totals: vec![None; t.rows.len()],
+                    col_totals: vec![None; t.cols.len()],
+                    total: None,
+                    min: MIN_CELL,
+                    primary: 0,
+                    secondary: 0,
+                });
+                PublishedTable::of(id, title, t, p)
+            })
+            .collect();
+        IndicatorFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            municipality: self.municipality.to_string(),
+            name: self.municipality.name().into(),
+            region: self.municipality.region().code(),
+            year: self.year,
+            as_of: self.as_of,
+            min_cell: MIN_CELL,
+            children: self.children.iter().map(|(i, l, v)| count(i, l, *v)).collect(),
+            tables,
+            laws: self.laws.clone(),
+            supervision: self.supervision.iter().map(|(i, l, v)| count(i, l, *v)).collect(),
+            cost_by_step: self
+                .cost_by_step
+                .iter()
+                .map(|(s, l, d)| Spend { step: s.clone(), label: l.clone(), dkk: *d })
+                .collect(),
+            effect: self.effect.iter().map(|(i, l, v)| count(i, l, *v)).collect(),
+        }
+    }
+}
+
+impl IndicatorFile {
+    /// The file as pretty JSON (stable field order).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The CSV twin: one line per number — `afsnit;id;række;kolonne;værdi` with an empty value where suppressed.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("kommune;år;afsnit;id;række;kolonne;værdi\n");
+        let mut line = |section: &str, id: &str, row: &str, col: &str, v: String| {
+            let esc = |s: &str| {
+                if s.contains([';', '"', '\n']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.into()
+                }
+            };
+            out.push_str(&format!(
+                "{};{};{};{};{};{};{}\n",
+                self.municipality,
+                self.year,
+                section,
+                esc(id),
+                esc(row),
+                esc(col),
+                v
+            ));
+        };
+        let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for c in &self.children {
+            line("børn", &c.id, &c.label, "", opt(c.value));
+        }
+        for t in &self.tables {
+            for (r, row) in t.rows.iter().enumerate() {
+                for (k, col) in t.cols.iter().enumerate() {
+                    line("tabel", &t.id, row, col, opt(t.cells[r][k]));
+                }
+                line("tabel", &t.id, row, "I alt", opt(t.row_totals[r]));
+            }
+            for (k, col) in t.cols.iter().enumerate() {
+                line("tabel", &t.id, "I alt", col, opt(t.col_totals[k]));
+            }
+            line("tabel", &t.id, "I alt", "I alt", opt(t.total));
+        }
+        for c in &self.supervision {
+            line("tilsyn", &c.id, &c.label, "", opt(c.value));
+        }
+        for s in &self.cost_by_step {
+            line("udgift", &s.step, &s.label, "kr.", format!("{:.2}", s.dkk));
+        }
+        for c in &self.effect {
+            line("effekt", &c.id, &c.label, "", opt(c.value));
+        }
+        out
+    }
+
+    /// Read and check a file: format and version, municipality code and name, year, and the shape of every table.
+    /// The error names the field at fault, in Danish.
+    pub fn parse(text: &str) -> Result<IndicatorFile, String> {
+        let f: IndicatorFile =
+            serde_json::from_str(text).map_err(|e| format!("ikke en indikatorfil (linje {}): {e}", e.line()))?;
+        if f.format != FORMAT {
+            return Err(format!("feltet \"format\": \"{}\" er ikke \"{FORMAT}\"", f.format));
+        }
+        if f.version == 0 || f.version > VERSION {
+            return Err(format!(
+                "feltet \"version\": version {} kendes ikke (denne Værn læser 1–{VERSION})",
+                f.version
+            ));
+        }
+        let code = MunicipalityCode::parse(&f.municipality).map_err(|e| format!("feltet \"municipality\": {e}"))?;
+        if code.name() != f.name {
+            return Err(format!(
+                "feltet \"name\": \"{}\" er ikke navnet på kommune {} ({})",
+                f.name,
+                code,
+                code.name()
+            ));
+        }
+        if code.region().code() != f.region {
+            return Err(format!(
+                "feltet \"region\": {} er ikke {}s region ({})",
+                f.region,
+                code.name(),
+                code.region().code()
+            ));
+        }
+        if !(2000..=2100).contains(&f.year) {
+            return Err(format!("feltet \"year\": {} er ikke et år", f.year));
+        }
+        if f.as_of.year() != f.year {
+            return Err(format!("feltet \"as_of\": {} ligger ikke i år {}", f.as_of, f.year));
+        }
+        for t in &f.tables {
+            let ok = t.cells.len() == t.rows.len()
+                && t.cells.iter().all(|r| r.len() == t.cols.len())
+                && t.row_totals.len() == t.rows.len()
+                && t.col_totals.len() == t.cols.len();
+            if !ok {
+                return Err(format!(
+                    "feltet \"tables\": tabellen \"{}\" har ikke lige mange rækker og kolonner overalt",
+                    t.id
+                ));
+            }
+            let small = |v: &Option<u64>| v.is_some_and(|x| x > 0 && x < f.min_cell);
+            if t.cells.iter().flatten().any(small) || t.row_totals.iter().any(small) || t.col_totals.iter().any(small) {
+                return Err(format!(
+                    "feltet \"tables\": tabellen \"{}\" viser tal under {} (diskretionering mangler)",
+                    t.id, f.min_cell
+                ));
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn code(&self) -> Option<MunicipalityCode> {
+        MunicipalityCode::parse(&self.municipality).ok()
+    }
+
+    pub fn table(&self, id: &str) -> Option<&PublishedTable> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+
+    pub fn count(&self, id: &str) -> Option<u64> {
+        self.children.iter().chain(&self.supervision).chain(&self.effect).find(|c| c.id == id).and_then(|c| c.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{generate, SynthConfig};
+
+    fn national(children: usize) -> Vec<Event> {
+        let until = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        generate(&SynthConfig { children, seed: 11, until, ..SynthConfig::default() })
+    }
+
+    #[test]
+    fn indicators_are_published_without_small_numbers_and_round_trip() {
+        let events = national(6000);
+        let split = split_by_municipality(&events);
+        let code = MunicipalityCode::parse("101").unwrap();
+        let pack = RulePack::default_pack();
+        let raw = indicators(&split[&code], &pack, code, 2025, NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+        assert_eq!(raw.as_of, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        let placed = raw.children.iter().find(|c| c.0 == "placed").unwrap().2;
+        assert!(placed > 20, "København should have placed children: {placed}");
+        let by_type = &raw.tables[0].2;
+        let total: u64 = by_type.cells.iter().flatten().sum();
+        assert_eq!(total, placed, "every placed child is in the type × age table once");
+        let f = raw.publish();
+        for t in &f.tables {
+            for v in t.cells.iter().flatten().chain(&t.row_totals).chain(&t.col_totals).flatten() {
+                assert!(*v == 0 || *v >= MIN_CELL, "{} publishes {v}", t.id);
+            }
+        }
+        assert!(raw.laws.values().any(|l| l.contains('§')), "{:?}", raw.laws);
+        let back = IndicatorFile::parse(&f.to_json()).unwrap();
+        assert_eq!(back, f);
+        assert!(f.to_csv().lines().count() > 100);
+        assert!(f.to_csv().starts_with("kommune;år;afsnit"));
+    }
+
+    #[test]
+    fn bad_files_name_the_field() {
+        let events = national(1500);
+        let split = split_by_municipality(&events);
+        let code = *split.keys().next().unwrap();
+        let raw = indicators(
+            &split[&code],
+            &RulePack::default_pack(),
+            code,
+            2025,
+            NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        );
+        let good = raw.publish().to_json();
+        let bad = |from: &str, to: &str| IndicatorFile::parse(&good.replacen(from, to, 1)).unwrap_err();
+        assert!(bad("\"version\": 1", "\"version\": 7").contains("\"version\""));
+        assert!(bad("vaern-indikatorer", "noget-andet").contains("\"format\""));
+        assert!(bad(&format!("\"municipality\": \"{code}\""), "\"municipality\": \"999\"").contains("\"municipality\""));
+        assert!(bad("\"year\": 2025", "\"year\": 2024").contains("\"as_of\""));
+        assert!(IndicatorFile::parse("{").unwrap_err().contains("ikke en indikatorfil"));
+    }
+
+    #[test]
+    fn every_child_and_site_event_lands_with_its_municipality() {
+        let events = national(800);
+        let split = split_by_municipality(&events);
+        let with_child = events.iter().filter(|e| e.child.is_some()).count();
+        let split_children: usize = split.values().map(|v| v.iter().filter(|e| e.child.is_some()).count()).sum();
+        assert_eq!(with_child, split_children, "each child event goes to exactly one municipality");
+        assert!(split.len() > 20, "children spread over many municipalities: {}", split.len());
+    }
+}
