@@ -16,6 +16,7 @@ pub mod indicators;
 pub mod journal;
 pub mod knowledge;
 pub mod municipality;
+pub mod national;
 pub mod obligation;
 pub mod personal;
 pub mod rules;
