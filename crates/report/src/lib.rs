@@ -29,6 +29,7 @@
 mod council;
 mod format;
 mod help_card;
+pub mod national;
 mod world;
 mod xlsx;
 
@@ -85,6 +86,8 @@ fn input(value: &impl serde::Serialize) -> Result<String, ReportError> {
 
 static COUNCIL_TEMPLATE: LazyLock<Source> =
     LazyLock::new(|| world::template("council.typ", include_str!("../templates/council.typ")));
+static NATIONAL_TEMPLATE: LazyLock<Source> =
+    LazyLock::new(|| world::template("national.typ", include_str!("../templates/national.typ")));
 static HELP_CARD_TEMPLATE: LazyLock<Source> =
     LazyLock::new(|| world::template("help-card.typ", include_str!("../templates/help-card.typ")));
 
@@ -107,6 +110,15 @@ pub fn council_report_pdf(r: &CouncilReport) -> Result<Vec<u8>, ReportError> {
 /// display formats, native charts of the visits per quarter and the danger signals by source.
 pub fn council_report_xlsx(r: &CouncilReport) -> Result<Vec<u8>, ReportError> {
     xlsx::council(r)
+}
+
+/// The national report (issue 8) as an A4 PDF/A-2b with the funnel plots; `date` is the document's date.
+pub fn national_report_pdf(n: &domain::national::National, date: &str) -> Result<Vec<u8>, ReportError> {
+    let fmt = input(&national::pdf_view(n))?;
+    world::render(
+        &NATIONAL_TEMPLATE,
+        &world::Job { inputs: &[("fmt", fmt)], date, ident: format!("vaern-landstal-{}", n.year) },
+    )
 }
 
 /// The child's card "Hvis du har brug for hjælp": always exactly one A4 page (texts shrink to fit; a text too
