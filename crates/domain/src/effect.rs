@@ -4,7 +4,7 @@
 
 use crate::event::{Body, EndReason, Event, GoalTheme, PlacementType, Ref};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The Værn extension field on `intervention_decided` naming the method used (a knowledge-bank id).
 pub const METHOD_FIELD: &str = "method";
@@ -110,10 +110,25 @@ impl InterventionRecord {
 /// The interventions of a journal decided on or before `as_of`, in decision order.
 pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionRecord> {
     let mut out: Vec<InterventionRecord> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut sorted: Vec<&Event> = events.iter().filter(|e| e.at.date() <= as_of).collect();
-    sorted.sort_by_key(|e| e.at.date());
-    for e in sorted {
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    // Only the event types read here, in date order (stable: the journal's order within a day).
+    let mut sorted: Vec<(NaiveDate, usize, &Event)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            matches!(
+                e.body,
+                Body::InterventionDecided(_)
+                    | Body::InterventionStarted { .. }
+                    | Body::InterventionEnded { .. }
+                    | Body::PlacementStarted { intervention: Some(_), .. }
+                    | Body::PlanFollowedUp { intervention: Some(_), .. }
+            ) && e.at.date() <= as_of
+        })
+        .map(|(i, e)| (e.at.date(), i, e))
+        .collect();
+    sorted.sort_unstable_by_key(|(d, i, _)| (*d, *i));
+    for (_, _, e) in sorted {
         let date = e.at.date();
         match &e.body {
             Body::InterventionDecided(d) => {
