@@ -25,8 +25,34 @@ pub struct Args {
     #[arg(long, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// Only children of this municipality (3-digit code); default: all 98, sized by population.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "national")]
     municipality: Option<String>,
+    /// One journal per municipality (all 98, sized by their child population, each with its own compliance):
+    /// `--out` is then a directory of journal-<kode>.jsonl files. Use --children 200000 for the national scale.
+    #[arg(long)]
+    national: bool,
+}
+
+/// `--national`: the journal split by municipality, one file each, and a line per municipality.
+fn national(args: &Args, events: &[domain::event::Event]) -> input::Result<()> {
+    use anyhow::Context;
+    let dir = if args.out.as_os_str() == "vaern-demo.jsonl" {
+        PathBuf::from("vaern-demo-national")
+    } else {
+        args.out.clone()
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("kunne ikke oprette {}", dir.display()))?;
+    let split = domain::stats::split_by_municipality(events);
+    println!("{:<5} {:<22} {:>7} {:>10}", "kode", "kommune", "børn", "hændelser");
+    for (m, ev) in &split {
+        let children = ev.iter().filter(|e| matches!(e.body, domain::event::Body::ChildRegistered { .. })).count();
+        let p = dir.join(format!("journal-{m}.jsonl"));
+        std::fs::write(&p, domain::journal::to_jsonl(ev))
+            .with_context(|| format!("kunne ikke skrive {}", p.display()))?;
+        println!("{:<5} {:<22} {:>7} {:>10}", m.to_string(), m.name(), children, ev.len());
+    }
+    println!("{} kommuner, {} hændelser, skrevet til {}", split.len(), events.len(), dir.display());
+    Ok(())
 }
 
 pub fn run(args: Args) -> input::Result<()> {
@@ -41,6 +67,9 @@ pub fn run(args: Args) -> input::Result<()> {
     let cfg =
         SynthConfig { children: args.children, seed: args.seed, municipality, until: today, ..SynthConfig::default() };
     let events = generate(&cfg);
+    if args.national {
+        return national(&args, &events);
+    }
     let text = domain::journal::to_jsonl(&events);
     input::write_text(&args.out, &text)?;
     if args.out.as_os_str() == "-" {

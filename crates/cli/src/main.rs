@@ -12,6 +12,7 @@ mod methods_cmd;
 mod obligations;
 mod report_cmd;
 mod serve;
+mod stats_cmd;
 mod table;
 
 #[global_allocator]
@@ -55,6 +56,8 @@ enum Command {
     Report(report_cmd::Args),
     /// The knowledge bank as JSON Lines: `vaern methods import FILE`, `vaern methods export`.
     Methods(methods_cmd::Args),
+    /// National statistics: `vaern stats export --year Y` (indicator file), `vaern stats national DIR` (report).
+    Stats(stats_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::CloseCase(a) => journal_cmds::close_case(a),
         Command::Report(a) => report_cmd::run(a),
         Command::Methods(a) => methods_cmd::run(a),
+        Command::Stats(a) => stats_cmd::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

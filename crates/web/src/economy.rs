@@ -316,14 +316,14 @@ async fn effect_page(
                 .into(),
         ),
     };
-    let mut sections = vec![decisions];
-    sections.extend(tables.sections.iter().cloned());
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let id = qm.get("table").map(String::as_str).unwrap_or("kind");
-        let s = sections.iter().find(|s| s.id == id).unwrap_or(&sections[1]);
+        let s = std::iter::once(&decisions).chain(&tables.sections).find(|s| s.id == id).unwrap_or(&tables.sections[0]);
         return Ok(s.table().download(fmt, &format!("effekt-{}", s.id)));
     }
-    let sections = shorten(sections);
+    // The page shows the first rows of each table (remembered shortened); the exports have them all.
+    let mut sections = shorten(vec![decisions]);
+    sections.extend(tables.page.iter().cloned());
     let total = &tables.total;
     let (lo, hi) = (tables.first_year, as_of.year());
     let mut filters = vec![FilterView {
@@ -366,6 +366,8 @@ async fn effect_page(
 /// head: they are the same for every leader.
 pub struct EffectTables {
     pub(crate) sections: Vec<Section>,
+    /// The same, shortened for the page.
+    pub(crate) page: Vec<Section>,
     pub charts: Vec<(String, String)>,
     pub total: EffectSummary,
     pub first_year: i32,
@@ -435,6 +437,7 @@ fn effect_tables(state: &AppState, ins: &Insight, team: Option<&str>, year: Opti
         ));
     }
     EffectTables {
+        page: shorten(vec![by_kind.clone(), by_step.clone(), by_provider.clone(), by_method.clone()]),
         sections: vec![by_kind, by_step, by_provider, by_method],
         charts,
         total: summarise(records.iter().copied(), as_of),
@@ -556,7 +559,8 @@ fn month_headers(first: &str) -> Vec<String> {
         .collect()
 }
 
-fn group_section(id: &str, heading: &str, first: &str, year: i32, groups: &[GroupSpend]) -> Section {
+/// A table of spend per group; the page shows the `limit` largest (the export all).
+fn group_section(id: &str, heading: &str, first: &str, year: i32, groups: &[GroupSpend], limit: usize) -> Section {
     Section {
         id: id.into(),
         heading: heading.into(),
@@ -572,6 +576,7 @@ fn group_section(id: &str, heading: &str, first: &str, year: i32, groups: &[Grou
         ],
         rows: groups
             .iter()
+            .take(limit)
             .map(|g| Row {
                 attrs: vec![("group", g.label.clone())],
                 cells: vec![
@@ -584,11 +589,12 @@ fn group_section(id: &str, heading: &str, first: &str, year: i32, groups: &[Grou
                 ],
             })
             .collect(),
-        more: None,
+        more: (groups.len() > limit)
+            .then(|| format!("Viser de {limit} største af {}; alle er i CSV- og Excel-udtrækket.", groups.len())),
     }
 }
 
-fn economy_sections(e: &Economy, may_edit: bool) -> Vec<Section> {
+fn economy_sections(e: &Economy, may_edit: bool, limit: usize) -> Vec<Section> {
     let y = e.year;
     let months = Section {
         id: "months".into(),
@@ -704,9 +710,9 @@ fn economy_sections(e: &Economy, may_edit: bool) -> Vec<Section> {
     vec![
         budget,
         months,
-        group_section("kind", &format!("Pr. indsatstype, {y}"), "Indsatstype / anbringelsestype", y, &e.by_kind),
-        group_section("provider", &format!("Pr. leverandør, {y}"), "Leverandør", y, &e.by_provider),
-        group_section("team", &format!("Pr. team, {y}"), "Team", y, &e.by_team),
+        group_section("kind", &format!("Pr. indsatstype, {y}"), "Indsatstype / anbringelsestype", y, &e.by_kind, limit),
+        group_section("provider", &format!("Pr. leverandør, {y}"), "Leverandør", y, &e.by_provider, limit),
+        group_section("team", &format!("Pr. team, {y}"), "Team", y, &e.by_team, limit),
         invest,
     ]
 }
@@ -772,7 +778,7 @@ async fn render_economy(
 ) -> Result<Response, AppError> {
     let (e, _) = load_economy(state, ins, team.as_deref(), year).await?;
     let may_edit = user.role == Role::Manager;
-    let sections = shorten(economy_sections(&e, may_edit && team.is_none()));
+    let sections = economy_sections(&e, may_edit && team.is_none(), PAGE_ROWS);
     let labels: Vec<String> = MONTHS.iter().map(|m| m.to_string()).collect();
     let series: Vec<(String, Vec<f64>)> = e
         .by_step
@@ -862,7 +868,7 @@ async fn economy_page(
     let team = team_param(&qm);
     if let Some(fmt) = Format::parse(qm.get("format").map(String::as_str)) {
         let (e, _) = load_economy(&state, &ins, team.as_deref(), year).await?;
-        let sections = economy_sections(&e, false);
+        let sections = economy_sections(&e, false, usize::MAX);
         let id = qm.get("table").map(String::as_str).unwrap_or("budget");
         let s = sections.iter().find(|s| s.id == id).unwrap_or(&sections[0]);
         return Ok(s.table().download(fmt, &format!("oekonomi-{year}-{}", s.id)));
