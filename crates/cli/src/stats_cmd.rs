@@ -157,31 +157,9 @@ fn export(a: ExportArgs) -> input::Result<()> {
     Ok(())
 }
 
-/// Read every `*.json` in `dir` as an indicator file; an unreadable or invalid file stops the run, naming it.
-pub fn read_dir(dir: &Path) -> input::Result<Vec<(String, IndicatorFile)>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Failure::BadInput(format!("{}: {e}", dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(Failure::BadInput(format!("{}: ingen indikatorfiler (*.json)", dir.display())));
-    }
-    paths
-        .par_iter()
-        .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let text = std::fs::read_to_string(p).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
-            let f = IndicatorFile::parse(&text).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
-            Ok((name, f))
-        })
-        .collect()
-}
-
 fn national(a: NationalArgs) -> input::Result<()> {
     let started = Instant::now();
-    let files = read_dir(&a.dir)?;
+    let files = report::national::read_dir(&a.dir).map_err(Failure::BadInput)?;
     domain::national::check(&files).map_err(Failure::BadInput)?;
     let year = a.year.or_else(|| files.iter().map(|f| f.1.year).max()).unwrap_or(0);
     let all: Vec<IndicatorFile> = files.into_iter().map(|f| f.1).collect();

@@ -6,6 +6,29 @@ use crate::ReportError;
 use domain::national::{thousands, Agg, Funnel, Indicator, National, NationalTable};
 use std::fmt::Write;
 
+/// Read every `*.json` in `dir` as an indicator file (sorted by name). An unreadable or invalid file is an error
+/// naming it, in Danish.
+pub fn read_dir(dir: &std::path::Path) -> Result<Vec<(String, domain::stats::IndicatorFile)>, String> {
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("{}: ingen indikatorfiler (*.json)", dir.display()));
+    }
+    paths
+        .iter()
+        .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{name}: {e}"))?;
+            let f = domain::stats::IndicatorFile::parse(&text).map_err(|e| format!("{name}: {e}"))?;
+            Ok((name, f))
+        })
+        .collect()
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

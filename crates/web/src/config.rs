@@ -40,6 +40,9 @@ pub struct Config {
     pub contact_email: String,
     /// Who to call out of hours in an acute situation (the municipality's socialvagt, or via the police).
     pub out_of_hours_phone: String,
+    /// For the national analysts: a directory of the municipalities' indicator files (`vaern stats export`), shown
+    /// as the national report at `/landstal`.
+    pub national_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             contact_email: "Skriv sikkert via borger.dk".into(),
             // Outside office hours the police reach the municipality's socialvagt; set the socialvagt's own number.
             out_of_hours_phone: "114 (politiet)".into(),
+            national_dir: None,
         }
     }
 }
@@ -115,6 +119,9 @@ impl Config {
         }
         if let Some(v) = get("VAERN_CONTACT_EMAIL") {
             self.contact_email = v;
+        }
+        if let Some(v) = get("VAERN_NATIONAL_DIR") {
+            self.national_dir = Some(v.into());
         }
         if let Some(v) = get("VAERN_OUT_OF_HOURS_PHONE") {
             self.out_of_hours_phone = v;

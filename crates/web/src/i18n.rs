@@ -83,6 +83,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("nav_methods", "Vidensbank", "Knowledge bank"),
     ("nav_viso", "VISO", "VISO"),
     ("nav_effect", "Effekt og økonomi", "Effect and economy"),
+    ("nav_national", "Landstal", "National figures"),
     ("show", "Vis", "Show"),
     ("nav_supervision", "Mit tilsyn", "My supervision"),
     ("nav_signals", "Faresignaler", "Danger signals"),

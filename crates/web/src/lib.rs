@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod insight;
 pub mod memo;
 pub mod methods;
+pub mod national;
 pub mod ops;
 pub mod pages;
 pub mod seed;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sites::routes())
         .merge(methods::routes())
         .merge(economy::routes())
+        .merge(national::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))

@@ -103,6 +103,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if matches!(role, Role::Analyst | Role::Manager) {
         v.push(("nav_stats", "/statistik"));
+        v.push(("nav_national", "/landstal"));
     }
     if matches!(role, Role::Consultant | Role::TeamLeader | Role::Manager) {
         v.push(("nav_viso", "/viso"));

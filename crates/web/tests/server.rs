@@ -230,6 +230,8 @@ async fn access_matrix(s: Server) {
         c("/oekonomi/eksport.xlsx".into(), [403, 403, 200, 200, 403, 403, 403], None),
         c("/tidlig-opsporing".into(), [403, 403, 200, 200, 403, 403, 403], None),
         c("/anbringelser/kvalitet".into(), [403, 403, 200, 200, 403, 403, 403], None),
+        c("/landstal".into(), [403, 403, 403, 200, 200, 403, 403], None),
+        c("/statistik/indikatorer".into(), [403, 403, 403, 200, 200, 403, 403], None),
         c("/api/v1/me".into(), [200; 7], None),
         c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403, 403], None),
         c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
@@ -1300,4 +1302,59 @@ async fn goals_effect_and_economy_sqlite() {
 #[tokio::test]
 async fn goals_effect_and_economy_postgres() {
     goals_effect_and_economy(start(pg_db().await).await).await;
+}
+
+// ---- national statistics (issue 8) --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn national_statistics_files_and_report() {
+    use domain::stats::IndicatorFile;
+    // The municipalities' files for two years, as `vaern stats export --all` writes them.
+    let dir = tempfile::tempdir().unwrap();
+    let pack = domain::rules::RulePack::default_pack();
+    for (year, seed) in [(2024, 3), (2025, 4)] {
+        let until = chrono::NaiveDate::from_ymd_opt(year + 1, 3, 31).unwrap();
+        let events =
+            domain::synth::generate(&domain::synth::SynthConfig { children: 1500, seed, until, ..Default::default() });
+        for (m, ev) in domain::stats::split_by_municipality(&events) {
+            let f = domain::stats::indicators(&ev, &pack, m, year, until).publish();
+            std::fs::write(dir.path().join(format!("indikatorer-{m}-{year}.json")), f.to_json()).unwrap();
+        }
+    }
+    let config = Config { national_dir: Some(dir.path().to_path_buf()), ..Config::default() };
+    let s = start_with(sqlite_db().await, config).await;
+    let analyst = s.sign_in("analytiker").await;
+    let r = s.get(&analyst, "/landstal").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("style-src 'unsafe-inline'"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("landstal 2025"), "the newest year is the default");
+    assert!(html.contains("aria-label=\"Tragtdiagram: Tilsynsbesøg to gange om året\""), "no funnel plot");
+    assert!(html.contains("Året før"), "no comparison with 2024");
+    let r = s.get(&analyst, "/landstal?aar=2025&format=pdf").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let r = s.get(&analyst, "/landstal?aar=2025&format=xlsx").await;
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    assert_eq!(s.get(&analyst, "/landstal?aar=2019").await.status(), StatusCode::BAD_REQUEST);
+    let cw = s.sign_in("sagsbehandler").await;
+    assert_eq!(s.get(&cw, "/landstal").await.status(), StatusCode::FORBIDDEN);
+
+    // The municipality's own file: valid, disclosure-controlled, for the year asked.
+    let chef = s.sign_in("chef").await;
+    let year = web::web_util::today(Utc::now()).year() - 1;
+    let r = s.get(&chef, &format!("/statistik/indikatorer?aar={year}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let f = IndicatorFile::parse(&r.text().await.unwrap()).expect("a valid indicator file");
+    assert_eq!(f.municipality, s.store.municipality().to_string());
+    assert_eq!(f.year, year);
+    let csv = s.get(&chef, &format!("/statistik/indikatorer?aar={year}&format=csv")).await.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}kommune;år;afsnit"), "{csv}");
+    assert_eq!(s.get(&chef, "/statistik/indikatorer?aar=tyve").await.status(), StatusCode::BAD_REQUEST);
+
+    // Without a directory the page says how to set one up.
+    let plain = start(sqlite_db().await).await;
+    let a = plain.sign_in("analytiker").await;
+    let html = plain.get(&a, "/landstal").await.text().await.unwrap();
+    assert!(html.contains("VAERN_NATIONAL_DIR"), "{html}");
 }
