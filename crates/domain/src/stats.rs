@@ -208,16 +208,19 @@ pub fn indicators(
         }
     }
     // The placement of each child placed during the year: the last one to start.
-    let mut placed: BTreeMap<&Ref, (PlacementType, bool, NaiveDate)> = BTreeMap::new();
-    for ((c, _), (t, consent, start, stop)) in &placements {
+    let mut last: BTreeMap<&Ref, (NaiveDate, &Ref, PlacementType, bool)> = BTreeMap::new();
+    for ((c, p), (t, consent, start, stop)) in &placements {
         if *start > end || stop.is_some_and(|s| s < first) {
             continue;
         }
-        let keep = placed.get(c).is_none_or(|p| p.2 < *start);
+        // The latest start wins; on the same day the greater placement id (deterministic whatever the map order).
+        let keep = last.get(c).is_none_or(|x| (x.0, x.1) < (*start, *p));
         if keep {
-            placed.insert(c, (*t, *consent, *start));
+            last.insert(c, (*start, p, *t, *consent));
         }
     }
+    let placed: BTreeMap<&Ref, (PlacementType, bool, NaiveDate)> =
+        last.into_iter().map(|(c, (start, _, t, consent))| (c, (t, consent, start))).collect();
     let records = interventions(events, end);
     let preventive: HashSet<&Ref> = records
         .iter()
@@ -556,6 +559,130 @@ impl IndicatorFile {
     }
 }
 
+/// An answer to one of KL's 2011 questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Answer {
+    /// 95 % or more.
+    Yes,
+    /// 75–95 %.
+    Partly,
+    /// Under 75 %.
+    No,
+    /// No figure (suppressed, or nothing to measure).
+    Unknown,
+}
+
+impl Answer {
+    pub fn label_da(self) -> &'static str {
+        match self {
+            Answer::Yes => "Ja",
+            Answer::Partly => "Delvist",
+            Answer::No => "Nej",
+            Answer::Unknown => "Kan ikke opgøres",
+        }
+    }
+
+    fn of(hits: Option<u64>, n: Option<u64>) -> (Answer, Option<f64>) {
+        match (hits, n) {
+            (Some(h), Some(n)) if n > 0 => {
+                let s = h as f64 / n as f64;
+                (
+                    if s >= 0.95 {
+                        Answer::Yes
+                    } else if s >= 0.75 {
+                        Answer::Partly
+                    } else {
+                        Answer::No
+                    },
+                    Some(s),
+                )
+            }
+            _ => (Answer::Unknown, None),
+        }
+    }
+}
+
+/// One of KL's questions answered from the data, with the figures behind the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyAnswer {
+    pub question: &'static str,
+    pub answer: Answer,
+    pub share: Option<f64>,
+    /// "412 af 431 plejefamilier har grundkursus" …
+    pub figures: String,
+    /// The § or guideline behind the question.
+    pub basis: String,
+}
+
+/// KL's 2011 questions to the municipalities about placed children ("Kommunernes styring af anbringelsesområdet"),
+/// answered from a municipality's indicator file: are the foster families trained and supervised, are the required
+/// supervision visits held, are the special interventions documented (investigation, plan, conversation, follow-up)?
+/// Thresholds: "Ja" at 95 % or more, "Delvist" 75–95 %, "Nej" below.
+pub fn kl_survey(f: &IndicatorFile) -> Vec<SurveyAnswer> {
+    let rule = |id: &str| -> (Option<u64>, Option<u64>) {
+        f.table("compliance")
+            .and_then(|t| t.rows.iter().position(|r| r == id).map(|r| (t.cells[r][0], t.row_totals[r])))
+            .unwrap_or((None, None))
+    };
+    let law = |id: &str| f.laws.get(id).cloned().unwrap_or_default();
+    let text = |h: Option<u64>, n: Option<u64>, what: &str| match (h, n) {
+        (Some(h), Some(n)) => format!("{h} af {n} {what}"),
+        (_, Some(0)) => format!("ingen {what} i året"),
+        _ => format!("færre end 5 {what} (diskretioneret)"),
+    };
+    let mut out = Vec::new();
+    let mut push = |question: &'static str, h: Option<u64>, n: Option<u64>, what: &str, basis: String| {
+        let (answer, share) = Answer::of(h, n);
+        out.push(SurveyAnswer { question, answer, share, figures: text(h, n, what), basis });
+    };
+    push(
+        "Har kommunens plejefamilier det lovpligtige grundkursus?",
+        f.count("foster_basic_course"),
+        f.count("foster_families"),
+        "plejefamilier har grundkursus",
+        "Barnets lov § 55 / kommunens retningslinje".into(),
+    );
+    push(
+        "Får plejefamilierne supervision som aftalt?",
+        f.count("foster_supervision_on_time"),
+        f.count("foster_supervision_due"),
+        "supervisioner holdt til tiden",
+        "Kommunens retningslinje for supervision".into(),
+    );
+    let held = match (f.count("visits_on_time"), f.count("visits_late")) {
+        (Some(a), Some(b)) => Some(a + b),
+        _ => None,
+    };
+    push(
+        "Bliver de lovpligtige tilsynsbesøg holdt (to om året)?",
+        held,
+        f.count("visits_required"),
+        "krævede tilsynsbesøg holdt",
+        law(id::SUPERVISION_VISITS),
+    );
+    let (h, n) = rule(id::INVESTIGATION_4_MONTHS);
+    push(
+        "Bliver de børnefaglige undersøgelser afsluttet inden for 4 måneder?",
+        h,
+        n,
+        "undersøgelser til tiden",
+        law(id::INVESTIGATION_4_MONTHS),
+    );
+    let (h, n) = rule(id::CHILD_PLAN);
+    push(
+        "Er der en handleplan/barnets plan, når der iværksættes en indsats?",
+        h,
+        n,
+        "planer til tiden",
+        law(id::CHILD_PLAN),
+    );
+    let (h, n) = rule(id::CONVERSATION);
+    push("Tales der med barnet før afgørelsen?", h, n, "børnesamtaler før afgørelse", law(id::CONVERSATION));
+    let (h, n) = rule(id::FOLLOW_UP);
+    push("Bliver der fulgt op på indsatserne til tiden?", h, n, "opfølgninger til tiden", law(id::FOLLOW_UP));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,6 +725,32 @@ mod tests {
         assert_eq!(back, f);
         assert!(f.to_csv().lines().count() > 100);
         assert!(f.to_csv().starts_with("kommune;år;afsnit"));
+    }
+
+    #[test]
+    fn kl_questions_are_answered_from_the_figures() {
+        let events = national(6000);
+        let split = split_by_municipality(&events);
+        let code = MunicipalityCode::parse("101").unwrap();
+        let until = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let f = indicators(&split[&code], &RulePack::default_pack(), code, 2025, until).publish();
+        let answers = kl_survey(&f);
+        assert_eq!(answers.len(), 7);
+        for a in &answers {
+            match a.share {
+                Some(s) if s >= 0.95 => assert_eq!(a.answer, Answer::Yes, "{a:?}"),
+                Some(s) if s >= 0.75 => assert_eq!(a.answer, Answer::Partly, "{a:?}"),
+                Some(_) => assert_eq!(a.answer, Answer::No, "{a:?}"),
+                None => assert_eq!(a.answer, Answer::Unknown, "{a:?}"),
+            }
+        }
+        let visits = &answers[2];
+        let (on_time, late, required) =
+            (f.count("visits_on_time").unwrap(), f.count("visits_late").unwrap(), f.count("visits_required").unwrap());
+        assert_eq!(visits.figures, format!("{} af {required} krævede tilsynsbesøg holdt", on_time + late));
+        assert!(answers[3].basis.contains('§'), "{:?}", answers[3]);
+        assert_eq!(Answer::of(Some(3), Some(4)).0, Answer::Partly);
+        assert_eq!(Answer::of(None, Some(40)).0, Answer::Unknown);
     }
 
     #[test]

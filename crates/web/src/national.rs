@@ -19,7 +19,10 @@ use chrono::{Datelike, Utc};
 use domain::access::Role;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/statistik/indikatorer", get(own_file)).route("/landstal", get(national_report))
+    Router::new()
+        .route("/statistik/indikatorer", get(own_file))
+        .route("/statistik/kl", get(kl_page))
+        .route("/landstal", get(national_report))
 }
 
 fn year_of(q: &Option<String>, default: i32) -> Result<i32, AppError> {
@@ -34,17 +37,92 @@ fn year_of(q: &Option<String>, default: i32) -> Result<i32, AppError> {
     }
 }
 
+/// The municipality's published indicators for `year` (computed from its whole journal).
+async fn own_indicators(state: &AppState, year: i32) -> Result<domain::stats::IndicatorFile, AppError> {
+    let td = today(Utc::now());
+    let code = state.store.municipality();
+    let events = state.store.municipality_events(code.as_str(), domain::time::AsOf::end_of(td), &[]).await?;
+    let pack = state.pack.clone();
+    tokio::task::spawn_blocking(move || domain::stats::indicators(&events, &pack, code, year, td).publish())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// KL's questions answered from the municipality's own figures for a year (`?aar=`, default last year).
+async fn kl_page(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    use crate::pages::{cell, Cell, FilterView, ListPage, Row, Section};
+    user.require(&[Role::Manager, Role::Analyst])?;
+    let td = today(Utc::now());
+    let year = year_of(&q, td.year() - 1)?;
+    let file = own_indicators(&state, year).await?;
+    let answers = domain::stats::kl_survey(&file);
+    let section = Section {
+        id: "kl".into(),
+        heading: format!("KL's spørgsmål om anbringelsesområdet, {year}"),
+        count: None,
+        export: Some(format!("/statistik/kl?aar={year}&")),
+        headers: ["Spørgsmål", "Svar", "Tallene bag", "Grundlag"].into_iter().map(String::from).collect(),
+        rows: answers
+            .iter()
+            .map(|a| Row {
+                attrs: vec![("answer", format!("{:?}", a.answer))],
+                cells: vec![
+                    cell(a.question),
+                    Cell {
+                        text: a.answer.label_da().into(),
+                        href: None,
+                        class: match a.answer {
+                            domain::stats::Answer::No => Some("overdue"),
+                            domain::stats::Answer::Partly => Some("late"),
+                            _ => None,
+                        },
+                    },
+                    cell(match a.share {
+                        Some(s) => format!("{} ({:.0} %)", a.figures, s * 100.0),
+                        None => a.figures.clone(),
+                    }),
+                    cell(&a.basis),
+                ],
+            })
+            .collect(),
+        more: Some(
+            "Svarene er beregnet af kommunens egne data: \"Ja\" ved 95 % eller mere, \"Delvist\" ved 75–95 %, \
+             \"Nej\" under 75 %. Tal for færre end 5 er diskretioneret."
+                .into(),
+        ),
+    };
+    if let Some(fmt) = crate::table::Format::parse(query_map(&q).get("format").map(String::as_str)) {
+        return Ok(section.table().download(fmt, &format!("kl-spoergsmaal-{year}")));
+    }
+    Ok(ListPage {
+        ctx: ctx(&user, "nav_stats", "KL's spørgsmål"),
+        heading: format!("KL's spørgsmål: {} {year}", state.store.municipality().name()),
+        intro: Some(
+            "KL bad i 2011 kommunerne dokumentere, at loven overholdes på anbringelsesområdet. Her er svarene \
+             direkte fra journalen, med tallene bag hvert svar."
+                .into(),
+        ),
+        action: "/statistik/kl".into(),
+        filters: vec![FilterView {
+            name: "aar",
+            label: "År".into(),
+            value: year.to_string(),
+            options: (2011..=td.year()).rev().map(|y| (y.to_string(), y.to_string())).collect(),
+        }],
+        submit_label: "Vis".into(),
+        charts: Vec::new(),
+        sections: vec![section],
+    }
+    .into_response())
+}
+
 /// The municipality's indicator file for a year (`?aar=`, default last year; `&format=csv` for the CSV twin).
 async fn own_file(State(state): State<AppState>, user: AuthUser, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     user.require(&[Role::Manager, Role::Analyst])?;
     let td = today(Utc::now());
     let year = year_of(&q, td.year() - 1)?;
     let code = state.store.municipality();
-    let events = state.store.municipality_events(code.as_str(), domain::time::AsOf::end_of(td), &[]).await?;
-    let pack = state.pack.clone();
-    let file = tokio::task::spawn_blocking(move || domain::stats::indicators(&events, &pack, code, year, td).publish())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let file = own_indicators(&state, year).await?;
     let csv = query_map(&q).get("format").is_some_and(|f| f == "csv");
     let (body, kind, ext) = if csv {
         (format!("\u{feff}{}", file.to_csv()), "text/csv; charset=utf-8", "csv")

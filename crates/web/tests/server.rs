@@ -232,6 +232,7 @@ async fn access_matrix(s: Server) {
         c("/anbringelser/kvalitet".into(), [403, 403, 200, 200, 403, 403, 403], None),
         c("/landstal".into(), [403, 403, 403, 200, 200, 403, 403], None),
         c("/statistik/indikatorer".into(), [403, 403, 403, 200, 200, 403, 403], None),
+        c("/statistik/kl".into(), [403, 403, 403, 200, 200, 403, 403], None),
         c("/api/v1/me".into(), [200; 7], None),
         c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403, 403], None),
         c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
@@ -1351,6 +1352,11 @@ async fn national_statistics_files_and_report() {
     let csv = s.get(&chef, &format!("/statistik/indikatorer?aar={year}&format=csv")).await.text().await.unwrap();
     assert!(csv.starts_with("\u{feff}kommune;år;afsnit"), "{csv}");
     assert_eq!(s.get(&chef, "/statistik/indikatorer?aar=tyve").await.status(), StatusCode::BAD_REQUEST);
+    // KL's questions answered from the same figures.
+    let html = unescape(&s.get(&chef, &format!("/statistik/kl?aar={year}")).await.text().await.unwrap());
+    assert!(html.contains("Bliver de lovpligtige tilsynsbesøg holdt (to om året)?"), "{html}");
+    let answers = domain::stats::kl_survey(&f);
+    assert!(html.contains(&answers[2].figures), "the page does not show the figures behind the answer");
 
     // Without a directory the page says how to set one up.
     let plain = start(sqlite_db().await).await;
