@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{Datelike, NaiveDate, Utc};
 use domain::municipality::MunicipalityCode;
 use domain::rules::RulePack;
-use domain::stats::{indicators, split_by_municipality, IndicatorFile};
+use domain::stats::{indicators, IndicatorFile};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -101,7 +101,8 @@ fn export(a: ExportArgs) -> input::Result<()> {
                 .apply_corrections(Some(domain::time::AsOf::end_of(today)))
                 .map_err(|e| Failure::BadInput(format!("linje {}: {}", e.line, e.message)))?;
             let read = started.elapsed();
-            let split = split_by_municipality(&journal.events);
+            let n_events = journal.events.len();
+            let split = domain::stats::split_owned(journal.events);
             let wanted: Vec<(&MunicipalityCode, &Vec<domain::event::Event>)> = match (code, a.all) {
                 (Some(c), _) => split.iter().filter(|(m, _)| **m == c).collect(),
                 (None, true) => split.iter().collect(),
@@ -116,7 +117,7 @@ fn export(a: ExportArgs) -> input::Result<()> {
                 wanted.par_iter().map(|(m, ev)| indicators(ev, &pack, **m, a.year, today).publish()).collect();
             eprintln!(
                 "{} hændelser læst på {} ms; indikatorer for {} kommuner beregnet på {} ms.",
-                journal.events.len(),
+                n_events,
                 read.as_millis(),
                 files.len(),
                 (started.elapsed() - read).as_millis()

@@ -14,7 +14,7 @@ use crate::knowledge::AGE_GROUPS;
 use crate::municipality::MunicipalityCode;
 use crate::obligation::Status;
 use crate::rules::{id, obligations, RulePack};
-use crate::supervision::council::council_report;
+use crate::supervision::council::council_report_with;
 use crate::time::AsOf;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,18 @@ fn age_group(birth: NaiveDate, on: NaiveDate) -> Option<usize> {
 /// The events of each municipality: its children's events (by `child_registered.municipality`), and the events of
 /// the sites registered there or used by its children. Corrections go with the events they correct.
 pub fn split_by_municipality(events: &[Event]) -> BTreeMap<MunicipalityCode, Vec<Event>> {
+    let targets = targets(events);
+    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
+    for (e, to) in events.iter().zip(targets) {
+        for m in to {
+            out.entry(m).or_default().push(e.clone());
+        }
+    }
+    out
+}
+
+/// For each event, the municipalities it belongs to.
+fn targets(events: &[Event]) -> Vec<Vec<MunicipalityCode>> {
     let mut child_muni: HashMap<&Ref, MunicipalityCode> = HashMap::new();
     let mut site_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
     for e in events {
@@ -127,21 +139,41 @@ pub fn split_by_municipality(events: &[Event]) -> BTreeMap<MunicipalityCode, Vec
             }
         }
     }
-    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
-    for e in events {
-        if let Some(c) = &e.child {
-            if let Some(m) = child_muni.get(c) {
-                out.entry(*m).or_default().push(e.clone());
+    // Where each event goes (child events to one municipality, site events to every municipality using the site).
+    let targets: Vec<Vec<MunicipalityCode>> = events
+        .iter()
+        .map(|e| {
+            if let Some(c) = &e.child {
+                return child_muni.get(c).map(|m| vec![*m]).unwrap_or_default();
             }
-            continue;
-        }
-        let Some(site) = e.site() else { continue };
-        let mut to: HashSet<MunicipalityCode> = uses.get(site).cloned().unwrap_or_default();
-        if let Some(m) = site_muni.get(site) {
-            to.insert(*m);
-        }
-        for m in to {
-            out.entry(m).or_default().push(e.clone());
+            let Some(site) = e.site() else { return Vec::new() };
+            let mut to: Vec<MunicipalityCode> = uses.get(site).map(|s| s.iter().copied().collect()).unwrap_or_default();
+            if let Some(m) = site_muni.get(site) {
+                if !to.contains(m) {
+                    to.push(*m);
+                }
+            }
+            to.sort();
+            to
+        })
+        .collect();
+    targets
+}
+
+/// The events of each municipality (see [`split_by_municipality`]), taking the journal: a child's event is moved to
+/// its municipality, only a site's events are copied (to every municipality using the site).
+pub fn split_owned(events: Vec<Event>) -> BTreeMap<MunicipalityCode, Vec<Event>> {
+    let targets = targets(&events);
+    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
+    for (e, to) in events.into_iter().zip(targets) {
+        match to.as_slice() {
+            [] => {}
+            [m] => out.entry(*m).or_default().push(e),
+            many => {
+                for m in many {
+                    out.entry(*m).or_default().push(e.clone());
+                }
+            }
         }
     }
     out
@@ -287,7 +319,7 @@ pub fn indicators(
     }
 
     // Supervision, foster families and danger signals: the council report's figures.
-    let council = council_report(events, pack, municipality, year, cut);
+    let council = council_report_with(events, &list, pack, municipality, year, cut);
     let v = &council.visits;
     let f = &council.foster;
     let s = &council.signals;
@@ -778,6 +810,7 @@ mod tests {
     fn every_child_and_site_event_lands_with_its_municipality() {
         let events = national(800);
         let split = split_by_municipality(&events);
+        assert_eq!(split_owned(events.clone()), split, "moving and copying split alike");
         let with_child = events.iter().filter(|e| e.child.is_some()).count();
         let split_children: usize = split.values().map(|v| v.iter().filter(|e| e.child.is_some()).count()).sum();
         assert_eq!(with_child, split_children, "each child event goes to exactly one municipality");

@@ -85,15 +85,7 @@ struct InsightPage {
 /// Whole kroner with Danish thousands separators: 1.234.567 kr.
 pub fn kr(o: Ore) -> String {
     let whole = (o.0 as f64 / 100.0).round() as i64;
-    let digits = whole.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{}{out} kr.", if whole < 0 { "-" } else { "" })
+    format!("{}{} kr.", if whole < 0 { "-" } else { "" }, domain::national::thousands(whole.unsigned_abs()))
 }
 
 fn pct(x: f64) -> String {

@@ -82,18 +82,22 @@ const KEY: &str = "insight";
 pub async fn insight(state: &AppState) -> Result<Arc<Insight>, AppError> {
     let head = state.store.event_count().await?;
     let memo = &state.dashboards.insight;
-    match memo.peek(KEY, head) {
+    // The day is part of the key: the figures are as of today.
+    let key = format!("{KEY}/{}", today(Utc::now()));
+    let key = key.as_str();
+    match memo.peek(key, head) {
         Some((v, true)) => Ok(v),
         Some((v, false)) => {
             let st = state.clone();
             tokio::spawn(async move {
-                if let Err(e) = st.dashboards.insight.get_or(KEY, head, compute(st.clone(), head)).await {
+                let key = format!("{KEY}/{}", today(Utc::now()));
+                if let Err(e) = st.dashboards.insight.get_or(&key, head, compute(st.clone(), head)).await {
                     tracing::warn!(error = %e.message(), "effekt- og økonomital kunne ikke beregnes");
                 }
             });
             Ok(v)
         }
-        None => memo.get_or(KEY, head, compute(state.clone(), head)).await,
+        None => memo.get_or(key, head, compute(state.clone(), head)).await,
     }
 }
 

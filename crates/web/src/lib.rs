@@ -171,6 +171,10 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = pages::warm_dashboards(&state).await {
             tracing::warn!(error = %e.message(), "ledelsestal kunne ikke forberedes");
         }
+        // A new day (or a changed journal): the effect and economy figures, before a leader asks.
+        if let Err(e) = insight::insight(&state).await {
+            tracing::warn!(error = %e.message(), "effekt- og økonomital kunne ikke beregnes");
+        }
         let now = chrono::Utc::now();
         let c = &state.config;
         let idle = now.timestamp() - c.session_idle_minutes * 60;

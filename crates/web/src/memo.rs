@@ -17,17 +17,24 @@ type Entry<T> = (Instant, i64, Arc<T>);
 /// Answers by key, each stamped with the journal head it was computed at.
 pub struct Memo<T> {
     map: Mutex<HashMap<String, Entry<T>>>,
+    /// How long an unchanged answer is reused ([`TTL`] unless made [`Memo::with_ttl`]).
+    ttl: Duration,
     /// One computation at a time: concurrent misses wait for it instead of all computing the same answer.
     computing: tokio::sync::Mutex<()>,
 }
 
 impl<T> Default for Memo<T> {
     fn default() -> Self {
-        Memo { map: Mutex::new(HashMap::new()), computing: tokio::sync::Mutex::new(()) }
+        Memo::with_ttl(TTL)
     }
 }
 
 impl<T> Memo<T> {
+    /// A memory whose unchanged answers live `ttl` (for answers whose key already holds what time changes).
+    pub fn with_ttl(ttl: Duration) -> Self {
+        Memo { map: Mutex::new(HashMap::new()), ttl, computing: tokio::sync::Mutex::new(()) }
+    }
+
     /// The remembered answer for `key` if it was computed at journal head `head` less than [`TTL`] ago; else
     /// compute, remember and return it.
     pub async fn get_or<E, F>(&self, key: &str, head: i64, compute: F) -> Result<Arc<T>, E>
@@ -74,7 +81,7 @@ impl<T> Memo<T> {
     /// The remembered answer for `key`, if any, and whether it is fresh (computed at `head` less than [`TTL`] ago).
     pub fn peek(&self, key: &str, head: i64) -> Option<(Arc<T>, bool)> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key).map(|(at, h, v)| (v.clone(), *h == head && at.elapsed() < TTL))
+        map.get(key).map(|(at, h, v)| (v.clone(), *h == head && at.elapsed() < self.ttl))
     }
 
     fn remember(&self, key: &str, head: i64, v: T) -> Arc<T> {
@@ -89,7 +96,7 @@ impl<T> Memo<T> {
 
     fn fresh(&self, key: &str, head: i64) -> Option<Arc<T>> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|(at, h, _)| *h == head && at.elapsed() < TTL).map(|(_, _, v)| v.clone())
+        map.get(key).filter(|(at, h, _)| *h == head && at.elapsed() < self.ttl).map(|(_, _, v)| v.clone())
     }
 
     fn any(&self, key: &str) -> Option<Arc<T>> {
@@ -102,7 +109,6 @@ impl<T> Memo<T> {
 }
 
 /// The dashboards' memories.
-#[derive(Default)]
 pub struct Dashboards {
     pub compliance: Memo<Vec<store::caseload::MonthCounts>>,
     pub workload: Memo<Vec<store::caseload::Workload>>,
@@ -120,6 +126,24 @@ pub struct Dashboards {
     pub effect: Memo<crate::economy::EffectTables>,
     /// The economy of a year per team and budget version, at the head the figures were computed at.
     pub economy: Memo<crate::economy::Economy>,
+}
+
+impl Default for Dashboards {
+    fn default() -> Dashboards {
+        Dashboards {
+            compliance: Memo::default(),
+            workload: Memo::default(),
+            teams: Memo::default(),
+            names: Memo::default(),
+            escalated: Memo::default(),
+            worklists: Memo::default(),
+            // Seconds of work for a large municipality: kept while the journal is unchanged and the day the same
+            // (the key holds the day), refreshed at most hourly.
+            insight: Memo::with_ttl(Duration::from_secs(3600)),
+            effect: Memo::default(),
+            economy: Memo::default(),
+        }
+    }
 }
 
 #[cfg(test)]

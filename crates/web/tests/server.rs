@@ -1217,17 +1217,7 @@ async fn goals_effect_and_economy(s: Server) {
     let spent_days = if (today - Duration::days(100)).year() == today.year() { 101 } else { today.ordinal() as i64 };
     let rest_days =
         chrono::NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap().ordinal() as i64 - today.ordinal() as i64;
-    let kr = |n: i64| {
-        let d = n.to_string();
-        let mut out = String::new();
-        for (i, c) in d.chars().enumerate() {
-            if i > 0 && (d.len() - i) % 3 == 0 {
-                out.push('.');
-            }
-            out.push(c);
-        }
-        format!("{out} kr.")
-    };
+    let kr = |n: i64| format!("{} kr.", domain::national::thousands(n as u64));
     let html = eventually(&s, &chef, "/oekonomi", |h| h.contains("Familiehuset Test")).await;
     let row = html.split("data-group=\"Familiehuset Test\"").nth(1).unwrap().split("</tr>").next().unwrap().to_string();
     assert!(row.contains(&kr(1000 * spent_days)), "spend to date is not {spent_days} days × 1.000 kr.: {row}");

@@ -41,12 +41,25 @@ pub fn council_report(
     year: i32,
     as_of: AsOf,
 ) -> CouncilReport {
+    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let list = obligations(events, AsOf::end_of(last.min(as_of.date())), pack);
+    council_report_with(events, &list, pack, municipality, year, as_of)
+}
+
+/// As [`council_report`], with the obligations already computed as of the end of the year (or `as_of`, whichever
+/// is earlier) — for callers that need them for more than the report.
+pub fn council_report_with(
+    events: &[Event],
+    list: &[Obligation<'_>],
+    pack: &RulePack,
+    municipality: MunicipalityCode,
+    year: i32,
+    as_of: AsOf,
+) -> CouncilReport {
     let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
     let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
     let end = last.min(as_of.date());
-    let cut = AsOf::end_of(end);
     let in_year = |d: NaiveDate| d >= first && d <= end;
-    let list = obligations(events, cut, pack);
     let due_in_year = |o: &&Obligation| in_year(o.due.date());
 
     // ---- sites
