@@ -179,6 +179,9 @@ pub fn split_owned(events: Vec<Event>) -> BTreeMap<MunicipalityCode, Vec<Event>>
     out
 }
 
+/// A placement as the indicators need it: type, consent, start, end.
+type PlacementSpan = (PlacementType, bool, NaiveDate, Option<NaiveDate>);
+
 /// The unprotected indicators (for tests and the rollup-equals-union check; never written to a file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raw {
@@ -214,7 +217,7 @@ pub fn indicators(
     let mut kids: HashMap<&Ref, Child> = HashMap::new();
     let (mut notified, mut investigated) = (HashSet::new(), HashSet::new());
     // Placement id → (child, type, consent, start, end).
-    let mut placements: HashMap<(&Ref, &Ref), (PlacementType, bool, NaiveDate, Option<NaiveDate>)> = HashMap::new();
+    let mut placements: HashMap<(&Ref, &Ref), PlacementSpan> = HashMap::new();
     for e in events.iter().filter(|e| e.at.date() <= end) {
         let Some(c) = &e.child else { continue };
         let d = e.at.date();

@@ -35,7 +35,7 @@ fn the_national_report_renders_as_pdf_html_and_xlsx() {
     let html = report::national::national_html(&n);
     assert!(html.starts_with("<!doctype html>"));
     let funnels = html.matches("aria-label=\"Tragtdiagram:").count();
-    assert_eq!(funnels, n.indicators.iter().count(), "one funnel plot per indicator");
+    assert_eq!(funnels, n.indicators.len(), "one funnel plot per indicator");
     assert!(html.contains("id=\"regions\""));
     let xlsx = report::national::national_xlsx(&n).expect("writes");
     assert_eq!(&xlsx[..2], b"PK");

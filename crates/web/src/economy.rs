@@ -188,7 +188,7 @@ fn effect_section<K: Ord>(
     }
     let mut ci = Vec::new();
     let mut ordered: Vec<(&K, &Vec<&InterventionRecord>)> = groups.iter().collect();
-    ordered.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    ordered.sort_by_key(|(_, rs)| std::cmp::Reverse(rs.len()));
     let rows = ordered
         .into_iter()
         .map(|(k, rs)| {
@@ -376,15 +376,10 @@ fn effect_tables(state: &AppState, ins: &Insight, team: Option<&str>, year: Opti
         .map(|b| b.entries().iter().map(|e| (e.id.to_string(), e.name.clone())).collect())
         .unwrap_or_default();
     let ladder = &state.pack.ladder;
-    let (by_kind, ci_kind) = effect_section(
-        "kind",
-        "Effekt pr. indsatstype",
-        "Indsatstype",
-        &records,
-        as_of,
-        |r| spend_category(r),
-        |k| category_label(k),
-    );
+    let (by_kind, ci_kind) =
+        effect_section("kind", "Effekt pr. indsatstype", "Indsatstype", &records, as_of, spend_category, |k| {
+            category_label(k)
+        });
     let (by_provider, _) = effect_section(
         "provider",
         "Effekt pr. leverandør",
@@ -934,7 +929,7 @@ fn write_sheet(
         for (c, v) in row.iter().enumerate() {
             let c = c as u16;
             match v {
-                X::Text(t) => sheet.write_string(r, c, &crate::web_util::defuse_cell(t))?,
+                X::Text(t) => sheet.write_string(r, c, crate::web_util::defuse_cell(t))?,
                 X::Money(o) => sheet.write_number_with_format(r, c, o.dkk(), &money)?,
                 X::Int(n) => sheet.write_number(r, c, *n as f64)?,
             };

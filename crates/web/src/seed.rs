@@ -346,7 +346,7 @@ fn enrich(events: &mut [domain::event::Event]) {
             Body::PlanFollowedUp { goal_progress, intervention, .. } if !goal_progress.is_empty() => {
                 let id = intervention.as_ref().map(|r| r.as_str()).unwrap_or("");
                 let h = hash(&format!("{id}{}", e.at.to_output()));
-                (h % 2 == 0).then(|| {
+                h.is_multiple_of(2).then(|| {
                     let mean =
                         goal_progress.iter().map(|g| f64::from(g.score)).sum::<f64>() / goal_progress.len() as f64;
                     let sdq = (28.0 - 2.2 * mean + (h % 7) as f64 - 3.0).round().clamp(0.0, 40.0) as u64;
