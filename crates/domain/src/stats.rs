@@ -107,23 +107,52 @@ fn age_group(birth: NaiveDate, on: NaiveDate) -> Option<usize> {
 /// the sites registered there or used by its children. Corrections go with the events they correct.
 pub fn split_by_municipality(events: &[Event]) -> BTreeMap<MunicipalityCode, Vec<Event>> {
     let targets = targets(events);
-    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
-    for (e, to) in events.iter().zip(targets) {
-        for m in to {
+    let mut out = sized(&targets);
+    for (e, to) in events.iter().zip(&targets) {
+        for m in to.iter() {
             out.entry(m).or_default().push(e.clone());
         }
     }
     out
 }
 
+/// Where an event goes: nowhere, to one municipality (a child's event), or to several (a shared site's).
+enum Target {
+    None,
+    One(MunicipalityCode),
+    Many(Vec<MunicipalityCode>),
+}
+
+impl Target {
+    fn iter(&self) -> impl Iterator<Item = MunicipalityCode> + '_ {
+        let (one, many): (Option<MunicipalityCode>, &[MunicipalityCode]) = match self {
+            Target::None => (None, &[]),
+            Target::One(m) => (Some(*m), &[]),
+            Target::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many.iter().copied())
+    }
+}
+
+/// The vectors of each municipality, allocated once at their final size.
+fn sized(targets: &[Target]) -> BTreeMap<MunicipalityCode, Vec<Event>> {
+    let mut count: BTreeMap<MunicipalityCode, usize> = BTreeMap::new();
+    for t in targets {
+        for m in t.iter() {
+            *count.entry(m).or_default() += 1;
+        }
+    }
+    count.into_iter().map(|(m, n)| (m, Vec::with_capacity(n))).collect()
+}
+
 /// For each event, the municipalities it belongs to.
-fn targets(events: &[Event]) -> Vec<Vec<MunicipalityCode>> {
-    let mut child_muni: HashMap<&Ref, MunicipalityCode> = HashMap::new();
+fn targets(events: &[Event]) -> Vec<Target> {
+    let mut child_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
     let mut site_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
     for e in events {
         match (&e.body, &e.child) {
             (Body::ChildRegistered { municipality, .. }, Some(c)) => {
-                child_muni.insert(c, *municipality);
+                child_muni.insert(c.as_str(), *municipality);
             }
             (Body::SiteRegistered { site, municipality: Some(m), .. }, _) => {
                 site_muni.insert(site.as_str(), *m);
@@ -131,47 +160,52 @@ fn targets(events: &[Event]) -> Vec<Vec<MunicipalityCode>> {
             _ => {}
         }
     }
-    let mut uses: HashMap<&str, HashSet<MunicipalityCode>> = HashMap::new();
+    let mut uses: HashMap<&str, Vec<MunicipalityCode>> = HashMap::new();
     for e in events {
         if let (Body::PlacementStarted { site, .. }, Some(c)) = (&e.body, &e.child) {
-            if let Some(m) = child_muni.get(c) {
-                uses.entry(site.as_str()).or_default().insert(*m);
+            if let Some(m) = child_muni.get(c.as_str()) {
+                let v = uses.entry(site.as_str()).or_default();
+                if !v.contains(m) {
+                    v.push(*m);
+                }
             }
         }
     }
-    // Where each event goes (child events to one municipality, site events to every municipality using the site).
-    let targets: Vec<Vec<MunicipalityCode>> = events
+    events
         .iter()
         .map(|e| {
             if let Some(c) = &e.child {
-                return child_muni.get(c).map(|m| vec![*m]).unwrap_or_default();
+                return child_muni.get(c.as_str()).map_or(Target::None, |m| Target::One(*m));
             }
-            let Some(site) = e.site() else { return Vec::new() };
-            let mut to: Vec<MunicipalityCode> = uses.get(site).map(|s| s.iter().copied().collect()).unwrap_or_default();
+            let Some(site) = e.site() else { return Target::None };
+            let mut to: Vec<MunicipalityCode> = uses.get(site).cloned().unwrap_or_default();
             if let Some(m) = site_muni.get(site) {
                 if !to.contains(m) {
                     to.push(*m);
                 }
             }
             to.sort();
-            to
+            match to.as_slice() {
+                [] => Target::None,
+                [m] => Target::One(*m),
+                _ => Target::Many(to),
+            }
         })
-        .collect();
-    targets
+        .collect()
 }
 
 /// The events of each municipality (see [`split_by_municipality`]), taking the journal: a child's event is moved to
 /// its municipality, only a site's events are copied (to every municipality using the site).
 pub fn split_owned(events: Vec<Event>) -> BTreeMap<MunicipalityCode, Vec<Event>> {
     let targets = targets(&events);
-    let mut out: BTreeMap<MunicipalityCode, Vec<Event>> = BTreeMap::new();
+    let mut out = sized(&targets);
     for (e, to) in events.into_iter().zip(targets) {
-        match to.as_slice() {
-            [] => {}
-            [m] => out.entry(*m).or_default().push(e),
-            many => {
+        match to {
+            Target::None => {}
+            Target::One(m) => out.entry(m).or_default().push(e),
+            Target::Many(many) => {
                 for m in many {
-                    out.entry(*m).or_default().push(e.clone());
+                    out.entry(m).or_default().push(e.clone());
                 }
             }
         }
