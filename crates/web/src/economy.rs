@@ -75,6 +75,7 @@ struct InsightPage {
     tabs: Vec<(&'static str, &'static str, bool)>,
     action: String,
     filters: Vec<FilterView>,
+    submit_label: String,
     kpis: Vec<(String, String)>,
     download: Option<(String, String)>,
     charts: Vec<(String, String)>,
@@ -340,6 +341,7 @@ async fn effect_page(
         tabs: tabs("/effekt"),
         action: "/effekt".into(),
         filters,
+        submit_label: user.lang.t("show").into(),
         kpis: vec![
             ("Indsatser".into(), total.interventions.to_string()),
             ("Målt".into(), total.measured.to_string()),
@@ -805,6 +807,7 @@ async fn render_economy(
         tabs: tabs("/oekonomi"),
         action: "/oekonomi".into(),
         filters,
+        submit_label: user.lang.t("show").into(),
         kpis: vec![
             (format!("Forbrug {year} til dato"), kr(e.spent())),
             ("Prognose resten af året".into(), kr(e.forecast())),
@@ -1198,6 +1201,7 @@ async fn detection_page(
         tabs: tabs("/tidlig-opsporing"),
         action: String::new(),
         filters: Vec::new(),
+        submit_label: String::new(),
         kpis: vec![
             ("Underretninger".into(), f.total.notifications.to_string()),
             ("Vurderet til tiden".into(), f.total.on_time_share().map(pct).unwrap_or_else(|| "—".into())),
@@ -1327,6 +1331,7 @@ async fn quality_page(
         tabs: tabs("/anbringelser/kvalitet"),
         action: String::new(),
         filters: Vec::new(),
+        submit_label: String::new(),
         kpis: vec![
             ("Anbragte børn".into(), total.map(|q| q.placed.to_string()).unwrap_or_default()),
             ("Andel i familiepleje".into(), opt(total.and_then(|q| q.family_share()))),
