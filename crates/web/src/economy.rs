@@ -167,6 +167,7 @@ fn effect_headers() -> Vec<String> {
         "Afsluttet",
         "Mål nået",
         "Stoppet uden effekt",
+        "Ophørt af andre grunde",
         "Uden effekt nu",
     ]
     .into_iter()
@@ -210,6 +211,7 @@ fn effect_section<K: Ord>(
                     cell(s.ended.to_string()),
                     cell(s.goal_reached.to_string()),
                     cell(s.no_effect.to_string()),
+                    cell(s.ended.saturating_sub(s.goal_reached + s.no_effect).to_string()),
                     Cell { text: flagged.to_string(), href: None, class: (flagged > 0).then_some("late") },
                 ],
             }
