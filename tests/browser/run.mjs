@@ -11,7 +11,7 @@
 // CHROMIUM (browser, default /usr/bin/chromium), VERBOSE=1 (print browser console errors of passing tests too).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -69,6 +69,8 @@ const AXE_PAGES = [
   { as: 'teamleder', path: '/tidlig-opsporing' },
   { as: 'chef', path: '/anbringelser/kvalitet' },
   { as: 'sagsbehandler', path: '/boern/{child}/ny/plan_followed_up' },
+  { as: 'analytiker', path: '/landstal' },
+  { as: 'chef', path: '/statistik/kl' },
 ];
 
 const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } };
@@ -482,6 +484,32 @@ const TESTS = [
     },
   },
   {
+    name: 'national report: funnel plots and ranking for the analyst',
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'analytiker');
+      await t.goto(page, '/landstal', { status: 200 });
+      assert.match(await page.locator('h1').innerText(), new RegExp(`landstal ${NATIONAL_YEAR}`));
+      const funnels = page.locator('svg[aria-label^="Tragtdiagram:"]');
+      assert.ok(await funnels.count() >= 10, `only ${await funnels.count()} funnel plots`);
+      const points = funnels.first().locator('circle.point');
+      assert.ok(await points.count() > 20, `the first funnel plot has ${await points.count()} municipalities`);
+      const box = await funnels.first().boundingBox();
+      assert.ok(box && box.width > 300 && box.height > 100, `the funnel plot is not drawn: ${JSON.stringify(box)}`);
+      // The ranking behind a plot opens and is ordered by share.
+      const details = page.locator('section details').first();
+      await details.locator('summary').click();
+      const ranks = await details.locator('tbody tr td:first-child').allInnerTexts();
+      assert.ok(ranks.length > 20, 'the ranking is empty');
+      assert.deepEqual(ranks.map(Number), [...ranks.map(Number)].sort((a, b) => a - b), 'the ranking is not in order');
+      // The PDF of the same report.
+      const pdf = await page.request.get(new URL(`/landstal?aar=${NATIONAL_YEAR}&format=pdf`, page.url()).toString());
+      assert.equal(pdf.status(), 200);
+      assert.equal((await pdf.body()).subarray(0, 4).toString(), '%PDF');
+      t.note(`${await funnels.count()} funnel plots, ${ranks.length} municipalities ranked`);
+    },
+  },
+  {
     name: 'refused access without reason',
     async run(t) {
       const page = await t.newPage();
@@ -830,6 +858,24 @@ function indent(s, n) {
  * Starts `command args` in `cwd`, logging its output to `logFile`, and resolves with the first
  * http://127.0.0.1:PORT it prints (stdout per contract; stderr is accepted too).
  */
+/** The municipalities' indicator files of last year (`vaern demo` + `vaern stats export --all`), for /landstal:
+ *  the server reads them from VAERN_NATIONAL_DIR. */
+function prepareNationalFiles(command, tmp) {
+  const year = Number(todayInDenmark().slice(0, 4)) - 1;
+  const journal = path.join(tmp, 'national.jsonl');
+  const dir = path.join(tmp, 'national');
+  for (const args of [
+    ['demo', '--children', '1500', '--seed', '3', '--as-of', `${year + 1}-03-31`, '--out', journal],
+    ['stats', 'export', '--events', journal, '--all', '--year', String(year), '--out', dir],
+  ]) {
+    const r = spawnSync(command, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new SetupError(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+  }
+  process.env.VAERN_NATIONAL_DIR = dir;
+  NATIONAL_YEAR = year;
+}
+let NATIONAL_YEAR = null;
+
 function startServer(command, args, { cwd, logFile, timeoutMs = SERVER_START_TIMEOUT_MS }) {
   const log = createWriteStream(logFile);
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
@@ -1032,6 +1078,7 @@ async function main(argv) {
       tmp = await mkdtemp(path.join(os.tmpdir(), 'vaern-browser-'));
       const args = selfCheck ? [THIS_FILE, '--fake-server', ...SERVE_ARGS(tmp)] : SERVE_ARGS(tmp);
       const logFile = path.join(ARTIFACTS, 'server.log');
+      if (!selfCheck) prepareNationalFiles(command, tmp);
       console.log(`starting ${[command, ...args].join(' ')}`);
       const startedAt = Date.now();
       server = startServer(command, args, { cwd: tmp, logFile });
