@@ -383,22 +383,10 @@ mod tests {
 
     fn rec(id: &str, kind: &str, daily: f64, from: NaiveDate, until: Option<NaiveDate>) -> InterventionRecord {
         InterventionRecord {
-            child: None,
-            intervention: id.into(),
-            kind: kind.into(),
-            method: None,
-            provider: None,
-            ladder_step: None,
             daily_cost_dkk: Some(daily),
-            decided: from,
             started: Some(from),
             ended: until,
-            end_reason: None,
-            scores: Vec::new(),
-            sdq: Vec::new(),
-            decisions: Vec::new(),
-            placement_type: None,
-            site: None,
+            ..InterventionRecord::decided(id.into(), kind.into(), from)
         }
     }
 

@@ -69,6 +69,28 @@ pub enum Progress {
 }
 
 impl InterventionRecord {
+    /// A decided intervention with nothing else known yet (no start, end, scores or decisions).
+    pub fn decided(intervention: Ref, kind: Ref, decided: NaiveDate) -> InterventionRecord {
+        InterventionRecord {
+            child: None,
+            intervention,
+            kind,
+            method: None,
+            provider: None,
+            ladder_step: None,
+            daily_cost_dkk: None,
+            decided,
+            started: None,
+            ended: None,
+            end_reason: None,
+            scores: Vec::new(),
+            sdq: Vec::new(),
+            decisions: Vec::new(),
+            placement_type: None,
+            site: None,
+        }
+    }
+
     pub fn progress(&self) -> Progress {
         match (self.scores.first(), self.scores.last()) {
             (Some(first), Some(last)) if self.scores.len() >= 2 => {
@@ -132,25 +154,14 @@ pub fn interventions(events: &[Event], as_of: NaiveDate) -> Vec<InterventionReco
         let date = e.at.date();
         match &e.body {
             Body::InterventionDecided(d) => {
-                let method = extra_text(e, METHOD_FIELD);
                 index.insert(d.intervention.as_str(), out.len());
                 out.push(InterventionRecord {
                     child: e.child.clone(),
-                    intervention: d.intervention.clone(),
-                    kind: d.kind.clone(),
-                    method,
+                    method: extra_text(e, METHOD_FIELD),
                     provider: extra_text(e, PROVIDER_FIELD),
                     ladder_step: d.ladder_step,
                     daily_cost_dkk: d.daily_cost_dkk,
-                    decided: date,
-                    started: None,
-                    ended: None,
-                    end_reason: None,
-                    scores: Vec::new(),
-                    sdq: Vec::new(),
-                    decisions: Vec::new(),
-                    placement_type: None,
-                    site: None,
+                    ..InterventionRecord::decided(d.intervention.clone(), d.kind.clone(), date)
                 });
             }
             Body::PlacementStarted { intervention: Some(intervention), placement_type, site, .. } => {
@@ -351,22 +362,11 @@ mod tests {
     fn without_effect_needs_two_follow_ups_without_progress() {
         let d = |m: u32| NaiveDate::from_ymd_opt(2025, m, 1).unwrap();
         let mut r = InterventionRecord {
-            child: None,
-            intervention: "i1".into(),
-            kind: "family_treatment".into(),
-            method: None,
-            provider: None,
             ladder_step: Some(3),
             daily_cost_dkk: Some(900.0),
-            decided: d(1),
             started: Some(d(1)),
-            ended: None,
-            end_reason: None,
             scores: vec![(d(3), 4.0), (d(6), 4.0)],
-            sdq: Vec::new(),
-            decisions: Vec::new(),
-            placement_type: None,
-            site: None,
+            ..InterventionRecord::decided("i1".into(), "family_treatment".into(), d(1))
         };
         assert!(!r.without_effect(), "one follow-up without progress is not enough");
         r.scores.push((d(9), 3.5));
