@@ -19,6 +19,7 @@ pub mod municipality;
 pub mod national;
 pub mod obligation;
 pub mod personal;
+pub mod practice;
 pub mod rules;
 pub mod stats;
 pub mod supervision;

@@ -11,6 +11,7 @@ pub mod import;
 pub(crate) mod journal;
 pub mod knowledge;
 pub mod migrate;
+pub mod practice;
 pub mod projection;
 pub mod retention;
 pub mod supervision;

@@ -44,6 +44,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_budget.sql"),
         postgres: include_str!("../migrations/postgres/0005_budget.sql"),
     },
+    Migration {
+        version: 6,
+        name: "practice",
+        sqlite: include_str!("../migrations/sqlite/0006_practice.sql"),
+        postgres: include_str!("../migrations/postgres/0006_practice.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

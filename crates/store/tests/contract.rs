@@ -441,6 +441,69 @@ fn method(id: &str, summary: &str) -> domain::knowledge::MethodEntry {
 
 /// Budget lines are versioned per year: the newest version counts, an unchanged save writes nothing, a withdrawn
 /// line disappears, rows are append-only, and a bad year is refused naming the field.
+async fn practice_audits_keep_the_sample_and_every_review(db: Db) {
+    use domain::practice::{Candidate, CaseType, Design, Finding, Period, Sample, Stratum, POINTS};
+    use std::collections::BTreeMap;
+    let s = open(&db).await;
+    let a = actor();
+    let st = Stratum { case_type: CaseType::Placed, age: 1 };
+    let other = Stratum { case_type: CaseType::Notification, age: 3 };
+    let mut prefill = [Finding::Met; POINTS];
+    prefill[1] = Finding::NotMet;
+    let cand = |c: &str, s: Stratum| Candidate { child: c.into(), stratum: s, prefill, evidence: Vec::new() };
+    let sample = Sample {
+        strata: [(st, (40, 2)), (other, (3, 1))].into(),
+        cases: vec![cand("b1", st), cand("b2", st), cand("b9", other)],
+    };
+    let period =
+        Period::new(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2024, 6, 30).unwrap())
+            .unwrap();
+    let design = Design { size: 3, min_per_stratum: 1, seed: u64::MAX - 1 };
+    let as_of = NaiveDate::from_ymd_opt(2024, 9, 1).unwrap();
+    let err = s.create_practice_audit("  ", period, as_of, &design, &sample, &a).await.unwrap_err();
+    assert!(err.to_string().contains("titel"), "{err}");
+    let id = s.create_practice_audit("Ledelsestilsyn 1. halvår", period, as_of, &design, &sample, &a).await.unwrap();
+    assert_eq!(id, 1);
+    assert_eq!(s.create_practice_audit("Nr. 2", period, as_of, &design, &sample, &a).await.unwrap(), 2);
+    let heads = s.practice_audits().await.unwrap();
+    assert_eq!(heads.iter().map(|h| h.id).collect::<Vec<_>>(), vec![2, 1], "newest first");
+    let got = s.practice_audit(1).await.unwrap().unwrap();
+    assert_eq!(got.head.design, design, "the seed survives as an unsigned number");
+    assert_eq!((got.head.population, got.head.sampled, got.head.reviewed), (43, 3, 0));
+    assert_eq!(got.head.period, period);
+    assert_eq!(got.strata, sample.strata);
+    assert_eq!(got.cases.iter().map(|c| c.child.as_str()).collect::<Vec<_>>(), vec!["b1", "b2", "b9"]);
+    assert_eq!(got.cases[0].prefill, prefill);
+    assert!(s.practice_audit(99).await.unwrap().is_none());
+
+    // Reviews: a new version per change, the newest counts; unchanged saves nothing.
+    let mut corrected = prefill;
+    corrected[1] = Finding::Met;
+    let comments: BTreeMap<String, String> =
+        [("udredning".to_string(), "Afsluttet rettidigt; datoen var tastet forkert".to_string())].into();
+    assert_eq!(s.review_practice_case(1, "b2", &prefill, &BTreeMap::new(), &a).await.unwrap(), Some(1));
+    assert_eq!(s.review_practice_case(1, "b2", &corrected, &comments, &a).await.unwrap(), Some(2));
+    assert_eq!(s.review_practice_case(1, "b2", &corrected, &comments, &a).await.unwrap(), None);
+    let err = s.review_practice_case(1, "b7", &prefill, &BTreeMap::new(), &a).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    let got = s.practice_audit(1).await.unwrap().unwrap();
+    let r = got.cases[1].review.as_ref().unwrap();
+    assert_eq!((r.version, r.findings, &r.comments), (2, corrected, &comments));
+    assert_eq!(got.head.reviewed, 1);
+    assert!(s.practice_audit(2).await.unwrap().unwrap().cases.iter().all(|c| c.review.is_none()));
+
+    // Append-only, on both back-ends.
+    for sql in [
+        "UPDATE practice_audit_review SET findings = 'x'",
+        "DELETE FROM practice_audit_review",
+        "UPDATE practice_audit_case SET prefill = 'x'",
+        "DELETE FROM practice_audit_stratum",
+        "UPDATE practice_audit SET seed = '1'",
+    ] {
+        assert!(sqlx::query(sql).execute(s.pool()).await.is_err(), "{sql} must be refused");
+    }
+}
+
 async fn budget_lines_are_versioned(db: Db) {
     use domain::economy::BudgetLine;
     let s = open(&db).await;
@@ -643,6 +706,10 @@ async fn site_registry_and_supervision(db: Db) {
 
     // An upgrade from a database without the site registry (schema version 2) fills it at start.
     for sql in [
+        "DROP TABLE practice_audit_review",
+        "DROP TABLE practice_audit_case",
+        "DROP TABLE practice_audit_stratum",
+        "DROP TABLE practice_audit",
         "DROP TABLE budget_line",
         "DROP TABLE viso_update",
         "DROP TABLE viso_referral",
@@ -660,6 +727,7 @@ async fn site_registry_and_supervision(db: Db) {
     if s.backend() == store::Backend::Postgres {
         sqlx::query("DROP FUNCTION vaern_method_append_only()").execute(s.pool()).await.unwrap();
         sqlx::query("DROP FUNCTION vaern_budget_append_only()").execute(s.pool()).await.unwrap();
+        sqlx::query("DROP FUNCTION vaern_practice_append_only()").execute(s.pool()).await.unwrap();
     }
     s.close().await;
     let s = open(&db).await;
@@ -711,6 +779,7 @@ both!(
     site_registry_and_supervision,
     knowledge_versions_and_viso,
     budget_lines_are_versioned,
+    practice_audits_keep_the_sample_and_every_review,
 );
 
 #[tokio::test]
