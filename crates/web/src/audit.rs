@@ -47,6 +47,7 @@ pub enum Action {
     LoginFailed,
     Logout,
     AdminChange,
+    Review,
 }
 
 impl Action {
@@ -64,6 +65,7 @@ impl Action {
             Action::LoginFailed => "login_failed",
             Action::Logout => "logout",
             Action::AdminChange => "admin_change",
+            Action::Review => "practice_review",
         }
     }
 
@@ -82,6 +84,7 @@ impl Action {
             "login_failed" => "Mislykket login",
             "logout" => "Loggede ud",
             "admin_change" => "Ændrede brugere/teams",
+            "practice_review" => "Gennemgik sagen i en praksisundersøgelse",
             _ => "Anden handling",
         }
     }

@@ -84,6 +84,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("nav_viso", "VISO", "VISO"),
     ("nav_effect", "Effekt og økonomi", "Effect and economy"),
     ("nav_national", "Landstal", "National figures"),
+    ("nav_practice", "Praksisundersøgelse", "Practice audit"),
     ("show", "Vis", "Show"),
     ("nav_supervision", "Mit tilsyn", "My supervision"),
     ("nav_signals", "Faresignaler", "Danger signals"),

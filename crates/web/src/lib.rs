@@ -18,6 +18,7 @@ pub mod methods;
 pub mod national;
 pub mod ops;
 pub mod pages;
+pub mod practice;
 pub mod seed;
 pub mod sites;
 pub mod table;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(methods::routes())
         .merge(economy::routes())
         .merge(national::routes())
+        .merge(practice::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))

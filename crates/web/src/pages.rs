@@ -100,6 +100,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role == Role::Manager {
         v.push(("nav_municipality", "/kommune"));
+        v.push(("nav_practice", "/praksis"));
     }
     if matches!(role, Role::Analyst | Role::Manager) {
         v.push(("nav_stats", "/statistik"));
@@ -528,6 +529,9 @@ pub(crate) fn flash_of(q: &Option<String>) -> Option<String> {
             "budget-saved" => "Budgetlinjen er gemt som en ny version.".to_string(),
             "budget-removed" => "Budgetlinjen er fjernet fra årets budget.".to_string(),
             "budget-unchanged" => "Budgetlinjen var uændret; intet er gemt.".to_string(),
+            "audit-created" => "Stikprøven er trukket og gemt. Gennemgå sagerne én ad gangen.".to_string(),
+            "review-saved" => "Tjeklisten er gemt. Her er den næste sag, der mangler.".to_string(),
+            "review-done" => "Tjeklisten er gemt. Alle sager i stikprøven er gennemgået.".to_string(),
             _ => "Gemt.".to_string(),
         }
     })

@@ -233,6 +233,7 @@ async fn access_matrix(s: Server) {
         c("/landstal".into(), [403, 403, 403, 200, 200, 403, 403], None),
         c("/statistik/indikatorer".into(), [403, 403, 403, 200, 200, 403, 403], None),
         c("/statistik/kl".into(), [403, 403, 403, 200, 200, 403, 403], None),
+        c("/praksis".into(), [403, 403, 403, 200, 403, 403, 403], None),
         c("/api/v1/me".into(), [200; 7], None),
         c("/api/v1/my/obligations".into(), [200, 200, 200, 200, 403, 403, 403], None),
         c(format!("/api/v1/children/{own}"), [200, 200, 200, 200, 403, 403, 403], Some(&own)),
@@ -1293,6 +1294,144 @@ async fn goals_effect_and_economy_sqlite() {
 #[tokio::test]
 async fn goals_effect_and_economy_postgres() {
     goals_effect_and_economy(start(pg_db().await).await).await;
+}
+
+// ---- practice-survey audits (issue 8) ----------------------------------------------------------------------------
+
+async fn practice_audit(s: Server) {
+    use domain::practice::{draw, population, Design, Finding, Period};
+    let today = web::web_util::today(Utc::now());
+    let from = today - chrono::Duration::days(730);
+    let chef = s.sign_in("chef").await;
+    let html = s.get(&chef, "/praksis").await.text().await.unwrap();
+    assert!(html.contains("id=\"new-audit\""), "no form for a new audit");
+
+    // Bad input is refused, naming the fields, and nothing is saved.
+    let r = s
+        .post(
+            &chef,
+            "/praksis",
+            &[("titel", ""), ("fra", "i går"), ("til", "2099-01-01"), ("antal", "0"), ("minimum", "2"), ("froe", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = unescape(&r.text().await.unwrap());
+    for field in ["a-titel-err", "a-fra-err", "a-til-err", "a-antal-err", "a-froe-err"] {
+        assert!(body.contains(&format!("id=\"{field}\"")), "{field} not named: {body}");
+    }
+    assert!(body.contains("\"i går\" er ikke en dato"), "the date error does not quote the input");
+    assert!(s.store.practice_audits().await.unwrap().is_empty(), "a refused form saved an audit");
+
+    // A sample of 12 with seed 42 over the last two years.
+    let (f, t) = (from.to_string(), today.to_string());
+    let form = [
+        ("titel", "Egenkontrol"),
+        ("fra", f.as_str()),
+        ("til", t.as_str()),
+        ("antal", "12"),
+        ("minimum", "1"),
+        ("froe", "42"),
+    ];
+    let r = s.post(&chef, "/praksis", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/praksis/1?ok=audit-created");
+    let audit = s.store.practice_audit(1).await.unwrap().unwrap();
+    assert_eq!(audit.cases.len(), 12);
+    assert_eq!(audit.head.design.seed, 42);
+
+    // Reproducible: the same seed drawn again from the same journal gives the same cases in the same order.
+    let code = s.store.municipality().to_string();
+    let events = s.store.municipality_events(&code, domain::time::AsOf::end_of(today), &[]).await.unwrap();
+    let period = Period::new(from, today).unwrap();
+    let pop = population(&events, &s.state.pack, period, today);
+    let again = draw(&pop, &Design { size: 12, min_per_stratum: 1, seed: 42 });
+    assert_eq!(
+        again.cases.iter().map(|c| c.child.to_string()).collect::<Vec<_>>(),
+        audit.cases.iter().map(|c| c.child.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(again.strata, audit.strata);
+    assert_eq!(audit.head.population, pop.len());
+
+    let html = unescape(&s.get(&chef, "/praksis/1").await.text().await.unwrap());
+    assert_eq!(html.matches("data-reviewed=\"false\"").count(), 12);
+    assert!(html.contains("frø 42"), "the seed is not shown");
+
+    // The first case: the checklist is pre-filled, the view is logged; a correction needs a comment.
+    let first = audit.cases[0].clone();
+    let before = s.last_audit_id("chef", Some(&first.child)).await;
+    let page = format!("/praksis/1/sag/{}", first.child);
+    let html = unescape(&s.get(&chef, &page).await.text().await.unwrap());
+    assert!(s.last_audit_id("chef", Some(&first.child)).await > before, "the case view left no audit row");
+    let inv = first.prefill[domain::practice::Point::Investigation.index()];
+    assert!(html.contains(&format!("id=\"punkt-udredning\" data-prefill=\"{}\"", inv.code())), "{html}");
+    let flipped = if inv == Finding::NotMet { Finding::Met } else { Finding::NotMet };
+    let mut answers: Vec<(String, String)> = domain::practice::Point::ALL
+        .iter()
+        .map(|p| (format!("fund_{}", p.code()), first.prefill[p.index()].code().to_string()))
+        .collect();
+    answers[1].1 = flipped.code().to_string();
+    let pairs = |a: &[(String, String)]| a.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let post = |a: Vec<(String, String)>| {
+        let page = page.clone();
+        let chef = &chef;
+        let s = &s;
+        async move {
+            let refs: Vec<(&str, &str)> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            s.post(chef, &page, &refs).await
+        }
+    };
+    let r = post(pairs(&answers)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = unescape(&r.text().await.unwrap());
+    assert!(body.contains("id=\"bem-udredning-err\""), "the comment field is not named");
+    assert!(body.contains("Skriv hvorfor du retter journalens svar"), "{body}");
+    assert!(s.store.practice_audit(1).await.unwrap().unwrap().cases[0].review.is_none(), "half-saved");
+    let mut with_comment = pairs(&answers);
+    with_comment.push(("bem_udredning".into(), "Undersøgelsen blev afsluttet; datoen var forkert i journalen".into()));
+    let r = post(with_comment).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let next = format!("/praksis/1/sag/{}?ok=review-saved", audit.cases[1].child);
+    assert_eq!(r.headers()["location"], next.as_str(), "on to the next case");
+    // The second case confirmed as the journal has it.
+    let second = &audit.cases[1];
+    let confirm: Vec<(&str, &str)> = vec![
+        ("fund_underretning", second.prefill[0].code()),
+        ("fund_udredning", second.prefill[1].code()),
+        ("fund_inddragelse", second.prefill[2].code()),
+        ("fund_handleplan", second.prefill[3].code()),
+        ("fund_opfoelgning", second.prefill[4].code()),
+    ];
+    assert_eq!(
+        s.post(&chef, &format!("/praksis/1/sag/{}", second.child), &confirm).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A child outside the sample is not found.
+    assert_eq!(s.get(&chef, "/praksis/1/sag/ukendt-barn").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&chef, "/praksis/99").await.status(), StatusCode::NOT_FOUND);
+
+    // The report: two reviewed cases, the correction counted, the table as CSV.
+    let html = unescape(&s.get(&chef, "/praksis/1/rapport").await.text().await.unwrap());
+    assert!(html.contains("2 af 12 sager i stikprøven er gennemgået"), "{html}");
+    let row = html.split("data-point=\"udredning\"").nth(1).unwrap().split("</tr>").next().unwrap().to_string();
+    let cells: Vec<&str> = row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap()).collect();
+    assert_eq!(cells.last().copied(), Some("1"), "the correction is not counted: {row}");
+    let csv = s.get(&chef, "/praksis/1/rapport?tabel=points&format=csv").await.text().await.unwrap();
+    assert!(csv.contains("Børnefaglig undersøgelse afsluttet inden for 4 måneder"), "{csv}");
+
+    // Only managers.
+    let leader = s.sign_in("teamleder").await;
+    assert_eq!(s.get(&leader, "/praksis/1").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s.post(&leader, "/praksis", &form).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn practice_audit_sqlite() {
+    practice_audit(start(sqlite_db().await).await).await;
+}
+
+#[tokio::test]
+async fn practice_audit_postgres() {
+    practice_audit(start(pg_db().await).await).await;
 }
 
 // ---- national statistics (issue 8) --------------------------------------------------------------------------------
