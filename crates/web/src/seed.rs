@@ -3,7 +3,7 @@
 //! each and planned supervision visits for the demo consultant's children, and the demo sign-ins printed at start.
 
 use crate::auth::hash_password;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use domain::access::Role;
 use domain::event::{Body, Event};
 use domain::synth::{generate, SynthConfig};
@@ -69,6 +69,7 @@ const LAST: &[&str] = &[
 
 /// The demo consultant (`DEMO_LOGINS`): gets the first site of every kind in the round-robin.
 const DEMO_CONSULTANT: &str = "konsulent";
+const DEMO_MANAGER: &str = "chef";
 
 /// Sites per foster-care consultant (familieplejekonsulent).
 const SITES_PER_CONSULTANT: usize = 30;
@@ -204,6 +205,7 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
     store.assign_sites(&pairs, &Actor::new(DEMO_CONSULTANT, now)).await?;
     let own: Vec<String> = pairs.iter().filter(|(_, c)| c == DEMO_CONSULTANT).map(|(s, _)| s.clone()).collect();
     let visit_plans = plan_visits(store, &own, now, today).await?;
+    demo_practice_audit(store, today).await?;
     Ok(SeedReport {
         events: n_events,
         children: all_children.len(),
@@ -212,6 +214,45 @@ pub async fn seed_demo(store: &Store, children: usize, seed: u64, today: NaiveDa
         visit_plans,
         skipped: false,
     })
+}
+
+/// A practice-survey audit of last year, a third of it reviewed by the demo manager (one correction with its reason),
+/// so that `/praksis` shows the work in progress and its report.
+async fn demo_practice_audit(store: &Store, today: NaiveDate) -> Result<(), StoreError> {
+    use domain::practice::{draw, population, Design, Finding, Period, Point};
+    let year = today.year() - 1;
+    let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
+        return Ok(());
+    };
+    let period = Period { from, to };
+    let events =
+        store.municipality_events(store.municipality().as_str(), domain::time::AsOf::end_of(today), &[]).await?;
+    let pack = domain::rules::RulePack::default_pack();
+    let design = Design { size: 30, min_per_stratum: 1, seed: 20_260_101 };
+    let sample = draw(&population(&events, &pack, period, today), &design);
+    if sample.cases.is_empty() {
+        return Ok(());
+    }
+    let actor = Actor::new(DEMO_MANAGER, Utc::now());
+    let id = store
+        .create_practice_audit(&format!("Praksisundersøgelse {year}"), period, today, &design, &sample, &actor)
+        .await?;
+    let mut corrected = false;
+    for c in sample.cases.iter().take(sample.cases.len() / 3) {
+        let mut findings = c.prefill;
+        let mut comments = std::collections::BTreeMap::new();
+        let inv = Point::Investigation.index();
+        if !corrected && findings[inv] == Finding::NotMet {
+            findings[inv] = Finding::Met;
+            comments.insert(
+                Point::Investigation.code().to_string(),
+                "Undersøgelsen blev afsluttet til tiden; afslutningen blev først registreret senere.".to_string(),
+            );
+            corrected = true;
+        }
+        store.review_practice_case(id, &c.child, &findings, &comments, &actor).await?;
+    }
+    Ok(())
 }
 
 /// Every site to a consultant, round-robin within each kind of site so that every consultant — the demo consultant

@@ -1320,7 +1320,12 @@ async fn practice_audit(s: Server) {
         assert!(body.contains(&format!("id=\"{field}\"")), "{field} not named: {body}");
     }
     assert!(body.contains("\"i går\" er ikke en dato"), "the date error does not quote the input");
-    assert!(s.store.practice_audits().await.unwrap().is_empty(), "a refused form saved an audit");
+    // The demo has one audit of last year under way.
+    let demo = s.store.practice_audits().await.unwrap();
+    assert_eq!(demo.len(), 1, "the demo audit");
+    assert!(demo[0].reviewed > 0 && demo[0].reviewed < demo[0].sampled, "the demo audit is under way");
+    let html = unescape(&s.get(&chef, &format!("/praksis/{}/rapport", demo[0].id)).await.text().await.unwrap());
+    assert!(html.contains("data-point=\"sagen\""), "the demo report has no whole-case row");
 
     // A sample of 12 with seed 42 over the last two years.
     let (f, t) = (from.to_string(), today.to_string());
@@ -1332,10 +1337,12 @@ async fn practice_audit(s: Server) {
         ("minimum", "1"),
         ("froe", "42"),
     ];
+    assert_eq!(s.store.practice_audits().await.unwrap().len(), 1, "a refused form saved an audit");
     let r = s.post(&chef, "/praksis", &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/praksis/1?ok=audit-created");
-    let audit = s.store.practice_audit(1).await.unwrap().unwrap();
+    let id = demo[0].id + 1;
+    assert_eq!(r.headers()["location"], format!("/praksis/{id}?ok=audit-created").as_str());
+    let audit = s.store.practice_audit(id).await.unwrap().unwrap();
     assert_eq!(audit.cases.len(), 12);
     assert_eq!(audit.head.design.seed, 42);
 
@@ -1352,14 +1359,14 @@ async fn practice_audit(s: Server) {
     assert_eq!(again.strata, audit.strata);
     assert_eq!(audit.head.population, pop.len());
 
-    let html = unescape(&s.get(&chef, "/praksis/1").await.text().await.unwrap());
+    let html = unescape(&s.get(&chef, &format!("/praksis/{id}")).await.text().await.unwrap());
     assert_eq!(html.matches("data-reviewed=\"false\"").count(), 12);
     assert!(html.contains("frø 42"), "the seed is not shown");
 
     // The first case: the checklist is pre-filled, the view is logged; a correction needs a comment.
     let first = audit.cases[0].clone();
     let before = s.last_audit_id("chef", Some(&first.child)).await;
-    let page = format!("/praksis/1/sag/{}", first.child);
+    let page = format!("/praksis/{id}/sag/{}", first.child);
     let html = unescape(&s.get(&chef, &page).await.text().await.unwrap());
     assert!(s.last_audit_id("chef", Some(&first.child)).await > before, "the case view left no audit row");
     let inv = first.prefill[domain::practice::Point::Investigation.index()];
@@ -1385,12 +1392,12 @@ async fn practice_audit(s: Server) {
     let body = unescape(&r.text().await.unwrap());
     assert!(body.contains("id=\"bem-udredning-err\""), "the comment field is not named");
     assert!(body.contains("Skriv hvorfor du retter journalens svar"), "{body}");
-    assert!(s.store.practice_audit(1).await.unwrap().unwrap().cases[0].review.is_none(), "half-saved");
+    assert!(s.store.practice_audit(id).await.unwrap().unwrap().cases[0].review.is_none(), "half-saved");
     let mut with_comment = pairs(&answers);
     with_comment.push(("bem_udredning".into(), "Undersøgelsen blev afsluttet; datoen var forkert i journalen".into()));
     let r = post(with_comment).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let next = format!("/praksis/1/sag/{}?ok=review-saved", audit.cases[1].child);
+    let next = format!("/praksis/{id}/sag/{}?ok=review-saved", audit.cases[1].child);
     assert_eq!(r.headers()["location"], next.as_str(), "on to the next case");
     // The second case confirmed as the journal has it.
     let second = &audit.cases[1];
@@ -1402,25 +1409,25 @@ async fn practice_audit(s: Server) {
         ("fund_opfoelgning", second.prefill[4].code()),
     ];
     assert_eq!(
-        s.post(&chef, &format!("/praksis/1/sag/{}", second.child), &confirm).await.status(),
+        s.post(&chef, &format!("/praksis/{id}/sag/{}", second.child), &confirm).await.status(),
         StatusCode::SEE_OTHER
     );
     // A child outside the sample is not found.
-    assert_eq!(s.get(&chef, "/praksis/1/sag/ukendt-barn").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&chef, &format!("/praksis/{id}/sag/ukendt-barn")).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(s.get(&chef, "/praksis/99").await.status(), StatusCode::NOT_FOUND);
 
     // The report: two reviewed cases, the correction counted, the table as CSV.
-    let html = unescape(&s.get(&chef, "/praksis/1/rapport").await.text().await.unwrap());
+    let html = unescape(&s.get(&chef, &format!("/praksis/{id}/rapport")).await.text().await.unwrap());
     assert!(html.contains("2 af 12 sager i stikprøven er gennemgået"), "{html}");
     let row = html.split("data-point=\"udredning\"").nth(1).unwrap().split("</tr>").next().unwrap().to_string();
     let cells: Vec<&str> = row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap()).collect();
     assert_eq!(cells.last().copied(), Some("1"), "the correction is not counted: {row}");
-    let csv = s.get(&chef, "/praksis/1/rapport?tabel=points&format=csv").await.text().await.unwrap();
+    let csv = s.get(&chef, &format!("/praksis/{id}/rapport?tabel=points&format=csv")).await.text().await.unwrap();
     assert!(csv.contains("Børnefaglig undersøgelse afsluttet inden for 4 måneder"), "{csv}");
 
     // Only managers.
     let leader = s.sign_in("teamleder").await;
-    assert_eq!(s.get(&leader, "/praksis/1").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s.get(&leader, &format!("/praksis/{id}")).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(s.post(&leader, "/praksis", &form).await.status(), StatusCode::FORBIDDEN);
 }
 
