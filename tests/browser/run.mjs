@@ -71,6 +71,9 @@ const AXE_PAGES = [
   { as: 'sagsbehandler', path: '/boern/{child}/ny/plan_followed_up' },
   { as: 'analytiker', path: '/landstal' },
   { as: 'chef', path: '/statistik/kl' },
+  { as: 'chef', path: '/praksis' },
+  { as: 'chef', path: '/praksis/1' }, // the demo's audit of last year
+  { as: 'chef', path: '/praksis/1/rapport' },
 ];
 
 const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } };
@@ -507,6 +510,65 @@ const TESTS = [
       assert.equal(pdf.status(), 200);
       assert.equal((await pdf.body()).subarray(0, 4).toString(), '%PDF');
       t.note(`${await funnels.count()} funnel plots, ${ranks.length} municipalities ranked`);
+    },
+  },
+  {
+    name: 'practice audit: draw a sample, correct the journal with a reason, read the report',
+    contextOptions: { bypassCSP: true }, // axe is injected on the checklist page
+    async run(t) {
+      const page = await t.newPage();
+      await signIn(t, page, 'chef');
+      await t.goto(page, '/praksis', { status: 200 });
+      const year = Number(todayInDenmark().slice(0, 4)) - 1;
+      const form = page.locator('#new-audit form');
+      await assertCsrfField(form, '#new-audit form');
+      await form.locator('#a-titel').fill('Egenkontrol i browseren');
+      await fillDate(form.locator('#a-fra'), `${year}-01-01`);
+      await fillDate(form.locator('#a-til'), `${year}-12-31`);
+      await form.locator('#a-antal').fill('ti');
+      let resp = await t.submit(page, form.locator('button[type="submit"]'));
+      assert.equal(resp?.status(), 400, 'a sample size of "ti" was accepted');
+      assert.match(await page.locator('#a-antal-err').innerText(), /helt tal/);
+      assert.equal(await page.locator('#a-titel').inputValue(), 'Egenkontrol i browseren', 'the form lost what was typed');
+      await page.locator('#a-antal').fill('10');
+      await page.locator('#a-minimum').fill('1');
+      await page.locator('#a-froe').fill('4711');
+      resp = await t.submit(page, page.locator('#new-audit form button[type="submit"]'));
+      assert.equal(resp?.status(), 200);
+      assert.match(pathOf(page), /^\/praksis\/\d+$/, `not on the new audit: ${page.url()}`);
+      assert.equal(await page.locator('tr[data-reviewed="false"]').count(), 10, 'the sample does not have 10 open cases');
+      assert.match(await page.locator('.intro').innerText(), /frø 4711/);
+      const auditPath = pathOf(page);
+
+      // The first case: correct the journal's answer on one point; refused without a reason, saved with one.
+      await t.click(page, page.locator('#audit-links a', { hasText: 'Start gennemgangen' }));
+      assert.match(await page.locator('h1').innerText(), /^Sag 1 af 10/);
+      const violations = await runAxe(page);
+      assert.equal(violations.length, 0, `axe on the checklist:\n${violations.map(formatViolation).join('\n')}`);
+      const point = page.locator('fieldset#punkt-inddragelse');
+      const prefill = await point.getAttribute('data-prefill');
+      const other = prefill === 'ikke_opfyldt' ? 'opfyldt' : 'ikke_opfyldt';
+      await point.locator(`input[type="radio"][value="${other}"]`).check();
+      resp = await t.submit(page, page.locator('form.event-form button[type="submit"]'));
+      assert.equal(resp?.status(), 400, 'a correction without a reason was accepted');
+      assert.match(await page.locator('#bem-inddragelse-err').innerText(), /Skriv hvorfor du retter journalens svar/);
+      assert.equal(await page.locator(`fieldset#punkt-inddragelse input[value="${other}"]`).isChecked(), true, 'the choice was lost');
+      await page.locator('#bem-inddragelse').fill('Samtalen er holdt, men registreret som en anden type samtale.');
+      resp = await t.submit(page, page.locator('form.event-form button[type="submit"]'));
+      assert.equal(resp?.status(), 200);
+      assert.match(await page.locator('h1').innerText(), /^Sag 2 af 10/, 'not on to the next case');
+      assert.match(await page.locator('.flash').innerText(), /Tjeklisten er gemt/);
+
+      // The report counts the reviewed case and the correction, with intervals drawn.
+      await t.goto(page, `${auditPath}/rapport`, { status: 200 });
+      assert.match(await page.locator('.intro').innerText(), /1 af 10 sager i stikprøven er gennemgået/);
+      const row = page.locator('tr[data-point="inddragelse"] td');
+      assert.equal((await row.last().innerText()).trim(), '1', 'the correction is not counted');
+      assert.ok(await page.locator('figure.chart-box svg').count() === 1, 'no interval chart');
+      const csv = await page.request.get(new URL(`${auditPath}/rapport?tabel=points&format=csv`, page.url()).toString());
+      assert.equal(csv.status(), 200);
+      assert.match(await csv.text(), /Samtale med barnet før afgørelsen/);
+      t.note(`prefilled "${prefill}" corrected to "${other}"`);
     },
   },
   {

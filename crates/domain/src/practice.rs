@@ -76,6 +76,17 @@ impl Point {
         }
     }
 
+    /// One word, for charts.
+    pub fn short_da(self) -> &'static str {
+        match self {
+            Point::Notification => "Underretning",
+            Point::Investigation => "Udredning",
+            Point::Involvement => "Inddragelse",
+            Point::Plan => "Handleplan",
+            Point::FollowUp => "Opfølgning",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             Point::Notification => "Notification assessed within 24 hours and acknowledged",
@@ -560,8 +571,10 @@ pub fn report(strata: &BTreeMap<Stratum, usize>, reviewed: &[Reviewed]) -> Vec<P
 
 /// The combined ratio estimator over strata: p̂ = Σ N_h ȳ_h / Σ N_h r̄_h, where y is 1 for a case that met the point
 /// and r is 1 for a case where it applies; variance by linearisation, z = y − p̂·r, with finite-population
-/// correction: V = Σ N_h² (1 − n_h/N_h) s²_z,h / n_h / R̂². A stratum with one reviewed case adds no variance. The
-/// interval is p̂ ± 1,96·√V, within [0, 1].
+/// correction: V = Σ N_g² (1 − n_g/N_g) s²_z,g / n_g / R̂². The variance groups g are the strata with at least two
+/// reviewed cases; strata with fewer are collapsed with the other such strata of their case type, and what is still
+/// alone with all the rest (the collapsed-strata estimator, slightly conservative). The interval is p̂ ± 1,96·√V,
+/// within [0, 1]. Strata without reviewed cases are not in the estimate.
 fn ratio_estimate(strata: &BTreeMap<Stratum, usize>, ys: &[(Stratum, Finding)]) -> Option<(f64, f64, f64)> {
     let mut by: BTreeMap<Stratum, Vec<(f64, f64)>> = BTreeMap::new();
     for (s, f) in ys {
@@ -569,25 +582,56 @@ fn ratio_estimate(strata: &BTreeMap<Stratum, usize>, ys: &[(Stratum, Finding)]) 
         let r = f64::from(u8::from(*f != Finding::NotRelevant));
         by.entry(*s).or_default().push((y, r));
     }
+    let size = |s: &Stratum, n: usize| strata.get(s).copied().unwrap_or(n).max(n) as f64;
     let (mut y_hat, mut r_hat) = (0.0, 0.0);
     for (s, v) in &by {
-        let big_n = strata.get(s).copied().unwrap_or(v.len()) as f64;
         let n = v.len() as f64;
-        y_hat += big_n * v.iter().map(|x| x.0).sum::<f64>() / n;
-        r_hat += big_n * v.iter().map(|x| x.1).sum::<f64>() / n;
+        y_hat += size(s, v.len()) * v.iter().map(|x| x.0).sum::<f64>() / n;
+        r_hat += size(s, v.len()) * v.iter().map(|x| x.1).sum::<f64>() / n;
     }
     if r_hat <= 0.0 {
         return None;
     }
     let p = y_hat / r_hat;
-    let mut var = 0.0;
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+    enum Group {
+        Own(Stratum),
+        Type(CaseType),
+        Rest,
+    }
+    let mut groups: BTreeMap<Group, (f64, Vec<f64>)> = BTreeMap::new();
     for (s, v) in &by {
-        if v.len() < 2 {
+        let g = if v.len() >= 2 { Group::Own(*s) } else { Group::Type(s.case_type) };
+        let e = groups.entry(g).or_default();
+        e.0 += size(s, v.len());
+        e.1.extend(v.iter().map(|(y, r)| y - p * r));
+    }
+    // Still alone: together, or — a single one — with the largest other group (the first of equals).
+    let alone: Vec<Group> = groups.iter().filter(|(_, (_, z))| z.len() < 2).map(|(g, _)| *g).collect();
+    let into = match alone.len() {
+        0 => None,
+        1 => groups
+            .iter()
+            .filter(|(g, _)| **g != alone[0])
+            .max_by(|a, b| a.1 .1.len().cmp(&b.1 .1.len()).then(b.0.cmp(a.0)))
+            .map(|(g, _)| *g),
+        _ => Some(Group::Rest),
+    };
+    if let Some(into) = into {
+        for g in alone {
+            if let Some((big_n, z)) = groups.remove(&g) {
+                let e = groups.entry(into).or_default();
+                e.0 += big_n;
+                e.1.extend(z);
+            }
+        }
+    }
+    let mut var = 0.0;
+    for (big_n, z) in groups.values() {
+        if z.len() < 2 {
             continue;
         }
-        let big_n = strata.get(s).copied().unwrap_or(v.len()) as f64;
-        let n = v.len() as f64;
-        let z: Vec<f64> = v.iter().map(|(y, r)| y - p * r).collect();
+        let n = z.len() as f64;
         let mean = z.iter().sum::<f64>() / n;
         let s2 = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
         let fpc = (1.0 - n / big_n).max(0.0);
@@ -743,6 +787,45 @@ mod tests {
             Reviewed { stratum: a, prefill: [Finding::NotRelevant; POINTS], findings: [Finding::NotRelevant; POINTS] };
         let r = report(&strata, &[none]);
         assert!(r.iter().all(|p| p.sample.is_none() && p.estimate.is_none() && p.relevant == 0));
+    }
+
+    #[test]
+    fn strata_with_one_reviewed_case_are_collapsed_for_the_variance() {
+        // Ten strata (two case types × five ages) with one reviewed case each. Alone each would add no variance and
+        // give a zero-width interval; collapsed by case type they give an honest one.
+        let mut strata: BTreeMap<Stratum, usize> = BTreeMap::new();
+        let mut reviewed = Vec::new();
+        for (t, met_ages) in [(CaseType::Placed, 3), (CaseType::Preventive, 2)] {
+            for a in 0..5u8 {
+                strata.insert(st(t, a), 50);
+                let f = [if a < met_ages { Finding::Met } else { Finding::NotMet }; POINTS];
+                reviewed.push(Reviewed { stratum: st(t, a), prefill: f, findings: f });
+            }
+        }
+        let (p, lo, hi) = report(&strata, &reviewed)[0].estimate.unwrap();
+        assert!((p - 0.5).abs() < 1e-12);
+        // Two groups of N = 250, n = 5: z = ±0.5 around ±0.1, s² = 0.3 each; V = 2·250²·(1 − 5/250)·0.3/5 / 500².
+        let se = (2.0 * 250.0 * 250.0 * (1.0 - 5.0 / 250.0) * 0.3 / 5.0 / (500.0 * 500.0_f64)).sqrt();
+        assert!((hi - (0.5 + 1.96 * se)).abs() < 1e-9 && (lo - (0.5 - 1.96 * se)).abs() < 1e-9, "{lo} {hi}");
+        // A lone stratum of a third type joins the others rather than adding nothing.
+        let mut more = reviewed.clone();
+        more.push(Reviewed {
+            stratum: st(CaseType::Notification, 0),
+            prefill: [Finding::Met; POINTS],
+            findings: [Finding::Met; POINTS],
+        });
+        strata.insert(st(CaseType::Notification, 0), 50);
+        let (p2, _, hi2) = report(&strata, &more)[0].estimate.unwrap();
+        let p = 300.0 / 550.0;
+        assert!((p2 - p).abs() < 1e-12);
+        // It joins the placed cases (the first of the two largest groups): N = 300 with z of 4 met and 2 not.
+        let var = |big_n: f64, z: &[f64]| {
+            let n = z.len() as f64;
+            let m = z.iter().sum::<f64>() / n;
+            big_n * big_n * (1.0 - n / big_n) * z.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n
+        };
+        let v = var(300.0, &[1.0 - p, 1.0 - p, 1.0 - p, -p, -p, 1.0 - p]) + var(250.0, &[1.0 - p, 1.0 - p, -p, -p, -p]);
+        assert!((hi2 - (p + 1.96 * v.sqrt() / 550.0)).abs() < 1e-9, "{hi2}");
     }
 
     #[test]

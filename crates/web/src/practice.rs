@@ -10,7 +10,7 @@ use crate::auth::{AuthUser, CsrfForm};
 use crate::error::AppError;
 use crate::pages::{cell, ctx, link, query_map, Cell, Ctx, Row, Section};
 use crate::table::Format;
-use crate::web_util::{da_date, today, urlencode};
+use crate::web_util::{da_date, da_when, today, urlencode};
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -177,7 +177,7 @@ async fn render_list(
                     cell(a.population.to_string()),
                     cell(a.sampled.to_string()),
                     cell(format!("{} af {}", a.reviewed, a.sampled)),
-                    cell(format!("{}, {}", a.created_by, a.created_at.get(..10).unwrap_or(&a.created_at))),
+                    cell(format!("{}, {}", a.created_by, da_when(&a.created_at))),
                 ],
             })
             .collect(),
@@ -481,6 +481,7 @@ async fn render_case(
     child: &str,
     shown: Option<(Findings, BTreeMap<String, String>)>,
     errors: BTreeMap<String, String>,
+    flash: Option<String>,
 ) -> Result<Response, AppError> {
     let h = &a.head;
     let Some(case) = a.cases.iter().find(|c| c.child == child) else {
@@ -550,7 +551,7 @@ async fn render_case(
         None => "Ikke gennemgået".into(),
     };
     let page = CasePage {
-        ctx: ctx(user, "nav_practice", format!("Sag {} · {}", case.position, h.title)),
+        ctx: Ctx { flash, ..ctx(user, "nav_practice", format!("Sag {} · {}", case.position, h.title)) },
         audit: h.id,
         title: h.title.clone(),
         position: case.position,
@@ -566,7 +567,7 @@ async fn render_case(
         points,
         findings: Finding::ALL.iter().map(|f| (f.code(), f.label_da())).collect(),
         errors: errors.clone(),
-        reviewed_by: case.review.as_ref().map(|r| format!("Senest gemt af {} {}", r.reviewer, r.reviewed_at)),
+        reviewed_by: case.review.as_ref().map(|r| format!("Senest gemt af {} {}", r.reviewer, da_when(&r.reviewed_at))),
     };
     logged.committed().await?;
     let code = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
@@ -577,10 +578,11 @@ async fn case_page(
     State(state): State<AppState>,
     user: AuthUser,
     Path((id, child)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     user.require(AUDITORS)?;
     let a = load(&state, &id).await?;
-    render_case(&state, &user, &a, &child, None, BTreeMap::new()).await
+    render_case(&state, &user, &a, &child, None, BTreeMap::new(), crate::pages::flash_of(&q)).await
 }
 
 /// Save a case's checklist; a correction of the journal's answer needs a comment. Then on to the next case.
@@ -626,7 +628,7 @@ async fn save_case(
         }
     }
     if !errors.is_empty() {
-        return render_case(&state, user, &a, &child, Some((findings, comments)), errors).await;
+        return render_case(&state, user, &a, &child, Some((findings, comments)), errors, None).await;
     }
     state
         .store
@@ -767,7 +769,7 @@ async fn report_page(
                 }))
                 .chain([
                     cell(r.comments.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ")),
-                    cell(format!("{} {}", r.reviewer, r.reviewed_at.get(..10).unwrap_or(&r.reviewed_at))),
+                    cell(format!("{}, {}", r.reviewer, da_when(&r.reviewed_at))),
                 ])
                 .collect(),
             })
@@ -806,7 +808,9 @@ async fn report_page(
         .await?;
     let chart_rows: Vec<(String, f64, f64, f64)> = results
         .iter()
-        .filter_map(|r| r.sample.map(|(p, lo, hi)| (r.point.map_or("Hele sagen", Point::code).to_string(), p, lo, hi)))
+        .filter_map(|r| {
+            r.sample.map(|(p, lo, hi)| (r.point.map_or("Hele sagen", Point::short_da).to_string(), p, lo, hi))
+        })
         .collect();
     let mut c = ctx(&user, "nav_practice", format!("Rapport · {}", h.title));
     c.flash = crate::pages::flash_of(&q);
