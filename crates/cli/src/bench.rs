@@ -47,6 +47,8 @@ pub enum What {
     Knowledge,
     /// Effect and economy: a full-year recomputation from the national journal (issue 7).
     Economy,
+    /// National statistics: every municipality's indicators for a year from the national journal (issue 8).
+    Stats,
 }
 
 const AS_OF: &str = "2026-11-27";
@@ -69,6 +71,9 @@ pub fn run(args: Args) -> input::Result<()> {
     }
     if let What::Economy = args.what {
         return economy_bench(&args);
+    }
+    if let What::Stats = args.what {
+        return stats_bench(&args);
     }
     if let What::Store = args.what {
         return crate::bench_store::run(crate::bench_store::Args {
@@ -249,6 +254,81 @@ fn economy_bench(args: &Args) -> input::Result<()> {
         best.2,
         total.dkk() / 1e6
     );
+    Ok(())
+}
+
+/// Every municipality's indicators for 2025 from the national journal (as of 31 March 2026, as `scripts/bench-stats`
+/// makes it): the whole computation as `vaern stats export --all` runs it (split, then the municipalities in
+/// parallel), and its parts one municipality after the other, to show where the time goes.
+fn stats_bench(args: &Args) -> input::Result<()> {
+    use domain::stats::{indicators, split_owned};
+    use rayon::prelude::*;
+    let until = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+    let year = 2025;
+    let t = Instant::now();
+    let events = generate(&SynthConfig { children: args.children, seed: args.seed, until, ..SynthConfig::default() });
+    let n_events = events.len();
+    println!(
+        "vaern bench stats — {} børn, {} hændelser (genereret på {:.1} s), {} kerner, år {year}, bedste af {} kørsler",
+        args.children,
+        n_events,
+        t.elapsed().as_secs_f64(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        args.runs
+    );
+    let pack = RulePack::default_pack();
+    let (mut best_split, mut best_all) = (f64::MAX, f64::MAX);
+    let mut split = Default::default();
+    let mut events = Some(events);
+    for run in 0..args.runs {
+        let ev =
+            if run + 1 == args.runs { events.take().unwrap_or_default() } else { events.clone().unwrap_or_default() };
+        let t = Instant::now();
+        split = split_owned(ev);
+        best_split = best_split.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let files: Vec<_> = split.par_iter().map(|(m, ev)| indicators(ev, &pack, *m, year, until).publish()).collect();
+        best_all = best_all.min(t.elapsed().as_secs_f64());
+        std::hint::black_box(files);
+    }
+    println!("| step | s |\n|---|---:|");
+    println!("| split by municipality ({} municipalities) | {best_split:.3} |", split.len());
+    println!("| all indicators, municipalities in parallel, with disclosure control | {best_all:.3} |");
+    println!("| **split + indicators** | **{:.3}** |", best_split + best_all);
+    // The parts, one municipality after the other (one core).
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    let cut = AsOf::end_of(end);
+    let mut parts = [0.0f64; 5];
+    for (m, ev) in &split {
+        let t = Instant::now();
+        let list = domain::rules::obligations(ev, cut, &pack);
+        parts[0] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let council = domain::supervision::council::council_report_with(ev, &list, &pack, *m, year, cut);
+        parts[1] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let records = domain::effect::interventions(ev, end);
+        parts[2] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let raw = indicators(ev, &pack, *m, year, until);
+        parts[3] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let file = raw.publish();
+        parts[4] += t.elapsed().as_secs_f64();
+        std::hint::black_box((list, council, records, file));
+    }
+    for (name, s) in [
+        "deadline engine (obligations as of 31 Dec)",
+        "council report's figures (supervision, foster families, signals)",
+        "interventions read (spend, effect)",
+        "indicators() in all, one core",
+        "disclosure control and the file (publish)",
+    ]
+    .iter()
+    .zip(parts)
+    {
+        println!("| {name}, one core | {s:.3} |");
+    }
     Ok(())
 }
 

@@ -24,6 +24,38 @@ enum Cmd {
     Export(ExportArgs),
     /// The national report (HTML, PDF, XLSX) from a directory of indicator files.
     National(NationalArgs),
+    /// Redraw a practice-survey sample (as /praksis draws it): the cases as CSV on standard output.
+    Sample(SampleArgs),
+}
+
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    from: NaiveDate,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    to: NaiveDate,
+    /// Cases in the sample.
+    #[arg(long)]
+    size: usize,
+    /// Cases at least per stratum.
+    #[arg(long, default_value_t = 2)]
+    min: usize,
+    /// The seed (as shown on the audit's page).
+    #[arg(long)]
+    seed: u64,
+    /// The day the sample was drawn (default today): the journal as of the end of that day.
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    /// Read this journal (JSON Lines) instead of the database.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// With --events: only this municipality's cases (3-digit code).
+    #[arg(long)]
+    municipality: Option<String>,
+    #[command(flatten)]
+    db: Db,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +98,7 @@ pub fn run(a: Args) -> input::Result<()> {
     match a.command {
         Cmd::Export(e) => export(e),
         Cmd::National(n) => national(n),
+        Cmd::Sample(s) => sample(s),
     }
 }
 
@@ -155,6 +188,50 @@ fn export(a: ExportArgs) -> input::Result<()> {
     } else {
         println!("Skrevet: {} indikatorfiler i {}", files.len(), a.out.display());
     }
+    Ok(())
+}
+
+fn sample(a: SampleArgs) -> input::Result<()> {
+    use domain::practice::{draw, findings_code, population, Design, Period};
+    let as_of = a.as_of.unwrap_or_else(|| domain::calendar::local_date(Utc::now()));
+    let period = Period::new(a.from, a.to).map_err(|(_, m)| Failure::BadInput(format!("--to: {m}")))?;
+    if a.size == 0 {
+        return Err(Failure::BadInput("--size: stikprøven skal have mindst én sag".into()));
+    }
+    let code = match &a.municipality {
+        Some(m) => Some(MunicipalityCode::parse(m).map_err(|e| Failure::BadInput(format!("--municipality: {e}")))?),
+        None => None,
+    };
+    let events = match &a.events {
+        Some(path) => {
+            let mut journal = input::read_journal(path)?;
+            journal
+                .apply_corrections(Some(domain::time::AsOf::end_of(as_of)))
+                .map_err(|e| Failure::BadInput(format!("linje {}: {}", e.line, e.message)))?;
+            match code {
+                Some(c) => domain::stats::split_owned(journal.events).remove(&c).unwrap_or_default(),
+                None => journal.events,
+            }
+        }
+        None => runtime()?.block_on(async {
+            let store = a.db.open().await?;
+            let code = code.unwrap_or(store.municipality());
+            let events = store
+                .municipality_events(&code.to_string(), domain::time::AsOf::end_of(as_of), &[])
+                .await
+                .map_err(store_failure)?;
+            store.close().await;
+            Ok::<_, Failure>(events)
+        })?,
+    };
+    let pack = RulePack::default_pack();
+    let pop = population(&events, &pack, period, as_of);
+    let s = draw(&pop, &Design { size: a.size, min_per_stratum: a.min, seed: a.seed });
+    println!("nr;barn;stratum;journalen");
+    for (i, c) in s.cases.iter().enumerate() {
+        println!("{};{};{};{}", i + 1, c.child, c.stratum.code(), findings_code(&c.prefill));
+    }
+    eprintln!("{} af {} sager i {} strata (frø {}).", s.cases.len(), pop.len(), s.strata.len(), a.seed);
     Ok(())
 }
 

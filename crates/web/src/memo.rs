@@ -126,6 +126,9 @@ pub struct Dashboards {
     pub effect: Memo<crate::economy::EffectTables>,
     /// The economy of a year per team and budget version, at the head the figures were computed at.
     pub economy: Memo<crate::economy::Economy>,
+    /// The municipality's published indicator file per year and day, at a journal head (the indicator file, KL's
+    /// questions).
+    pub indicators: Memo<domain::stats::IndicatorFile>,
 }
 
 impl Default for Dashboards {
@@ -142,6 +145,7 @@ impl Default for Dashboards {
             insight: Memo::with_ttl(Duration::from_secs(3600)),
             effect: Memo::default(),
             economy: Memo::default(),
+            indicators: Memo::with_ttl(Duration::from_secs(3600)),
         }
     }
 }

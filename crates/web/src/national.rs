@@ -37,15 +37,20 @@ fn year_of(q: &Option<String>, default: i32) -> Result<i32, AppError> {
     }
 }
 
-/// The municipality's published indicators for `year` (computed from its whole journal).
-async fn own_indicators(state: &AppState, year: i32) -> Result<domain::stats::IndicatorFile, AppError> {
+/// The municipality's published indicators for `year` (computed from its whole journal), remembered per year and
+/// day while the journal is unchanged.
+async fn own_indicators(state: &AppState, year: i32) -> Result<std::sync::Arc<domain::stats::IndicatorFile>, AppError> {
     let td = today(Utc::now());
-    let code = state.store.municipality();
-    let events = state.store.municipality_events(code.as_str(), domain::time::AsOf::end_of(td), &[]).await?;
-    let pack = state.pack.clone();
-    tokio::task::spawn_blocking(move || domain::stats::indicators(&events, &pack, code, year, td).publish())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    let head = state.store.event_count().await?;
+    let compute = async {
+        let code = state.store.municipality();
+        let events = state.store.municipality_events(code.as_str(), domain::time::AsOf::end_of(td), &[]).await?;
+        let pack = state.pack.clone();
+        tokio::task::spawn_blocking(move || domain::stats::indicators(&events, &pack, code, year, td).publish())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))
+    };
+    state.dashboards.indicators.get_or(&format!("{year}/{td}"), head, compute).await
 }
 
 /// KL's questions answered from the municipality's own figures for a year (`?aar=`, default last year).

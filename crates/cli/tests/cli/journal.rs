@@ -242,3 +242,80 @@ fn council_report_from_the_database() {
     assert_eq!(code, 2);
     assert!(err.contains("--format"), "{err}");
 }
+
+#[test]
+fn a_practice_sample_is_redrawn_the_same_from_the_journal_and_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("aarhus.jsonl");
+    let j = journal.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "demo",
+        "--children",
+        "300",
+        "--seed",
+        "5",
+        "--as-of",
+        "2026-11-27",
+        "--municipality",
+        "751",
+        "--out",
+        j,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let args = |seed: &'static str| {
+        vec![
+            "stats",
+            "sample",
+            "--events",
+            j,
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--size",
+            "20",
+            "--min",
+            "1",
+            "--seed",
+            seed,
+            "--as-of",
+            "2026-11-27",
+            "--municipality",
+            "751",
+        ]
+    };
+    let (code, first, err) = run(&args("42"));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = first.lines().collect();
+    assert_eq!(lines[0], "nr;barn;stratum;journalen");
+    assert_eq!(lines.len(), 21, "{first}");
+    assert!(err.contains("20 af "), "{err}");
+    assert_eq!(run(&args("42")).1, first, "the same seed draws the same sample");
+    assert_ne!(run(&args("43")).1, first, "another seed draws another sample");
+    // The journal imported into a database gives the same sample.
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    assert_eq!(run(&["import", j, "--database", &db]).0, 0);
+    let mut from_db: Vec<&str> = args("42");
+    from_db.drain(2..4);
+    from_db.extend(["--database", &db]);
+    let (code, out, err) = run(&from_db);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, first, "database and journal file disagree");
+    // Bad input names the flag.
+    let (code, _, err) = run(&[
+        "stats",
+        "sample",
+        "--events",
+        j,
+        "--from",
+        "2025-12-31",
+        "--to",
+        "2025-01-01",
+        "--size",
+        "5",
+        "--seed",
+        "1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--til") || err.contains("--to"), "{err}");
+}
