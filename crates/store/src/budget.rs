@@ -1,7 +1,7 @@
 //! The municipality's budget lines per year, versioned: every change is a new row with who and when, and the newest
 //! version of a line counts. Append-only (triggers refuse UPDATE and DELETE).
 
-use crate::{col, Actor, Store, StoreError};
+use crate::{col, on_conflict, Actor, Store, StoreError};
 use domain::economy::{BudgetLine, Ore};
 use sqlx::any::AnyRow;
 
@@ -100,12 +100,7 @@ impl Store {
             .bind(actor.now.to_rfc3339())
             .execute(&mut *tx)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StoreError::Input("budgetlinjen blev gemt af en anden i samme øjeblik; prøv igen".into())
-                }
-                _ => StoreError::Db(e),
-            })?;
+            .map_err(on_conflict("budgetlinjen blev gemt af en anden i samme øjeblik; prøv igen"))?;
         tx.commit().await?;
         Ok(Some(version))
     }

@@ -204,6 +204,15 @@ pub(crate) fn values_list(backend: Backend, rows: usize, cols: usize) -> String 
 }
 
 /// Read a column, mapping a type mismatch to a store error.
+/// A database error, with a unique-key violation (someone saved the same version at the same moment) told in
+/// Danish as `message`.
+pub(crate) fn on_conflict(message: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Input(message.into()),
+        _ => StoreError::Db(e),
+    }
+}
+
 pub(crate) fn col<T>(row: &AnyRow, name: &str) -> Result<T, StoreError>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,

@@ -2,7 +2,7 @@
 //! journal answered it, and the reviewers' findings, each save a new version of the case's checklist (the newest
 //! counts). Append-only: triggers refuse UPDATE and DELETE.
 
-use crate::{col, Actor, Store, StoreError};
+use crate::{col, on_conflict, Actor, Store, StoreError};
 use chrono::NaiveDate;
 use domain::practice::{findings_code, parse_findings, Design, Findings, Period, Sample, Stratum};
 use std::collections::BTreeMap;
@@ -96,12 +96,7 @@ impl Store {
         .bind(actor.now.to_rfc3339())
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                StoreError::Input("en anden oprettede en undersøgelse i samme øjeblik; prøv igen".into())
-            }
-            _ => StoreError::Db(e),
-        })?;
+        .map_err(on_conflict("en anden oprettede en undersøgelse i samme øjeblik; prøv igen"))?;
         for (s, (pop, n)) in &sample.strata {
             sqlx::query(
                 "INSERT INTO practice_audit_stratum (audit_id, stratum, population, sample) VALUES ($1, $2, $3, $4)",
@@ -257,12 +252,7 @@ impl Store {
         .bind(actor.now.to_rfc3339())
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                StoreError::Input("sagen blev gemt af en anden i samme øjeblik; prøv igen".into())
-            }
-            _ => StoreError::Db(e),
-        })?;
+        .map_err(on_conflict("sagen blev gemt af en anden i samme øjeblik; prøv igen"))?;
         tx.commit().await?;
         Ok(Some(version))
     }
