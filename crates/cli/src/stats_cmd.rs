@@ -26,6 +26,19 @@ enum Cmd {
     National(NationalArgs),
     /// Redraw a practice-survey sample (as /praksis draws it): the cases as CSV on standard output.
     Sample(SampleArgs),
+    /// Children placed during the year by municipality × placement type × age group, from a national journal in one
+    /// pass (CSV on standard output; the table `scripts/bench-stats` compares with DuckDB).
+    Placements(PlacementsArgs),
+}
+
+#[derive(clap::Args)]
+struct PlacementsArgs {
+    /// The journal (JSON Lines).
+    #[arg(long)]
+    events: PathBuf,
+    /// The calendar year.
+    #[arg(long)]
+    year: i32,
 }
 
 #[derive(clap::Args)]
@@ -99,6 +112,7 @@ pub fn run(a: Args) -> input::Result<()> {
         Cmd::Export(e) => export(e),
         Cmd::National(n) => national(n),
         Cmd::Sample(s) => sample(s),
+        Cmd::Placements(p) => placements(p),
     }
 }
 
@@ -188,6 +202,41 @@ fn export(a: ExportArgs) -> input::Result<()> {
     } else {
         println!("Skrevet: {} indikatorfiler i {}", files.len(), a.out.display());
     }
+    Ok(())
+}
+
+fn placements(a: PlacementsArgs) -> input::Result<()> {
+    use std::io::Write;
+    let today = domain::calendar::local_date(Utc::now());
+    let started = Instant::now();
+    let mut journal = input::read_journal(&a.events)?;
+    journal
+        .apply_corrections(Some(domain::time::AsOf::end_of(today)))
+        .map_err(|e| Failure::BadInput(format!("linje {}: {}", e.line, e.message)))?;
+    let read = started.elapsed();
+    let tables = domain::stats::placements_by_municipality(&journal.events, a.year, today);
+    let computed = started.elapsed() - read;
+    let mut out = String::from("kommune;anbringelsestype;aldersgruppe;antal\n");
+    let mut placed = 0;
+    for (m, t) in &tables {
+        for (ti, row) in t.cells.iter().enumerate() {
+            for (ai, n) in row.iter().enumerate().filter(|(_, n)| **n > 0) {
+                let kind = domain::event::PlacementType::ALL[ti].as_str();
+                out.push_str(&format!("{m};{kind};{};{n}\n", domain::practice::AGE_CODES[ai]));
+                placed += n;
+            }
+        }
+    }
+    std::io::stdout().lock().write_all(out.as_bytes()).context("kunne ikke skrive tabellen")?;
+    eprintln!(
+        "{} hændelser læst på {} ms; anbringelsestabellen for {} kommuner ({placed} anbragte børn) beregnet på {} ms; \
+         i alt {} ms.",
+        journal.events.len(),
+        read.as_millis(),
+        tables.len(),
+        computed.as_millis(),
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 

@@ -276,6 +276,11 @@ impl MunicipalityCode {
         self.entry().region
     }
 
+    /// The position in code order, 0..98 (for dense per-municipality arrays).
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
     /// All 98 municipality codes, in code order.
     pub fn all() -> impl Iterator<Item = MunicipalityCode> {
         (0..MUNICIPALITY_COUNT).filter_map(|i| u16::try_from(i).ok()).map(MunicipalityCode)

@@ -17,8 +17,9 @@ use crate::rules::{id, obligations, RulePack};
 use crate::supervision::council::council_report_with;
 use crate::time::AsOf;
 use chrono::{Datelike, NaiveDate};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// The file format's name and version: a reader refuses files of another format or a newer version.
 pub const FORMAT: &str = "vaern-indikatorer";
@@ -110,57 +111,65 @@ pub fn split_by_municipality(events: &[Event]) -> BTreeMap<MunicipalityCode, Vec
     let mut out = sized(&targets);
     for (e, to) in events.iter().zip(&targets) {
         for m in to.iter() {
-            out.entry(m).or_default().push(e.clone());
+            out[m].push(e.clone());
         }
     }
-    out
+    collect(out)
 }
 
-/// Where an event goes: nowhere, to one municipality (a child's event), or to several (a shared site's).
+/// Where an event goes: nowhere, to one municipality (a child's event), or to several (a shared site's); as
+/// [`MunicipalityCode::index`].
 enum Target {
     None,
-    One(MunicipalityCode),
-    Many(Vec<MunicipalityCode>),
+    One(u8),
+    Many(Box<[u8]>),
 }
 
 impl Target {
-    fn iter(&self) -> impl Iterator<Item = MunicipalityCode> + '_ {
-        let (one, many): (Option<MunicipalityCode>, &[MunicipalityCode]) = match self {
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (one, many): (Option<u8>, &[u8]) = match self {
             Target::None => (None, &[]),
             Target::One(m) => (Some(*m), &[]),
             Target::Many(v) => (None, v),
         };
-        one.into_iter().chain(many.iter().copied())
+        one.into_iter().chain(many.iter().copied()).map(usize::from)
     }
 }
 
-/// The vectors of each municipality, allocated once at their final size.
-fn sized(targets: &[Target]) -> BTreeMap<MunicipalityCode, Vec<Event>> {
-    let mut count: BTreeMap<MunicipalityCode, usize> = BTreeMap::new();
+/// One vector per municipality (by index), allocated once at its final size.
+fn sized(targets: &[Target]) -> Vec<Vec<Event>> {
+    let mut count = vec![0usize; crate::municipality::MUNICIPALITY_COUNT];
     for t in targets {
         for m in t.iter() {
-            *count.entry(m).or_default() += 1;
+            count[m] += 1;
         }
     }
-    count.into_iter().map(|(m, n)| (m, Vec::with_capacity(n))).collect()
+    count.into_iter().map(Vec::with_capacity).collect()
+}
+
+/// The non-empty vectors by municipality.
+fn collect(out: Vec<Vec<Event>>) -> BTreeMap<MunicipalityCode, Vec<Event>> {
+    MunicipalityCode::all().zip(out).filter(|(_, v)| !v.is_empty()).collect()
 }
 
 /// For each event, the municipalities it belongs to.
 fn targets(events: &[Event]) -> Vec<Target> {
-    let mut child_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
-    let mut site_muni: HashMap<&str, MunicipalityCode> = HashMap::new();
+    use rayon::prelude::*;
+    let idx = |m: &MunicipalityCode| m.index() as u8;
+    let mut child_muni: FxHashMap<&str, u8> = FxHashMap::default();
+    let mut site_muni: FxHashMap<&str, u8> = FxHashMap::default();
+    let mut uses: FxHashMap<&str, Vec<u8>> = FxHashMap::default();
     for e in events {
         match (&e.body, &e.child) {
             (Body::ChildRegistered { municipality, .. }, Some(c)) => {
-                child_muni.insert(c.as_str(), *municipality);
+                child_muni.insert(c.as_str(), idx(municipality));
             }
             (Body::SiteRegistered { site, municipality: Some(m), .. }, _) => {
-                site_muni.insert(site.as_str(), *m);
+                site_muni.insert(site.as_str(), idx(m));
             }
             _ => {}
         }
     }
-    let mut uses: HashMap<&str, Vec<MunicipalityCode>> = HashMap::new();
     for e in events {
         if let (Body::PlacementStarted { site, .. }, Some(c)) = (&e.body, &e.child) {
             if let Some(m) = child_muni.get(c.as_str()) {
@@ -172,23 +181,24 @@ fn targets(events: &[Event]) -> Vec<Target> {
         }
     }
     events
-        .iter()
+        .par_iter()
+        .with_min_len(4096)
         .map(|e| {
             if let Some(c) = &e.child {
                 return child_muni.get(c.as_str()).map_or(Target::None, |m| Target::One(*m));
             }
             let Some(site) = e.site() else { return Target::None };
-            let mut to: Vec<MunicipalityCode> = uses.get(site).cloned().unwrap_or_default();
+            let mut to: Vec<u8> = uses.get(site).cloned().unwrap_or_default();
             if let Some(m) = site_muni.get(site) {
                 if !to.contains(m) {
                     to.push(*m);
                 }
             }
-            to.sort();
+            to.sort_unstable();
             match to.as_slice() {
                 [] => Target::None,
                 [m] => Target::One(*m),
-                _ => Target::Many(to),
+                _ => Target::Many(to.into_boxed_slice()),
             }
         })
         .collect()
@@ -202,15 +212,15 @@ pub fn split_owned(events: Vec<Event>) -> BTreeMap<MunicipalityCode, Vec<Event>>
     for (e, to) in events.into_iter().zip(targets) {
         match to {
             Target::None => {}
-            Target::One(m) => out.entry(m).or_default().push(e),
+            Target::One(m) => out[usize::from(m)].push(e),
             Target::Many(many) => {
-                for m in many {
-                    out.entry(m).or_default().push(e.clone());
+                for m in many.iter() {
+                    out[usize::from(*m)].push(e.clone());
                 }
             }
         }
     }
-    out
+    collect(out)
 }
 
 /// A placement as the indicators need it: type, consent, start, end.
@@ -230,6 +240,85 @@ pub struct Raw {
     pub effect: Vec<(&'static str, &'static str, u64)>,
 }
 
+/// A registered child: birth date, gender and municipality.
+struct Kid {
+    birth: NaiveDate,
+    gender: Option<crate::cpr::Gender>,
+    municipality: MunicipalityCode,
+}
+
+/// The registered children, and each child placed during the year (a placement running at some point in
+/// `first..=end`) with the placement that started last: type, consent, start.
+#[allow(clippy::type_complexity)]
+fn placed_children(
+    events: &[Event],
+    first: NaiveDate,
+    end: NaiveDate,
+) -> (FxHashMap<&Ref, Kid>, BTreeMap<&Ref, (PlacementType, bool, NaiveDate)>) {
+    let mut kids: FxHashMap<&Ref, Kid> = FxHashMap::default();
+    // Placement id → (child, type, consent, start, end).
+    let mut placements: FxHashMap<(&Ref, &Ref), PlacementSpan> = FxHashMap::default();
+    for e in events.iter().filter(|e| e.at.date() <= end) {
+        let Some(c) = &e.child else { continue };
+        match &e.body {
+            Body::ChildRegistered { birth_date, gender, municipality, .. } => {
+                kids.insert(c, Kid { birth: *birth_date, gender: *gender, municipality: *municipality });
+            }
+            Body::PlacementStarted { placement, placement_type, consent, .. } => {
+                placements.insert((c, placement), (*placement_type, *consent, e.at.date(), None));
+            }
+            Body::PlacementEnded { placement, .. } => {
+                if let Some(p) = placements.get_mut(&(c, placement)) {
+                    p.3 = Some(e.at.date());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut last: BTreeMap<&Ref, (NaiveDate, &Ref, PlacementType, bool)> = BTreeMap::new();
+    for ((c, p), (t, consent, start, stop)) in &placements {
+        if *start > end || stop.is_some_and(|s| s < first) {
+            continue;
+        }
+        // The latest start wins; on the same day the greater placement id (deterministic whatever the map order).
+        let keep = last.get(c).is_none_or(|x| (x.0, x.1) < (*start, *p));
+        if keep {
+            last.insert(c, (*start, p, *t, *consent));
+        }
+    }
+    let placed = last.into_iter().map(|(c, (start, _, t, consent))| (c, (t, consent, start))).collect();
+    (kids, placed)
+}
+
+/// An empty placements-by-type-and-age table.
+fn type_age_table() -> Table {
+    Table {
+        rows: PlacementType::ALL.iter().map(|t| t.label_da().to_string()).collect(),
+        cols: AGE_LABELS.iter().map(|s| s.to_string()).collect(),
+        cells: vec![vec![0; AGE_LABELS.len()]; PlacementType::ALL.len()],
+    }
+}
+
+fn type_index(t: PlacementType) -> usize {
+    PlacementType::ALL.iter().position(|x| *x == t).unwrap_or(0)
+}
+
+/// Children placed during `year` by placement type × age group (the indicator file's `placements_type_age`, before
+/// disclosure control) for every municipality of a national journal, in one pass without splitting it. This is the
+/// table `scripts/bench-stats` has DuckDB compute from the same JSON Lines.
+pub fn placements_by_municipality(events: &[Event], year: i32, as_of: NaiveDate) -> BTreeMap<MunicipalityCode, Table> {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX).min(as_of);
+    let (kids, placed) = placed_children(events, first, end);
+    let mut out: BTreeMap<MunicipalityCode, Table> = BTreeMap::new();
+    for (c, (t, _, _)) in &placed {
+        let Some(k) = kids.get(c) else { continue };
+        let Some(a) = age_group(k.birth, end) else { continue };
+        out.entry(k.municipality).or_insert_with(type_age_table).cells[type_index(*t)][a] += 1;
+    }
+    out
+}
+
 /// Compute a municipality's indicators for `year` from its events (see [`split_by_municipality`]), as of the end of
 /// the year or `as_of`, whichever is earlier.
 pub fn indicators(
@@ -243,53 +332,20 @@ pub fn indicators(
     let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX).min(as_of);
     let in_year = |d: NaiveDate| d >= first && d <= end;
 
-    // Children and their placements.
-    struct Child {
-        birth: NaiveDate,
-        gender: Option<crate::cpr::Gender>,
-    }
-    let mut kids: HashMap<&Ref, Child> = HashMap::new();
+    let (kids, placed) = placed_children(events, first, end);
     let (mut notified, mut investigated) = (HashSet::new(), HashSet::new());
-    // Placement id → (child, type, consent, start, end).
-    let mut placements: HashMap<(&Ref, &Ref), PlacementSpan> = HashMap::new();
-    for e in events.iter().filter(|e| e.at.date() <= end) {
+    for e in events.iter().filter(|e| in_year(e.at.date())) {
         let Some(c) = &e.child else { continue };
-        let d = e.at.date();
         match &e.body {
-            Body::ChildRegistered { birth_date, gender, .. } => {
-                kids.insert(c, Child { birth: *birth_date, gender: *gender });
-            }
-            Body::NotificationReceived { .. } if in_year(d) => {
+            Body::NotificationReceived { .. } => {
                 notified.insert(c);
             }
-            Body::InvestigationStarted { .. } if in_year(d) => {
+            Body::InvestigationStarted { .. } => {
                 investigated.insert(c);
-            }
-            Body::PlacementStarted { placement, placement_type, consent, .. } => {
-                placements.insert((c, placement), (*placement_type, *consent, d, None));
-            }
-            Body::PlacementEnded { placement, .. } => {
-                if let Some(p) = placements.get_mut(&(c, placement)) {
-                    p.3 = Some(d);
-                }
             }
             _ => {}
         }
     }
-    // The placement of each child placed during the year: the last one to start.
-    let mut last: BTreeMap<&Ref, (NaiveDate, &Ref, PlacementType, bool)> = BTreeMap::new();
-    for ((c, p), (t, consent, start, stop)) in &placements {
-        if *start > end || stop.is_some_and(|s| s < first) {
-            continue;
-        }
-        // The latest start wins; on the same day the greater placement id (deterministic whatever the map order).
-        let keep = last.get(c).is_none_or(|x| (x.0, x.1) < (*start, *p));
-        if keep {
-            last.insert(c, (*start, p, *t, *consent));
-        }
-    }
-    let placed: BTreeMap<&Ref, (PlacementType, bool, NaiveDate)> =
-        last.into_iter().map(|(c, (start, _, t, consent))| (c, (t, consent, start))).collect();
     let records = interventions(events, end);
     let preventive: HashSet<&Ref> = records
         .iter()
@@ -302,11 +358,7 @@ pub fn indicators(
         .collect();
     let new_placements = placed.values().filter(|p| in_year(p.2)).count() as u64;
 
-    let mut by_type = Table {
-        rows: PlacementType::ALL.iter().map(|t| t.label_da().to_string()).collect(),
-        cols: AGE_LABELS.iter().map(|s| s.to_string()).collect(),
-        cells: vec![vec![0; AGE_LABELS.len()]; PlacementType::ALL.len()],
-    };
+    let mut by_type = type_age_table();
     let genders = ["Pige", "Dreng", "Andet/ukendt"];
     let mut by_gender = Table {
         rows: genders.iter().map(|s| s.to_string()).collect(),
@@ -322,8 +374,7 @@ pub fn indicators(
     for (c, (t, consent, _)) in &placed {
         let Some(k) = kids.get(c) else { continue };
         let Some(a) = age_group(k.birth, end) else { continue };
-        let ti = PlacementType::ALL.iter().position(|x| x == t).unwrap_or(0);
-        by_type.cells[ti][a] += 1;
+        by_type.cells[type_index(*t)][a] += 1;
         let gi = match k.gender {
             Some(crate::cpr::Gender::Female) => 0,
             Some(crate::cpr::Gender::Male) => 1,
@@ -845,12 +896,47 @@ mod tests {
 
     #[test]
     fn every_child_and_site_event_lands_with_its_municipality() {
-        let events = national(800);
+        let events: Vec<Event> = national(800)
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut e)| {
+                e.id = Some(Ref::from(format!("e{i}").as_str()));
+                e
+            })
+            .collect();
         let split = split_by_municipality(&events);
         assert_eq!(split_owned(events.clone()), split, "moving and copying split alike");
         let with_child = events.iter().filter(|e| e.child.is_some()).count();
         let split_children: usize = split.values().map(|v| v.iter().filter(|e| e.child.is_some()).count()).sum();
         assert_eq!(with_child, split_children, "each child event goes to exactly one municipality");
         assert!(split.len() > 20, "children spread over many municipalities: {}", split.len());
+        // Each municipality's events keep the journal's order.
+        let pos: std::collections::HashMap<String, usize> =
+            events.iter().enumerate().filter_map(|(i, e)| e.id.as_ref().map(|id| (id.to_string(), i))).collect();
+        for v in split.values() {
+            let order: Vec<usize> = v.iter().filter_map(|e| e.id.as_ref().and_then(|id| pos.get(id.as_str()))).copied().collect();
+            assert_eq!(order.len(), v.len());
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "a municipality's events out of the journal's order");
+        }
+    }
+
+    #[test]
+    fn the_national_placement_table_equals_each_municipality_s_own() {
+        let events = national(4000);
+        let until = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let pack = RulePack::default_pack();
+        let national = placements_by_municipality(&events, 2025, until);
+        let split = split_by_municipality(&events);
+        let mut compared = 0;
+        for (m, ev) in &split {
+            let raw = indicators(ev, &pack, *m, 2025, until);
+            let own = &raw.tables.iter().find(|t| t.0 == "placements_type_age").unwrap().2;
+            match national.get(m) {
+                Some(t) => assert_eq!(t.cells, own.cells, "{m}"),
+                None => assert!(own.cells.iter().flatten().all(|v| *v == 0), "{m}"),
+            }
+            compared += 1;
+        }
+        assert!(compared > 50 && national.values().map(|t| t.cells.iter().flatten().sum::<u64>()).sum::<u64>() > 100);
     }
 }
