@@ -50,6 +50,33 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// Read and parse a journal block by block (`-` for stdin): the whole file is never in memory as text, and the
 /// next block is read (and checked as UTF-8) on a second thread while the current one is parsed.
 pub fn read_journal(path: &Path) -> Result<domain::journal::Journal> {
+    read_journal_of(path, None)
+}
+
+/// Read only the events of these types (and corrections of them): the other lines are skipped unparsed.
+pub fn read_journal_only(path: &Path, types: &[domain::event::EventType]) -> Result<domain::journal::Journal> {
+    let mut with = types.to_vec();
+    with.push(domain::event::EventType::Correction);
+    let mut journal = read_journal_of(path, Some(&with))?;
+    // Corrections of events that were not read concern other types.
+    let ids: std::collections::HashSet<String> =
+        journal.events.iter().filter_map(|e| e.id.as_ref().map(|i| i.to_string())).collect();
+    let keep: Vec<bool> = journal
+        .events
+        .iter()
+        .map(|e| match &e.body {
+            domain::event::Body::Correction(c) => ids.contains(c.corrects.as_str()),
+            _ => true,
+        })
+        .collect();
+    let mut k = keep.iter();
+    journal.events.retain(|_| *k.next().unwrap_or(&true));
+    let mut k = keep.iter();
+    journal.lines.retain(|_| *k.next().unwrap_or(&true));
+    Ok(journal)
+}
+
+fn read_journal_of(path: &Path, only: Option<&[domain::event::EventType]>) -> Result<domain::journal::Journal> {
     let size = if path.as_os_str() == "-" { None } else { std::fs::metadata(path).ok().map(|m| m.len() as usize) };
     let source: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
@@ -64,7 +91,12 @@ pub fn read_journal(path: &Path) -> Result<domain::journal::Journal> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::result::Result<String, String>>(1);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<String>();
     let reader_thread = std::thread::spawn(move || read_blocks(source, &name, &tx, &back_rx));
-    let mut reader = size.map(domain::journal::JsonlReader::with_size_hint).unwrap_or_default();
+    let mut reader = match (size, only) {
+        // With a filter the journal is a fraction of the file: no allocation for all of it.
+        (_, Some(types)) => domain::journal::JsonlReader::default().only(types),
+        (Some(n), None) => domain::journal::JsonlReader::with_size_hint(n),
+        (None, None) => domain::journal::JsonlReader::default(),
+    };
     let mut failure = None;
     for block in rx {
         match block {

@@ -914,7 +914,8 @@ mod tests {
         let pos: std::collections::HashMap<String, usize> =
             events.iter().enumerate().filter_map(|(i, e)| e.id.as_ref().map(|id| (id.to_string(), i))).collect();
         for v in split.values() {
-            let order: Vec<usize> = v.iter().filter_map(|e| e.id.as_ref().and_then(|id| pos.get(id.as_str()))).copied().collect();
+            let order: Vec<usize> =
+                v.iter().filter_map(|e| e.id.as_ref().and_then(|id| pos.get(id.as_str()))).copied().collect();
             assert_eq!(order.len(), v.len());
             assert!(order.windows(2).all(|w| w[0] < w[1]), "a municipality's events out of the journal's order");
         }

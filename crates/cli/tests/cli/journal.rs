@@ -319,3 +319,38 @@ fn a_practice_sample_is_redrawn_the_same_from_the_journal_and_from_the_database(
     assert_eq!(code, 2);
     assert!(err.contains("--til") || err.contains("--to"), "{err}");
 }
+
+#[test]
+fn the_national_placement_table_agrees_with_the_indicator_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = demo_journal(dir.path(), 3000);
+    let j = journal.to_str().unwrap();
+    let (code, csv, err) = run(&["stats", "placements", "--events", j, "--year", "2025"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(csv.starts_with("kommune;anbringelsestype;aldersgruppe;antal\n"), "{csv}");
+    let mut by_muni: std::collections::HashMap<String, u64> = Default::default();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(';').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        *by_muni.entry(f[0].to_string()).or_default() += f[3].parse::<u64>().unwrap();
+    }
+    let files = dir.path().join("files");
+    let (code, _, err) =
+        run(&["stats", "export", "--events", j, "--all", "--year", "2025", "--out", files.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&files).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let table = doc["tables"].as_array().unwrap().iter().find(|t| t["id"] == "placements_type_age").unwrap();
+        if let Some(total) = table["total"].as_u64() {
+            let m = doc["municipality"].as_str().unwrap();
+            assert_eq!(by_muni.get(m).copied().unwrap_or(0), total, "municipality {m}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 10, "only {compared} municipalities published their total");
+}
