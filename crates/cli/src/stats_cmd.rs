@@ -175,16 +175,8 @@ fn export(a: ExportArgs) -> input::Result<()> {
             if a.all {
                 return Err(Failure::BadInput("--all kræver --events (en database er én kommunes)".into()));
             }
-            runtime()?.block_on(async {
-                let store = a.db.open().await?;
-                let code = code.unwrap_or(store.municipality());
-                let events = store
-                    .municipality_events(&code.to_string(), domain::time::AsOf::end_of(today), &[])
-                    .await
-                    .map_err(store_failure)?;
-                store.close().await;
-                Ok::<_, Failure>(vec![indicators(&events, &pack, code, a.year, today).publish()])
-            })?
+            let (code, events) = db_events(&a.db, code, today)?;
+            vec![indicators(&events, &pack, code, a.year, today).publish()]
         }
     };
     for f in &files {
@@ -203,6 +195,25 @@ fn export(a: ExportArgs) -> input::Result<()> {
         println!("Skrevet: {} indikatorfiler i {}", files.len(), a.out.display());
     }
     Ok(())
+}
+
+/// A municipality's events from the database as of the end of `as_of` (corrections applied): `code`, or the
+/// database's own municipality.
+fn db_events(
+    db: &Db,
+    code: Option<MunicipalityCode>,
+    as_of: NaiveDate,
+) -> input::Result<(MunicipalityCode, Vec<domain::event::Event>)> {
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let code = code.unwrap_or(store.municipality());
+        let events = store
+            .municipality_events(code.as_str(), domain::time::AsOf::end_of(as_of), &[])
+            .await
+            .map_err(store_failure)?;
+        store.close().await;
+        Ok((code, events))
+    })
 }
 
 fn placements(a: PlacementsArgs) -> input::Result<()> {
@@ -267,16 +278,7 @@ fn sample(a: SampleArgs) -> input::Result<()> {
                 None => journal.events,
             }
         }
-        None => runtime()?.block_on(async {
-            let store = a.db.open().await?;
-            let code = code.unwrap_or(store.municipality());
-            let events = store
-                .municipality_events(&code.to_string(), domain::time::AsOf::end_of(as_of), &[])
-                .await
-                .map_err(store_failure)?;
-            store.close().await;
-            Ok::<_, Failure>(events)
-        })?,
+        None => db_events(&a.db, code, as_of)?.1,
     };
     let pack = RulePack::default_pack();
     let pop = population(&events, &pack, period, as_of);
