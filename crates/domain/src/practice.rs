@@ -249,6 +249,10 @@ impl Stratum {
     pub fn label_da(self) -> String {
         format!("{}, {} år", self.case_type.label_da(), AGE_CODES[usize::from(self.age)].replace('-', "–"))
     }
+
+    pub fn label_en(self) -> String {
+        format!("{}, aged {}", self.case_type.label_en(), AGE_CODES[usize::from(self.age)].replace('-', "–"))
+    }
 }
 
 /// The period audited, inclusive.
@@ -542,6 +546,10 @@ pub struct PointResult {
 impl PointResult {
     pub fn label_da(&self) -> &'static str {
         self.point.map_or("Sagen overholder reglerne på alle relevante punkter", Point::label_da)
+    }
+
+    pub fn label_en(&self) -> &'static str {
+        self.point.map_or("The case keeps the rules on every point that applies", Point::label_en)
     }
 }
 

@@ -25,6 +25,14 @@ impl Lang {
         }
     }
 
+    /// The Danish or the English text.
+    pub fn pick<'a>(self, da: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Da => da,
+            Lang::En => en,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Lang::Da => "Dansk",

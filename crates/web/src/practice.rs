@@ -71,37 +71,59 @@ struct NewAuditForm {
     errors: BTreeMap<&'static str, String>,
 }
 
-fn new_audit_form(values: &BTreeMap<&str, String>, errors: BTreeMap<&'static str, String>) -> NewAuditForm {
+fn new_audit_form(
+    l: crate::i18n::Lang,
+    values: &BTreeMap<&str, String>,
+    errors: BTreeMap<&'static str, String>,
+) -> NewAuditForm {
     let v = |k: &str| values.get(k).cloned().unwrap_or_default();
     NewAuditForm {
         fields: vec![
-            FormField { name: "titel", label: "Titel", hint: None, kind: "text", value: v("titel") },
+            FormField { name: "titel", label: l.pick("Titel", "Title"), hint: None, kind: "text", value: v("titel") },
             FormField {
                 name: "fra",
-                label: "Periode fra",
-                hint: Some("Sager med en frist i perioden kan komme med."),
+                label: l.pick("Periode fra", "Period from"),
+                hint: Some(l.pick(
+                    "Sager med en frist i perioden kan komme med.",
+                    "Cases with a deadline in the period may be drawn.",
+                )),
                 kind: "date",
                 value: v("fra"),
             },
-            FormField { name: "til", label: "Periode til", hint: None, kind: "date", value: v("til") },
+            FormField {
+                name: "til",
+                label: l.pick("Periode til", "Period to"),
+                hint: None,
+                kind: "date",
+                value: v("til"),
+            },
             FormField {
                 name: "antal",
-                label: "Antal sager i stikprøven",
-                hint: Some("Ankestyrelsen gennemgår typisk 30–60 sager pr. kommune."),
+                label: l.pick("Antal sager i stikprøven", "Cases in the sample"),
+                hint: Some(l.pick(
+                    "Ankestyrelsen gennemgår typisk 30–60 sager pr. kommune.",
+                    "Ankestyrelsen typically reviews 30–60 cases per municipality.",
+                )),
                 kind: "text",
                 value: v("antal"),
             },
             FormField {
                 name: "minimum",
-                label: "Mindst pr. stratum",
-                hint: Some("Så hvert stratum kan vurderes; 2 giver et mål for usikkerheden."),
+                label: l.pick("Mindst pr. stratum", "At least per stratum"),
+                hint: Some(l.pick(
+                    "Så hvert stratum kan vurderes; 2 giver et mål for usikkerheden.",
+                    "So that every stratum can be assessed; 2 gives a measure of uncertainty.",
+                )),
                 kind: "text",
                 value: v("minimum"),
             },
             FormField {
                 name: "froe",
-                label: "Frø (valgfrit)",
-                hint: Some("Tom: Værn vælger et. Brug et kendt frø for at trække samme stikprøve igen."),
+                label: l.pick("Frø (valgfrit)", "Seed (optional)"),
+                hint: Some(l.pick(
+                    "Tom: Værn vælger et. Brug et kendt frø for at trække samme stikprøve igen.",
+                    "Empty: Værn chooses one. Use a known seed to draw the same sample again.",
+                )),
                 kind: "text",
                 value: v("froe"),
             },
@@ -156,16 +178,25 @@ async fn render_list(
     status: StatusCode,
     flash: Option<String>,
 ) -> Result<Response, AppError> {
+    let l = user.lang;
     let audits = state.store.practice_audits().await?;
     let section = Section {
         id: "audits".into(),
-        heading: "Undersøgelser".into(),
+        heading: l.pick("Undersøgelser", "Audits").into(),
         count: Some(audits.len()),
         export: None,
-        headers: ["Nr.", "Titel", "Periode", "Sager i alt", "Stikprøve", "Gennemgået", "Oprettet af"]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+        headers: [
+            l.pick("Nr.", "No."),
+            l.pick("Titel", "Title"),
+            l.pick("Periode", "Period"),
+            l.pick("Sager i alt", "Cases in all"),
+            l.pick("Stikprøve", "Sample"),
+            l.pick("Gennemgået", "Reviewed"),
+            l.pick("Oprettet af", "Created by"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
         rows: audits
             .iter()
             .map(|a| Row {
@@ -176,29 +207,34 @@ async fn render_list(
                     cell(period_label(a.period)),
                     cell(a.population.to_string()),
                     cell(a.sampled.to_string()),
-                    cell(format!("{} af {}", a.reviewed, a.sampled)),
+                    cell(format!("{} {} {}", a.reviewed, l.pick("af", "of"), a.sampled)),
                     cell(format!("{}, {}", a.created_by, da_when(&a.created_at))),
                 ],
             })
             .collect(),
         more: None,
     };
-    let mut c = ctx(user, "nav_practice", "Praksisundersøgelse");
+    let mut c = ctx(user, "nav_practice", l.pick("Praksisundersøgelse", "Practice audit"));
     c.flash = flash;
     let page = PracticePage {
         ctx: c,
-        heading: "Praksisundersøgelser".into(),
+        heading: l.pick("Praksisundersøgelser", "Practice audits").into(),
         intro: Some(
-            "Gennemgå en tilfældig stikprøve af kommunens sager på Ankestyrelsens punkter: underretninger, udredning, \
-             inddragelse af barnet, handleplan og opfølgning. Tjeklisten er udfyldt på forhånd fra journalen; den, \
-             der gennemgår sagen, bekræfter eller retter hvert punkt."
-                .into(),
+            l.pick(
+                "Gennemgå en tilfældig stikprøve af kommunens sager på Ankestyrelsens punkter: underretninger, \
+                 udredning, inddragelse af barnet, handleplan og opfølgning. Tjeklisten er udfyldt på forhånd fra \
+                 journalen; den, der gennemgår sagen, bekræfter eller retter hvert punkt.",
+                "Review a random sample of the municipality's cases on Ankestyrelsen's points: notifications, \
+                 investigation, involving the child, action plan and follow-up. The checklist is filled in from the \
+                 journal; the reviewer confirms or corrects each point.",
+            )
+            .into(),
         ),
         kpis: Vec::new(),
         links: Vec::new(),
         charts: Vec::new(),
         sections: vec![section],
-        form: Some(new_audit_form(&values, errors)),
+        form: Some(new_audit_form(l, &values, errors)),
     };
     Ok((status, page).into_response())
 }
@@ -323,10 +359,13 @@ fn case_href(id: i64, child: &str) -> String {
     format!("/praksis/{id}/sag/{}", urlencode(child))
 }
 
-fn summary(f: &Findings) -> String {
+fn summary(l: crate::i18n::Lang, f: &Findings) -> String {
     let met = f.iter().filter(|x| **x == Finding::Met).count();
     let rel = f.iter().filter(|x| **x != Finding::NotRelevant).count();
-    format!("{met} af {rel} opfyldt")
+    match l {
+        crate::i18n::Lang::Da => format!("{met} af {rel} opfyldt"),
+        crate::i18n::Lang::En => format!("{met} of {rel} met"),
+    }
 }
 
 /// One audit: its design, strata and cases.
@@ -339,6 +378,8 @@ async fn audit_page(
     user.require(AUDITORS)?;
     let a = load(&state, &id).await?;
     let h = &a.head;
+    let l = user.lang;
+    let label = |s: domain::practice::Stratum| if l == crate::i18n::Lang::En { s.label_en() } else { s.label_da() };
     let children: Vec<&str> = a.cases.iter().map(|c| c.child.as_str()).collect();
     let people = state.store.people(&children).await?;
     state
@@ -350,7 +391,15 @@ async fn audit_page(
         heading: "Strata".into(),
         count: Some(a.strata.len()),
         export: None,
-        headers: ["Stratum", "Sager i alt", "Udtrukket", "Gennemgået"].into_iter().map(String::from).collect(),
+        headers: [
+            "Stratum",
+            l.pick("Sager i alt", "Cases in all"),
+            l.pick("Udtrukket", "Drawn"),
+            l.pick("Gennemgået", "Reviewed"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
         rows: a
             .strata
             .iter()
@@ -358,7 +407,7 @@ async fn audit_page(
                 let done = a.cases.iter().filter(|c| c.stratum == *s && c.review.is_some()).count();
                 Row {
                     attrs: vec![("stratum", s.code())],
-                    cells: vec![cell(s.label_da()), cell(pop.to_string()), cell(n.to_string()), cell(done.to_string())],
+                    cells: vec![cell(label(*s)), cell(pop.to_string()), cell(n.to_string()), cell(done.to_string())],
                 }
             })
             .collect(),
@@ -366,10 +415,19 @@ async fn audit_page(
     };
     let cases = Section {
         id: "cases".into(),
-        heading: "Sager i stikprøven".into(),
+        heading: l.pick("Sager i stikprøven", "Cases in the sample").into(),
         count: Some(a.cases.len()),
         export: None,
-        headers: ["Nr.", "Barn", "Stratum", "Journalen", "Gennemgang"].into_iter().map(String::from).collect(),
+        headers: [
+            l.pick("Nr.", "No."),
+            l.pick("Barn", "Child"),
+            "Stratum",
+            l.pick("Journalen", "The journal"),
+            l.pick("Gennemgang", "Review"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
         rows: a
             .cases
             .iter()
@@ -380,11 +438,11 @@ async fn audit_page(
                     cells: vec![
                         cell(c.position.to_string()),
                         link(name, case_href(h.id, &c.child)),
-                        cell(c.stratum.label_da()),
-                        cell(summary(&c.prefill)),
+                        cell(label(c.stratum)),
+                        cell(summary(l, &c.prefill)),
                         match &c.review {
-                            Some(r) => cell(format!("{} · {}", summary(&r.findings), r.reviewer)),
-                            None => Cell { text: "Mangler".into(), href: None, class: Some("late") },
+                            Some(r) => cell(format!("{} · {}", summary(l, &r.findings), r.reviewer)),
+                            None => Cell { text: l.pick("Mangler", "Missing").into(), href: None, class: Some("late") },
                         },
                     ],
                 }
@@ -395,30 +453,47 @@ async fn audit_page(
     let mut links = Vec::new();
     if let Some(c) = next_open(&a, 0) {
         links.push((
-            if h.reviewed == 0 { "Start gennemgangen" } else { "Fortsæt gennemgangen" }.into(),
+            if h.reviewed == 0 {
+                l.pick("Start gennemgangen", "Start the review")
+            } else {
+                l.pick("Fortsæt gennemgangen", "Continue the review")
+            }
+            .into(),
             case_href(h.id, &c.child),
         ));
     }
-    links.push(("Rapport".into(), format!("/praksis/{}/rapport", h.id)));
+    links.push((l.pick("Rapport", "Report").into(), format!("/praksis/{}/rapport", h.id)));
     let mut c = ctx(&user, "nav_practice", h.title.clone());
     c.flash = crate::pages::flash_of(&q);
     Ok(PracticePage {
         ctx: c,
         heading: h.title.clone(),
-        intro: Some(format!(
-            "Periode {}. Stikprøven er trukket {} af {} med frø {} ({} sager, mindst {} pr. stratum); samme frø og \
-             journal giver samme stikprøve.",
-            period_label(h.period),
-            da_date(h.as_of),
-            h.created_by,
-            h.design.seed,
-            h.design.size,
-            h.design.min_per_stratum
-        )),
+        intro: Some(match l {
+            crate::i18n::Lang::Da => format!(
+                "Periode {}. Stikprøven er trukket {} af {} med frø {} ({} sager, mindst {} pr. stratum); samme frø \
+                 og journal giver samme stikprøve.",
+                period_label(h.period),
+                da_date(h.as_of),
+                h.created_by,
+                h.design.seed,
+                h.design.size,
+                h.design.min_per_stratum
+            ),
+            crate::i18n::Lang::En => format!(
+                "Period {}. The sample was drawn on {} by {} with seed {} ({} cases, at least {} per stratum); the \
+                 same seed and journal give the same sample.",
+                period_label(h.period),
+                da_date(h.as_of),
+                h.created_by,
+                h.design.seed,
+                h.design.size,
+                h.design.min_per_stratum
+            ),
+        }),
         kpis: vec![
-            ("Sager i alt".into(), h.population.to_string()),
-            ("Stikprøve".into(), h.sampled.to_string()),
-            ("Gennemgået".into(), format!("{} af {}", h.reviewed, h.sampled)),
+            (l.pick("Sager i alt", "Cases in all").into(), h.population.to_string()),
+            (l.pick("Stikprøve", "Sample").into(), h.sampled.to_string()),
+            (l.pick("Gennemgået", "Reviewed").into(), format!("{} {} {}", h.reviewed, l.pick("af", "of"), h.sampled)),
         ],
         links,
         charts: Vec::new(),
@@ -463,12 +538,12 @@ struct CasePage {
     reviewed_by: Option<String>,
 }
 
-fn status_label(s: Status) -> (&'static str, &'static str) {
+fn status_label(l: crate::i18n::Lang, s: Status) -> (&'static str, &'static str) {
     match s {
-        Status::Met => ("opfyldt til tiden", "met"),
-        Status::Late => ("opfyldt for sent", "late"),
-        Status::Overdue => ("ikke opfyldt", "overdue"),
-        Status::Due => ("åben", "due"),
+        Status::Met => (l.pick("opfyldt til tiden", "met on time"), "met"),
+        Status::Late => (l.pick("opfyldt for sent", "met late"), "late"),
+        Status::Overdue => (l.pick("ikke opfyldt", "not met"), "overdue"),
+        Status::Due => (l.pick("åben", "open"), "due"),
     }
 }
 
@@ -484,6 +559,7 @@ async fn render_case(
     flash: Option<String>,
 ) -> Result<Response, AppError> {
     let h = &a.head;
+    let l = user.lang;
     let Some(case) = a.cases.iter().find(|c| c.child == child) else {
         return Err(AppError::NotFound(format!("Barnet \"{child}\" er ikke i stikprøven i undersøgelse {}.", h.id)));
     };
@@ -518,13 +594,14 @@ async fn render_case(
                 .flat_map(|l| l.evidence.iter())
                 .filter(|e| e.point == p)
                 .map(|e| {
-                    let (st, class) = status_label(e.status);
+                    let (st, class) = status_label(l, e.status);
                     let met = e.met_at.map(|m| format!(", {}", da_date(m.date()))).unwrap_or_default();
                     (
                         format!(
-                            "{} ({}): frist {}, {st}{met}",
+                            "{} ({}): {} {}, {st}{met}",
                             domain::rules::id::label_da(e.rule),
                             e.law,
+                            l.pick("frist", "due"),
                             da_date(e.due)
                         ),
                         class,
@@ -533,10 +610,10 @@ async fn render_case(
                 .collect();
             PointView {
                 code: p.code(),
-                label: p.label_da(),
+                label: l.pick(p.label_da(), p.label_en()),
                 rules: p.rules().iter().map(|r| domain::rules::id::label_da(r)).collect::<Vec<_>>().join("; "),
                 prefill_code: journal[p.index()].code(),
-                prefill_label: journal[p.index()].label_da(),
+                prefill_label: l.pick(journal[p.index()].label_da(), journal[p.index()].label_en()),
                 evidence,
                 finding_name: format!("fund_{}", p.code()),
                 comment_name: format!("bem_{}", p.code()),
@@ -547,27 +624,40 @@ async fn render_case(
         .collect();
     let pos = a.cases.iter().position(|c| c.child == child).unwrap_or(0);
     let status = match &case.review {
-        Some(r) => format!("Gennemgået ({}), version {}", whole_case(&r.findings).label_da().to_lowercase(), r.version),
-        None => "Ikke gennemgået".into(),
+        Some(r) => {
+            let w = whole_case(&r.findings);
+            format!(
+                "{} ({}), version {}",
+                l.pick("Gennemgået", "Reviewed"),
+                l.pick(w.label_da(), w.label_en()).to_lowercase(),
+                r.version
+            )
+        }
+        None => l.pick("Ikke gennemgået", "Not reviewed").into(),
     };
     let page = CasePage {
-        ctx: Ctx { flash, ..ctx(user, "nav_practice", format!("Sag {} · {}", case.position, h.title)) },
+        ctx: Ctx {
+            flash,
+            ..ctx(user, "nav_practice", format!("{} {} · {}", l.pick("Sag", "Case"), case.position, h.title))
+        },
         audit: h.id,
         title: h.title.clone(),
         position: case.position,
         total: a.cases.len(),
         child_label: format!("{name} ({child})"),
         child_url: urlencode(child),
-        stratum: case.stratum.label_da(),
+        stratum: if l == crate::i18n::Lang::En { case.stratum.label_en() } else { case.stratum.label_da() },
         period: period_label(h.period),
         status,
         prev: pos.checked_sub(1).map(|i| case_href(h.id, &a.cases[i].child)),
         next: a.cases.get(pos + 1).map(|c| case_href(h.id, &c.child)),
         changed: live.as_ref().map_or(case.prefill, |l| l.prefill) != case.prefill,
         points,
-        findings: Finding::ALL.iter().map(|f| (f.code(), f.label_da())).collect(),
+        findings: Finding::ALL.iter().map(|f| (f.code(), l.pick(f.label_da(), f.label_en()))).collect(),
         errors: errors.clone(),
-        reviewed_by: case.review.as_ref().map(|r| format!("Senest gemt af {} {}", r.reviewer, da_when(&r.reviewed_at))),
+        reviewed_by: case.review.as_ref().map(|r| {
+            format!("{} {} {}", l.pick("Senest gemt af", "Last saved by"), r.reviewer, da_when(&r.reviewed_at))
+        }),
     };
     logged.committed().await?;
     let code = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
@@ -665,18 +755,21 @@ async fn report_page(
     let sizes: BTreeMap<_, usize> = a.strata.iter().map(|(s, (pop, _))| (*s, *pop)).collect();
     let rev = reviewed(&a);
     let results = report(&sizes, &rev);
+    let l = user.lang;
+    let en = l == crate::i18n::Lang::En;
+    let label = |s: domain::practice::Stratum| if en { s.label_en() } else { s.label_da() };
     let points = Section {
         id: "points".into(),
-        heading: "Resultat pr. punkt".into(),
+        heading: l.pick("Resultat pr. punkt", "Result per point").into(),
         count: None,
         export: Some(format!("/praksis/{}/rapport?tabel=points&", h.id)),
         headers: [
-            "Punkt",
-            "Sager hvor punktet er relevant",
-            "Opfyldt",
-            "Andel i stikprøven (95 %-interval)",
-            "Skøn for alle sager (95 %-interval)",
-            "Rettet ved gennemgangen",
+            l.pick("Punkt", "Point"),
+            l.pick("Sager hvor punktet er relevant", "Cases where the point applies"),
+            l.pick("Opfyldt", "Met"),
+            l.pick("Andel i stikprøven (95 %-interval)", "Share in the sample (95 % interval)"),
+            l.pick("Skøn for alle sager (95 %-interval)", "Estimate for all cases (95 % interval)"),
+            l.pick("Rettet ved gennemgangen", "Corrected by the review"),
         ]
         .into_iter()
         .map(String::from)
@@ -686,7 +779,7 @@ async fn report_page(
             .map(|r| Row {
                 attrs: vec![("point", r.point.map_or("sagen", Point::code).to_string())],
                 cells: vec![
-                    cell(r.label_da()),
+                    cell(if en { r.label_en() } else { r.label_da() }),
                     cell(r.relevant.to_string()),
                     cell(r.met.to_string()),
                     cell(share(r.sample)),
@@ -696,20 +789,36 @@ async fn report_page(
             })
             .collect(),
         more: Some(
-            "Andelen i stikprøven har et Wilson-interval. Skønnet for alle sager vægter hvert stratum med dets \
-             størrelse (kombineret forholdsestimator med endelighedskorrektion)."
-                .into(),
+            l.pick(
+                "Andelen i stikprøven har et Wilson-interval. Skønnet for alle sager vægter hvert stratum med dets \
+                 størrelse (kombineret forholdsestimator med endelighedskorrektion).",
+                "The share in the sample has a Wilson interval. The estimate for all cases weights each stratum by \
+                 its size (combined ratio estimator with finite-population correction).",
+            )
+            .into(),
         ),
     };
     let strata = Section {
         id: "strata".into(),
-        heading: "Sagen overholder reglerne på alle relevante punkter, pr. stratum".into(),
+        heading: l
+            .pick(
+                "Sagen overholder reglerne på alle relevante punkter, pr. stratum",
+                "The case keeps the rules on every point that applies, per stratum",
+            )
+            .into(),
         count: Some(a.strata.len()),
         export: Some(format!("/praksis/{}/rapport?tabel=strata&", h.id)),
-        headers: ["Stratum", "Sager i alt", "Udtrukket", "Gennemgået", "Overholder alt", "Andel"]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+        headers: [
+            "Stratum",
+            l.pick("Sager i alt", "Cases in all"),
+            l.pick("Udtrukket", "Drawn"),
+            l.pick("Gennemgået", "Reviewed"),
+            l.pick("Overholder alt", "Keeps every rule"),
+            l.pick("Andel", "Share"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
         rows: a
             .strata
             .iter()
@@ -720,11 +829,11 @@ async fn report_page(
                 Row {
                     attrs: vec![("stratum", s.code())],
                     cells: vec![
-                        cell(s.label_da()),
+                        cell(label(*s)),
                         cell(pop.to_string()),
                         cell(n.to_string()),
                         cell(mine.len().to_string()),
-                        cell(format!("{ok} af {rel}")),
+                        cell(format!("{ok} {} {rel}", l.pick("af", "of"))),
                         cell(if rel > 0 { pct(ok as f64 / rel as f64) } else { "—".into() }),
                     ],
                 }
@@ -734,14 +843,14 @@ async fn report_page(
     };
     let cases = Section {
         id: "reviewed".into(),
-        heading: "Gennemgåede sager".into(),
+        heading: l.pick("Gennemgåede sager", "Reviewed cases").into(),
         count: Some(rev.len()),
         export: Some(format!("/praksis/{}/rapport?tabel=reviewed&", h.id)),
-        headers: std::iter::once("Nr.".to_string())
-            .chain(std::iter::once("Barn".to_string()))
-            .chain(std::iter::once("Stratum".to_string()))
-            .chain(Point::ALL.iter().map(|p| p.label_da().to_string()))
-            .chain(["Bemærkninger".to_string(), "Gennemgået af".to_string()])
+        headers: [l.pick("Nr.", "No."), l.pick("Barn", "Child"), "Stratum"]
+            .into_iter()
+            .chain(Point::ALL.iter().map(|p| l.pick(p.label_da(), p.label_en())))
+            .chain([l.pick("Bemærkninger", "Comments"), l.pick("Gennemgået af", "Reviewed by")])
+            .map(String::from)
             .collect(),
         rows: a
             .cases
@@ -752,15 +861,20 @@ async fn report_page(
                 cells: [
                     cell(c.position.to_string()),
                     link(&c.child, case_href(h.id, &c.child)),
-                    cell(c.stratum.label_da()),
+                    cell(label(c.stratum)),
                 ]
                 .into_iter()
                 .chain(Point::ALL.iter().map(|p| {
                     let f = r.findings[p.index()];
-                    let mut x = cell(f.label_da());
-                    if f != c.prefill[p.index()] {
-                        x.text =
-                            format!("{} (journalen: {})", f.label_da(), c.prefill[p.index()].label_da().to_lowercase());
+                    let was = c.prefill[p.index()];
+                    let mut x = cell(l.pick(f.label_da(), f.label_en()));
+                    if f != was {
+                        x.text = format!(
+                            "{} ({}: {})",
+                            x.text,
+                            l.pick("journalen", "the journal"),
+                            l.pick(was.label_da(), was.label_en()).to_lowercase()
+                        );
                     }
                     if f == Finding::NotMet {
                         x.class = Some("overdue");
@@ -809,35 +923,64 @@ async fn report_page(
     let chart_rows: Vec<(String, f64, f64, f64)> = results
         .iter()
         .filter_map(|r| {
-            r.sample.map(|(p, lo, hi)| (r.point.map_or("Hele sagen", Point::short_da).to_string(), p, lo, hi))
+            let name = match r.point {
+                Some(p) if en => p.code().to_string(),
+                Some(p) => p.short_da().to_string(),
+                None => l.pick("Hele sagen", "Whole case").to_string(),
+            };
+            r.sample.map(|(p, lo, hi)| (name, p, lo, hi))
         })
         .collect();
-    let mut c = ctx(&user, "nav_practice", format!("Rapport · {}", h.title));
+    let report_word = l.pick("Rapport", "Report");
+    let mut c = ctx(&user, "nav_practice", format!("{report_word} · {}", h.title));
     c.flash = crate::pages::flash_of(&q);
+    let unfinished = h.reviewed < h.sampled;
     Ok(PracticePage {
         ctx: c,
-        heading: format!("Rapport: {}", h.title),
-        intro: Some(format!(
-            "Periode {}. {} af {} sager i stikprøven er gennemgået{}; tallene bygger på de gennemgåede sager og de \
-             svar, den der gennemgik sagen, gav.",
-            period_label(h.period),
-            h.reviewed,
-            h.sampled,
-            if h.reviewed < h.sampled { " (gennemgangen er ikke færdig)" } else { "" }
-        )),
+        heading: format!("{report_word}: {}", h.title),
+        intro: Some(match l {
+            crate::i18n::Lang::Da => format!(
+                "Periode {}. {} af {} sager i stikprøven er gennemgået{}; tallene bygger på de gennemgåede sager og \
+                 de svar, den der gennemgik sagen, gav.",
+                period_label(h.period),
+                h.reviewed,
+                h.sampled,
+                if unfinished { " (gennemgangen er ikke færdig)" } else { "" }
+            ),
+            crate::i18n::Lang::En => format!(
+                "Period {}. {} of {} cases in the sample are reviewed{}; the figures rest on the reviewed cases and \
+                 the reviewers' answers.",
+                period_label(h.period),
+                h.reviewed,
+                h.sampled,
+                if unfinished { " (the review is not finished)" } else { "" }
+            ),
+        }),
         kpis: results
             .iter()
             .filter(|r| r.point.is_none())
-            .map(|r| ("Sager der overholder alt (skøn)".to_string(), share(r.estimate)))
-            .chain(std::iter::once(("Gennemgået".to_string(), format!("{} af {}", h.reviewed, h.sampled))))
+            .map(|r| {
+                (
+                    l.pick("Sager der overholder alt (skøn)", "Cases keeping every rule (estimate)").to_string(),
+                    share(r.estimate),
+                )
+            })
+            .chain(std::iter::once((
+                l.pick("Gennemgået", "Reviewed").to_string(),
+                format!("{} {} {}", h.reviewed, l.pick("af", "of"), h.sampled),
+            )))
             .collect(),
-        links: vec![("Tilbage til stikprøven".into(), format!("/praksis/{}", h.id))],
+        links: vec![(l.pick("Tilbage til stikprøven", "Back to the sample").into(), format!("/praksis/{}", h.id))],
         charts: if chart_rows.is_empty() {
             Vec::new()
         } else {
             vec![(
-                "Andel opfyldt pr. punkt i stikprøven, med 95 %-interval".into(),
-                crate::chart::intervals("Andel opfyldt pr. punkt", &chart_rows),
+                l.pick(
+                    "Andel opfyldt pr. punkt i stikprøven, med 95 %-interval",
+                    "Share met per point in the sample, with 95 % interval",
+                )
+                .into(),
+                crate::chart::intervals(l.pick("Andel opfyldt pr. punkt", "Share met per point"), &chart_rows),
             )]
         },
         sections: vec![points, strata, cases],

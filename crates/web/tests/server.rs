@@ -1422,6 +1422,19 @@ async fn practice_audit(s: Server) {
     let row = html.split("data-point=\"udredning\"").nth(1).unwrap().split("</tr>").next().unwrap().to_string();
     let cells: Vec<&str> = row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap()).collect();
     assert_eq!(cells.last().copied(), Some("1"), "the correction is not counted: {row}");
+    // The second locale.
+    let en = s
+        .http
+        .get(s.url(&format!("/praksis/{id}/rapport")))
+        .header("cookie", &chef.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Result per point") && en.contains("Cases in all"), "no English report");
     let csv = s.get(&chef, &format!("/praksis/{id}/rapport?tabel=points&format=csv")).await.text().await.unwrap();
     assert!(csv.contains("Børnefaglig undersøgelse afsluttet inden for 4 måneder"), "{csv}");
 
