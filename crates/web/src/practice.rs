@@ -144,6 +144,13 @@ fn defaults(td: NaiveDate) -> BTreeMap<&'static str, String> {
     ])
 }
 
+fn stratum_label(l: crate::i18n::Lang, s: domain::practice::Stratum) -> String {
+    match l {
+        crate::i18n::Lang::Da => s.label_da(),
+        crate::i18n::Lang::En => s.label_en(),
+    }
+}
+
 fn period_label(p: Period) -> String {
     format!("{} – {}", da_date(p.from), da_date(p.to))
 }
@@ -379,7 +386,7 @@ async fn audit_page(
     let a = load(&state, &id).await?;
     let h = &a.head;
     let l = user.lang;
-    let label = |s: domain::practice::Stratum| if l == crate::i18n::Lang::En { s.label_en() } else { s.label_da() };
+    let label = |s| stratum_label(l, s);
     let children: Vec<&str> = a.cases.iter().map(|c| c.child.as_str()).collect();
     let people = state.store.people(&children).await?;
     state
@@ -646,7 +653,7 @@ async fn render_case(
         total: a.cases.len(),
         child_label: format!("{name} ({child})"),
         child_url: urlencode(child),
-        stratum: if l == crate::i18n::Lang::En { case.stratum.label_en() } else { case.stratum.label_da() },
+        stratum: stratum_label(l, case.stratum),
         period: period_label(h.period),
         status,
         prev: pos.checked_sub(1).map(|i| case_href(h.id, &a.cases[i].child)),
@@ -757,7 +764,7 @@ async fn report_page(
     let results = report(&sizes, &rev);
     let l = user.lang;
     let en = l == crate::i18n::Lang::En;
-    let label = |s: domain::practice::Stratum| if en { s.label_en() } else { s.label_da() };
+    let label = |s| stratum_label(l, s);
     let points = Section {
         id: "points".into(),
         heading: l.pick("Resultat pr. punkt", "Result per point").into(),
