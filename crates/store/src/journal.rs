@@ -136,6 +136,104 @@ pub(crate) fn prepare(
     })
 }
 
+/// Each child's municipality as registered in the batch (the first registration counts).
+pub(crate) fn batch_municipalities(items: &[(usize, Event, Option<Recorded>)]) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for (_, e, _) in items {
+        if let (Body::ChildRegistered { municipality, .. }, Some(c)) = (&e.body, &e.child) {
+            out.entry(c.to_string()).or_insert_with(|| municipality.to_string());
+        }
+    }
+    out
+}
+
+/// Prepare every item, in parallel; a child's events go to its municipality, else to the instance's.
+pub(crate) fn prepare_all(
+    items: &[(usize, Event, Option<Recorded>)],
+    child_municipality: &HashMap<String, String>,
+    instance: domain::municipality::MunicipalityCode,
+    actor: &Actor,
+) -> Result<Vec<Prepared>, StoreError> {
+    use rayon::prelude::*;
+    let default = instance.to_string();
+    items
+        .par_iter()
+        .with_min_len(1024)
+        .map(|(line, e, rec)| {
+            let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
+            prepare(*line, e, m, actor, rec.as_ref())
+        })
+        .collect()
+}
+
+/// The rows to write: an id twice in the batch is refused; an id already stored (`existing`: core and personal
+/// data) is skipped on import when its content is identical and refused otherwise.
+pub(crate) fn select_new(
+    prepared: Vec<Prepared>,
+    existing: &HashMap<String, (String, Option<String>)>,
+    idempotent: bool,
+    outcome: &mut AppendOutcome,
+) -> Result<Vec<Prepared>, StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(prepared.len());
+    let mut to_write = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        if !seen.insert(p.event_id.clone()) {
+            return Err(StoreError::Input(format!(
+                "linje {}, felt \"id\": id \"{}\" forekommer to gange",
+                p.line, p.event_id
+            )));
+        }
+        match existing.get(&p.event_id) {
+            Some((core, data))
+                if idempotent
+                    && *core == p.core
+                    && (data.is_none() || data.as_deref() == p.personal.as_ref().map(|x| x.0.as_str())) =>
+            {
+                outcome.skipped += 1;
+            }
+            Some(_) => {
+                return Err(StoreError::Input(format!(
+                    "linje {}, felt \"id\": id \"{}\" findes allerede i journalen med et andet indhold",
+                    p.line, p.event_id
+                )))
+            }
+            None => to_write.push(p),
+        }
+    }
+    Ok(to_write)
+}
+
+/// Chain the rows after the head (`seq`, `prev`): each row's (sequence number, previous hash, hash), and the new
+/// head. The content digests are computed in parallel; only the short link step runs in order.
+pub(crate) fn chain_rows(to_write: &[Prepared], seq: i64, prev: &str) -> (Vec<(i64, String, String)>, i64, String) {
+    use rayon::prelude::*;
+    let digests: Vec<[u8; 32]> = to_write
+        .par_iter()
+        .enumerate()
+        .with_min_len(1024)
+        .map(|(i, p)| {
+            Link {
+                prev_hash: "",
+                seq: seq + 1 + i as i64,
+                event_id: &p.event_id,
+                municipality: &p.municipality,
+                recorded_by: &p.recorded_by,
+                recorded_at: &p.recorded_at,
+                personal_digest: p.digest.as_deref(),
+                core: &p.core,
+            }
+            .content_digest()
+        })
+        .collect();
+    let mut prev = prev.to_string();
+    let mut hashes = Vec::with_capacity(to_write.len());
+    for (i, digest) in digests.iter().enumerate() {
+        let hash = chain::link(&prev, digest);
+        hashes.push((seq + 1 + i as i64, std::mem::replace(&mut prev, hash.clone()), hash));
+    }
+    (hashes, seq + to_write.len() as i64, prev)
+}
+
 /// From this many rows an append is a bulk load (secondary indexes are built after the rows are in).
 pub(crate) const BULK_ROWS: usize = 50_000;
 
@@ -167,13 +265,22 @@ impl Store {
         items: Vec<(usize, Event, Option<Recorded>)>,
         idempotent: bool,
     ) -> Result<AppendOutcome, StoreError> {
-        // Municipality of each child: registered in this batch, else in the read model, else the instance's.
-        let mut child_municipality: HashMap<String, String> = HashMap::new();
-        for (_, e, _) in &items {
-            if let (Body::ChildRegistered { municipality, .. }, Some(c)) = (&e.body, &e.child) {
-                child_municipality.entry(c.to_string()).or_insert_with(|| municipality.to_string());
+        let items = match self.sqlite_file() {
+            Some(path) if items.len() >= self.bulk_load_rows() => {
+                let (path, instance, actor2) = (path.to_path_buf(), self.municipality(), actor.clone());
+                let loaded =
+                    tokio::task::spawn_blocking(move || crate::bulk::load(&path, instance, &actor2, items, idempotent))
+                        .await
+                        .map_err(|e| StoreError::Native(format!("indlæsningen stoppede: {e}")))??;
+                match loaded {
+                    crate::bulk::Loaded::Done(outcome) => return Ok(outcome),
+                    crate::bulk::Loaded::NotEmpty(items) => items,
+                }
             }
-        }
+            _ => items,
+        };
+        // Municipality of each child: registered in this batch, else in the read model, else the instance's.
+        let mut child_municipality = batch_municipalities(&items);
         let mut tx = self.pool().begin().await?;
         let big = items.len() > 50_000 && self.backend() == crate::Backend::Sqlite;
         if big {
@@ -201,18 +308,7 @@ impl Store {
                 child_municipality.insert(c.clone(), col(&row, "municipality")?);
             }
         }
-        let default = self.municipality().to_string();
-        let prepared: Vec<Prepared> = {
-            use rayon::prelude::*;
-            items
-                .par_iter()
-                .with_min_len(1024)
-                .map(|(line, e, rec)| {
-                    let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
-                    prepare(*line, e, m, actor, rec.as_ref())
-                })
-                .collect::<Result<_, _>>()?
-        };
+        let prepared = prepare_all(&items, &child_municipality, self.municipality(), actor)?;
 
         // Existing ids: identical content is skipped on import, anything else is refused (an empty journal has none).
         let existing = if seq == 0 {
@@ -220,64 +316,14 @@ impl Store {
         } else {
             existing_rows(&mut tx, prepared.iter().map(|p| p.event_id.as_str())).await?
         };
-        let mut seen = std::collections::HashSet::new();
         let mut outcome = AppendOutcome::default();
-        let mut to_write = Vec::with_capacity(prepared.len());
-        for p in prepared {
-            if !seen.insert(p.event_id.clone()) {
-                return Err(StoreError::Input(format!(
-                    "linje {}, felt \"id\": id \"{}\" forekommer to gange",
-                    p.line, p.event_id
-                )));
-            }
-            match existing.get(&p.event_id) {
-                Some((core, data))
-                    if idempotent
-                        && *core == p.core
-                        && (data.is_none() || data.as_deref() == p.personal.as_ref().map(|x| x.0.as_str())) =>
-                {
-                    outcome.skipped += 1;
-                }
-                Some(_) => {
-                    return Err(StoreError::Input(format!(
-                        "linje {}, felt \"id\": id \"{}\" findes allerede i journalen med et andet indhold",
-                        p.line, p.event_id
-                    )))
-                }
-                None => to_write.push(p),
-            }
-        }
+        let to_write = select_new(prepared, &existing, idempotent, &mut outcome)?;
         check_corrections(&mut tx, &items).await?;
 
         let mut units = projection::Units::default();
-        // Content digests in parallel; then the chain, in order.
-        let first_seq = seq + 1;
-        let digests: Vec<[u8; 32]> = {
-            use rayon::prelude::*;
-            to_write
-                .par_iter()
-                .enumerate()
-                .with_min_len(1024)
-                .map(|(i, p)| {
-                    Link {
-                        prev_hash: "",
-                        seq: first_seq + i as i64,
-                        event_id: &p.event_id,
-                        municipality: &p.municipality,
-                        recorded_by: &p.recorded_by,
-                        recorded_at: &p.recorded_at,
-                        personal_digest: p.digest.as_deref(),
-                        core: &p.core,
-                    }
-                    .content_digest()
-                })
-                .collect()
-        };
-        let mut hashes = Vec::with_capacity(to_write.len());
-        for (p, digest) in to_write.iter().zip(&digests) {
-            seq += 1;
-            let hash = chain::link(&prev, digest);
-            hashes.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+        let (hashes, new_seq, new_prev) = chain_rows(&to_write, seq, &prev);
+        (seq, prev) = (new_seq, new_prev);
+        for p in &to_write {
             units.note(p);
             outcome.ids.push(p.event_id.clone());
         }
@@ -435,49 +481,10 @@ async fn insert_rows(
     rows: &[Prepared],
     hashes: &[(i64, String, String)],
 ) -> Result<(), StoreError> {
-    const COLS: usize = 14;
-    const PER_STATEMENT: usize = 500;
-    for (chunk, hs) in rows.chunks(PER_STATEMENT).zip(hashes.chunks(PER_STATEMENT)) {
-        let sql = format!(
-            "INSERT INTO journal (seq, event_id, event_type, child, site, municipality, at, core, personal_digest, \
-             recorded_by, recorded_at, prev_hash, hash, object) VALUES {}",
-            crate::values_list(backend, chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(&sql);
-        for (p, (seq, prev, hash)) in chunk.iter().zip(hs) {
-            q = q
-                .bind(*seq)
-                .bind(&p.event_id)
-                .bind(p.event_type.as_str())
-                .bind(&p.child)
-                .bind(&p.site)
-                .bind(&p.municipality)
-                .bind(&p.at)
-                .bind(&p.core)
-                .bind(&p.digest)
-                .bind(&p.recorded_by)
-                .bind(&p.recorded_at)
-                .bind(prev)
-                .bind(hash)
-                .bind(&p.object);
-        }
-        q.execute(&mut **tx).await?;
-        let personal: Vec<&Prepared> = chunk.iter().filter(|p| p.personal.is_some()).collect();
-        if !personal.is_empty() {
-            let sql = format!(
-                "INSERT INTO journal_personal (event_id, data, salt) VALUES {}",
-                crate::values_list(backend, personal.len(), 3)
-            );
-            let mut q = sqlx::query(&sql);
-            for p in personal {
-                if let Some((data, salt)) = &p.personal {
-                    q = q.bind(&p.event_id).bind(data).bind(salt);
-                }
-            }
-            q.execute(&mut **tx).await?;
-        }
-    }
-    Ok(())
+    let journal: Vec<(&Prepared, &(i64, String, String))> = rows.iter().zip(hashes).collect();
+    crate::rows::insert_any(backend, tx, crate::rows::JOURNAL, &journal, crate::rows::journal_row).await?;
+    let personal: Vec<&Prepared> = rows.iter().filter(|p| p.personal.is_some()).collect();
+    crate::rows::insert_any(backend, tx, crate::rows::JOURNAL_PERSONAL, &personal, crate::rows::personal_row).await
 }
 
 /// Stored (core, personal data) of the given ids.
@@ -514,38 +521,43 @@ async fn check_corrections(
         items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
     for (line, e, _) in items {
         let Body::Correction(c) = &e.body else { continue };
-        let (corrects, fields) = (&c.corrects, &c.fields);
-        let target: Event = match in_batch.get(corrects.as_str()) {
-            Some(t) => (*t).clone(),
-            None => {
-                let row = sqlx::query(&format!("{SELECT_STORED} WHERE j.event_id = $1"))
-                    .bind(corrects.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                match row {
-                    Some(r) => stored_from_row(&r)?.event,
-                    None => {
-                        return Err(StoreError::Input(format!(
-                            "linje {line}, felt \"corrects\": der findes ingen hændelse med id \"{corrects}\""
-                        )))
-                    }
-                }
-            }
+        let stored = match in_batch.get(c.corrects.as_str()) {
+            Some(_) => None,
+            None => sqlx::query(&format!("{SELECT_STORED} WHERE j.event_id = $1"))
+                .bind(c.corrects.as_str())
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| stored_from_row(&r))
+                .transpose()?
+                .map(|s| s.event),
         };
-        if matches!(target.body, Body::Correction(_)) {
-            return Err(StoreError::Input(format!(
-                "linje {line}, felt \"corrects\": en rettelse kan ikke rette en anden rettelse"
-            )));
-        }
-        target.corrected(fields).map_err(|err| {
-            StoreError::Input(format!(
-                "linje {line}, felt \"fields.{}\": rettelsen giver en ugyldig hændelse: {}",
-                err.field.unwrap_or_default(),
-                err.message
-            ))
-        })?;
+        check_correction(*line, e, in_batch.get(c.corrects.as_str()).copied().or(stored.as_ref()))?;
     }
     Ok(())
+}
+
+/// A correction (on `line`) must name an event (`target`: found in the batch or the journal, else `None`) that is
+/// not itself a correction, and must give a valid event.
+pub(crate) fn check_correction(line: usize, e: &Event, target: Option<&Event>) -> Result<(), StoreError> {
+    let Body::Correction(c) = &e.body else { return Ok(()) };
+    let (corrects, fields) = (&c.corrects, &c.fields);
+    let Some(target) = target else {
+        return Err(StoreError::Input(format!(
+            "linje {line}, felt \"corrects\": der findes ingen hændelse med id \"{corrects}\""
+        )));
+    };
+    if matches!(target.body, Body::Correction(_)) {
+        return Err(StoreError::Input(format!(
+            "linje {line}, felt \"corrects\": en rettelse kan ikke rette en anden rettelse"
+        )));
+    }
+    target.corrected(fields).map(|_| ()).map_err(|err| {
+        StoreError::Input(format!(
+            "linje {line}, felt \"fields.{}\": rettelsen giver en ugyldig hændelse: {}",
+            err.field.unwrap_or_default(),
+            err.message
+        ))
+    })
 }
 
 /// The result of `verify`.

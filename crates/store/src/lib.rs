@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod budget;
+pub(crate) mod bulk;
 pub mod caseload;
 pub mod chain;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod migrate;
 pub mod practice;
 pub mod projection;
 pub mod retention;
+pub(crate) mod rows;
 pub mod supervision;
 
 pub use journal::{Actor, AppendOutcome, StoredEvent};
@@ -81,6 +83,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("findes ikke: {0}")]
     NotFound(String),
+    #[error("databasefejl (SQLite): {0}")]
+    Native(String),
     #[error("filfejl: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -94,6 +98,10 @@ pub struct Store {
     municipality: domain::municipality::MunicipalityCode,
     /// Above this many touched read-model units an append recomputes all read models at once.
     bulk_rebuild_units: usize,
+    /// The SQLite database file (`None` in memory and on PostgreSQL): the native bulk loader opens it.
+    sqlite_file: Option<std::path::PathBuf>,
+    /// From this many events an append to an empty SQLite journal goes through the native bulk loader.
+    bulk_load_rows: usize,
 }
 
 /// The default municipality of an instance that was not told otherwise (København).
@@ -138,7 +146,23 @@ impl Store {
             Backend::Postgres => options.max_connections(16),
         };
         let pool = options.connect(&url).await?;
-        let store = Store { pool, backend, municipality, bulk_rebuild_units: projection::FULL_REBUILD_UNITS };
+        let sqlite_file = match backend {
+            Backend::Sqlite => {
+                let file: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&pool)
+                    .await?;
+                (!file.is_empty()).then(|| std::path::PathBuf::from(file))
+            }
+            Backend::Postgres => None,
+        };
+        let store = Store {
+            pool,
+            backend,
+            municipality,
+            bulk_rebuild_units: projection::FULL_REBUILD_UNITS,
+            sqlite_file,
+            bulk_load_rows: journal::BULK_ROWS,
+        };
         let applied = migrate::run(&store).await?;
         if applied.iter().any(|v| migrate::ADDS_READ_MODEL.contains(v)) && applied.first() != Some(&1) {
             // An existing journal meets a new read model: fill it (once, at the upgrade).
@@ -159,9 +183,24 @@ impl Store {
         self.municipality
     }
 
+    pub(crate) fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
+    }
+
+    pub(crate) fn bulk_load_rows(&self) -> usize {
+        self.bulk_load_rows
+    }
+
     /// Set how many touched read-model units make an append rebuild all read models (tests use small numbers).
     pub fn with_bulk_rebuild_units(mut self, units: usize) -> Store {
         self.bulk_rebuild_units = units;
+        self
+    }
+
+    /// From how many events an append to an empty SQLite journal uses the native bulk loader (tests lower it;
+    /// `usize::MAX` turns the loader off).
+    pub fn with_bulk_load_rows(mut self, rows: usize) -> Store {
+        self.bulk_load_rows = rows;
         self
     }
 

@@ -5,6 +5,7 @@
 //! `refresh_stale` recomputes units last computed before today (new placement years begin without any event).
 
 use crate::journal::{stored_from_row, Prepared, StoredEvent, SELECT_STORED};
+use crate::rows::{insert_any, obligation_vals, unit_vals, Table, Val, RM_OBLIGATION, RM_UNIT};
 use crate::{col, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::local_date;
@@ -243,15 +244,13 @@ async fn recompute(
     let events = engine_events(&stored, as_of)?;
     let list: Vec<Obligation> =
         obligations(&events, as_of, pack).into_iter().filter(|o| Unit::of(o) == *unit).collect();
+    // The unit's own events (a site's unit reads its placed children's events too, but they are theirs).
     let own: Vec<(i64, &str, &Event)> = stored
         .iter()
-        .filter(|e| match unit {
-            Unit::Child(c) => e.event.child.as_deref() == Some(c.as_str()),
-            _ => true,
-        })
+        .filter(|e| event_unit(&e.event).as_ref() == Some(unit))
         .map(|e| (e.seq, e.municipality.as_str(), &e.event))
         .collect();
-    let municipality = unit_municipality(store, &own);
+    let municipality = unit_municipality(store.municipality(), &own);
     write_unit(store.backend(), tx, unit, &municipality, &list, local_date(now)).await?;
     if let Unit::Child(c) = unit {
         write_child(store.backend(), tx, c, &municipality, &own).await?;
@@ -260,7 +259,7 @@ async fn recompute(
         let refs: Vec<&Event> = events.iter().collect();
         sqlx::query("DELETE FROM rm_site WHERE site = $1").bind(s).execute(&mut **tx).await?;
         if let Some(f) = site_facts(s, &refs, local_date(now), basic_course(pack)) {
-            insert_sites(store.backend(), tx, &[(f, municipality)]).await?;
+            insert_any(store.backend(), tx, RM_SITE, &[(f, municipality)], site_row).await?;
         }
     }
     Ok(())
@@ -271,54 +270,63 @@ fn basic_course(pack: &RulePack) -> &str {
     pack.policy(id::FOSTER_BASIC_COURSE).and_then(|p| p.course.as_deref()).unwrap_or("grundkursus")
 }
 
-/// Multi-row INSERT into the site registry read model. Amounts are stored as text (Rust's shortest round-trip
-/// form): the same on both back-ends, exact, and never summed in SQL.
-async fn insert_sites(
-    backend: crate::Backend,
-    tx: &mut Transaction<'_, Any>,
-    rows: &[(SiteFacts, String)],
-) -> Result<(), StoreError> {
-    const COLS: usize = 20;
-    for chunk in rows.chunks(200) {
-        let sql = format!(
-            "INSERT INTO rm_site (site, municipality, name, site_type, approval, approved_from, approved_until, \
-             revoked_on, places, target_group, approved_by, basic_course_on, last_training, training_hours, \
-             last_supervision, last_operational, finance_year, revenue_dkk, costs_dkk, equity_dkk) VALUES {}",
-            crate::values_list(backend, chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(&sql);
-        let d = |x: Option<NaiveDate>| x.map(|d| d.to_string());
-        for (f, m) in chunk {
-            let fin = f.latest_finances;
-            q = q
-                .bind(&f.site)
-                .bind(f.municipality.map(|m| m.to_string()).unwrap_or_else(|| m.clone()))
-                .bind(&f.name)
-                .bind(f.site_type.as_str())
-                .bind(f.approval.as_str())
-                .bind(d(f.approved_from))
-                .bind(d(f.approved_until))
-                .bind(d(f.revoked_on))
-                .bind(f.places.map(i64::from))
-                .bind(f.target_group.clone())
-                .bind(f.approved_by.clone())
-                .bind(d(f.basic_course_on))
-                .bind(d(f.last_training))
-                .bind(f.training_hours_year.to_string())
-                .bind(d(f.last_supervision))
-                .bind(d(f.last_operational))
-                .bind(fin.map(|x| i64::from(x.0)))
-                .bind(fin.map(|x| x.1.to_string()))
-                .bind(fin.map(|x| x.2.to_string()))
-                .bind(fin.and_then(|x| x.3).map(|x| x.to_string()));
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
+pub(crate) const RM_SITE: Table = Table {
+    name: "rm_site",
+    cols: &[
+        "site",
+        "municipality",
+        "name",
+        "site_type",
+        "approval",
+        "approved_from",
+        "approved_until",
+        "revoked_on",
+        "places",
+        "target_group",
+        "approved_by",
+        "basic_course_on",
+        "last_training",
+        "training_hours",
+        "last_supervision",
+        "last_operational",
+        "finance_year",
+        "revenue_dkk",
+        "costs_dkk",
+        "equity_dkk",
+    ],
+};
+
+/// A row of the site registry read model: the site's facts and the municipality it falls back to. Amounts are
+/// stored as text (Rust's shortest round-trip form): the same on both back-ends, exact, and never summed in SQL.
+pub(crate) fn site_row<'a>((f, m): &'a (SiteFacts, String), out: &mut Vec<Val<'a>>) {
+    let d = |x: Option<NaiveDate>| Val::from(x.map(|d| d.to_string()));
+    let fin = f.latest_finances;
+    out.extend([
+        Val::from(&f.site),
+        Val::from(f.municipality.map(|m| m.to_string()).unwrap_or_else(|| m.clone())),
+        Val::from(&f.name),
+        Val::from(f.site_type.as_str()),
+        Val::from(f.approval.as_str()),
+        d(f.approved_from),
+        d(f.approved_until),
+        d(f.revoked_on),
+        Val::from(f.places.map(i64::from)),
+        Val::from(&f.target_group),
+        Val::from(&f.approved_by),
+        d(f.basic_course_on),
+        d(f.last_training),
+        Val::from(f.training_hours_year.to_string()),
+        d(f.last_supervision),
+        d(f.last_operational),
+        Val::from(fin.map(|x| i64::from(x.0))),
+        Val::from(fin.map(|x| x.1.to_string())),
+        Val::from(fin.map(|x| x.2.to_string())),
+        Val::from(fin.and_then(|x| x.3).map(|x| x.to_string())),
+    ]);
 }
 
 /// The municipality of a unit's own events: its registration, else the events' recorded municipality.
-fn unit_municipality(store: &Store, own: &[(i64, &str, &Event)]) -> String {
+fn unit_municipality(instance: domain::municipality::MunicipalityCode, own: &[(i64, &str, &Event)]) -> String {
     own.iter()
         .find_map(|(_, _, e)| match &e.body {
             Body::ChildRegistered { municipality, .. } => Some(municipality.to_string()),
@@ -326,7 +334,7 @@ fn unit_municipality(store: &Store, own: &[(i64, &str, &Event)]) -> String {
             _ => None,
         })
         .or_else(|| own.first().map(|(_, m, _)| m.to_string()))
-        .unwrap_or_else(|| store.municipality().to_string())
+        .unwrap_or_else(|| instance.to_string())
 }
 
 async fn write_unit(
@@ -339,57 +347,14 @@ async fn write_unit(
 ) -> Result<(), StoreError> {
     let key = unit.key();
     sqlx::query("DELETE FROM rm_obligation WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
-    insert_obligations(backend, tx, list.iter().map(|o| (key.as_str(), municipality, o))).await?;
+    let rows: Vec<_> = list.iter().map(|o| (key.as_str(), municipality, o)).collect();
+    insert_any(backend, tx, RM_OBLIGATION, &rows, obligation_vals).await?;
     sqlx::query("DELETE FROM rm_unit WHERE unit = $1").bind(&key).execute(&mut **tx).await?;
-    sqlx::query("INSERT INTO rm_unit (unit, computed_for) VALUES ($1, $2)")
-        .bind(&key)
-        .bind(today.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    insert_any(backend, tx, RM_UNIT, &[(key.clone(), today.to_string())], unit_vals).await
 }
 
-/// Multi-row INSERT of obligations into the read model.
-async fn insert_obligations<'o>(
-    backend: crate::Backend,
-    tx: &mut Transaction<'_, Any>,
-    rows: impl Iterator<Item = (&'o str, &'o str, &'o Obligation<'o>)>,
-) -> Result<(), StoreError> {
-    const COLS: usize = 10;
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(500) {
-        let sql = format!(
-            "INSERT INTO rm_obligation (unit, child, municipality, rule, law, subject, due, due_ts, fulfilled, met_at) \
-             VALUES {}",
-            crate::values_list(backend, chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(&sql);
-        for (unit, municipality, o) in chunk {
-            let fulfilled = match o.status {
-                Status::Met => "met",
-                Status::Late => "late",
-                Status::Due | Status::Overdue => "open",
-            };
-            q = q
-                .bind(*unit)
-                .bind(o.child.as_deref())
-                .bind(*municipality)
-                .bind(o.rule)
-                .bind(o.law)
-                .bind(o.subject.as_str())
-                .bind(o.due.to_string())
-                .bind(o.due_ts)
-                .bind(fulfilled)
-                .bind(o.met_at.map(|m| m.to_output()));
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// The case state of a child: registration, current placement, open interventions.
-/// A child's row of `rm_child`.
-struct ChildRow {
+/// A child's row of `rm_child`: registration, current placement, open interventions.
+pub(crate) struct ChildRow {
     child: String,
     municipality: String,
     birth: Option<String>,
@@ -449,38 +414,38 @@ fn child_row(child: &str, municipality: &str, events: &[(i64, &str, &Event)]) ->
     }
 }
 
-/// Multi-row INSERT into `rm_child`.
-async fn insert_children(
-    backend: crate::Backend,
-    tx: &mut Transaction<'_, Any>,
-    rows: &[ChildRow],
-) -> Result<(), StoreError> {
-    const COLS: usize = 11;
-    for chunk in rows.chunks(400) {
-        let sql = format!(
-            "INSERT INTO rm_child (child, municipality, birth_date, gender, placement, site, placement_type, \
-             placed_since, open_interventions, last_event_at, events) VALUES {}",
-            crate::values_list(backend, chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(&sql);
-        for c in chunk {
-            let p = c.placement.as_ref();
-            q = q
-                .bind(&c.child)
-                .bind(&c.municipality)
-                .bind(&c.birth)
-                .bind(&c.gender)
-                .bind(p.map(|p| p.0.clone()))
-                .bind(p.map(|p| p.1.clone()))
-                .bind(p.map(|p| p.2.clone()))
-                .bind(p.map(|p| p.3.clone()))
-                .bind(c.open_interventions)
-                .bind(&c.last)
-                .bind(c.events);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
+pub(crate) const RM_CHILD: Table = Table {
+    name: "rm_child",
+    cols: &[
+        "child",
+        "municipality",
+        "birth_date",
+        "gender",
+        "placement",
+        "site",
+        "placement_type",
+        "placed_since",
+        "open_interventions",
+        "last_event_at",
+        "events",
+    ],
+};
+
+pub(crate) fn child_vals<'a>(c: &'a ChildRow, out: &mut Vec<Val<'a>>) {
+    let p = c.placement.as_ref();
+    out.extend([
+        Val::from(&c.child),
+        Val::from(&c.municipality),
+        Val::from(&c.birth),
+        Val::from(&c.gender),
+        Val::from(p.map(|p| p.0.as_str())),
+        Val::from(p.map(|p| p.1.as_str())),
+        Val::from(p.map(|p| p.2.as_str())),
+        Val::from(p.map(|p| p.3.as_str())),
+        Val::from(c.open_interventions),
+        Val::from(&c.last),
+        Val::from(c.events),
+    ]);
 }
 
 /// Replace one child's row of `rm_child`.
@@ -492,7 +457,7 @@ async fn write_child(
     events: &[(i64, &str, &Event)],
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM rm_child WHERE child = $1").bind(child).execute(&mut **tx).await?;
-    insert_children(backend, tx, &[child_row(child, municipality, events)]).await
+    insert_any(backend, tx, RM_CHILD, &[child_row(child, municipality, events)], child_vals).await
 }
 
 /// Recompute every read model inside `tx`: the stored events (those before `new_events`, read back) and
@@ -521,7 +486,27 @@ pub(crate) async fn rebuild_in(
         }
     }
     all.extend(new_events);
+    let pack = RulePack::default_pack();
     let as_of = as_of_today(now);
+    let journal = corrected_journal(&all, as_of)?;
+    let list = obligations(&journal.events, as_of, &pack);
+    let r = rebuilt(store.municipality(), now, &all, &journal, &list, &pack);
+    let backend = store.backend();
+    for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
+        sqlx::query(&format!("DELETE FROM {table}")).execute(&mut **tx).await?;
+    }
+    insert_any(backend, tx, RM_CHILD, &r.children, child_vals).await?;
+    insert_any(backend, tx, RM_SITE, &r.sites, site_row).await?;
+    // The read model is rewritten whole: its indexes are built once after the rows are in.
+    let deferred = crate::drop_secondary_indexes(backend, tx, "rm_obligation").await?;
+    insert_any(backend, tx, RM_OBLIGATION, &r.obligations, obligation_vals).await?;
+    crate::recreate_indexes(tx, &deferred).await?;
+    insert_any(backend, tx, RM_UNIT, &r.units, unit_vals).await?;
+    Ok(list.len())
+}
+
+/// The journal the engine reads: the events in journal order with their corrections applied (as of `as_of`).
+pub(crate) fn corrected_journal(all: &[(i64, String, Event)], as_of: AsOf) -> Result<Journal, StoreError> {
     let mut journal = Journal {
         events: all.iter().map(|(_, _, e)| e.clone()).collect(),
         lines: all.iter().map(|(seq, _, _)| *seq as usize).collect(),
@@ -529,80 +514,86 @@ pub(crate) async fn rebuild_in(
     journal
         .apply_corrections(Some(as_of))
         .map_err(|e| StoreError::Corrupt(format!("rettelse i hændelse nr. {}: {}", e.line, e.message)))?;
-    let pack = RulePack::default_pack();
-    let list = obligations(&journal.events, as_of, &pack);
+    Ok(journal)
+}
 
+/// Every row of the read models, computed from the whole journal (`all`: sequence number, recorded municipality,
+/// event), the corrected journal and the engine's obligations.
+pub(crate) struct Rebuilt<'a> {
+    pub children: Vec<ChildRow>,
+    pub sites: Vec<(SiteFacts, String)>,
+    /// (unit key, municipality, obligation)
+    pub obligations: Vec<(String, String, &'a Obligation<'a>)>,
+    /// (unit key, computed for)
+    pub units: Vec<(String, String)>,
+}
+
+pub(crate) fn rebuilt<'a>(
+    instance: domain::municipality::MunicipalityCode,
+    now: DateTime<Utc>,
+    all: &'a [(i64, String, Event)],
+    journal: &'a Journal,
+    list: &'a [Obligation<'a>],
+    pack: &RulePack,
+) -> Rebuilt<'a> {
     // Each unit's own events (for the municipality and the child's case state).
     let mut own: HashMap<Unit, Vec<(i64, &str, &Event)>> = HashMap::new();
-    for (seq, m, e) in &all {
-        let unit = match (&e.child, site_unit_of(e)) {
-            (Some(c), _) => Unit::Child(c.to_string()),
-            (None, Some(u)) => u,
-            (None, None) => continue,
-        };
-        own.entry(unit).or_default().push((*seq, m.as_str(), e));
+    for (seq, m, e) in all {
+        if let Some(unit) = event_unit(e) {
+            own.entry(unit).or_default().push((*seq, m.as_str(), e));
+        }
     }
     let mut by_unit: HashMap<Unit, Vec<&Obligation<'_>>> = HashMap::new();
-    for o in &list {
+    for o in list {
         by_unit.entry(Unit::of(o)).or_default().push(o);
     }
     let mut units: BTreeSet<Unit> = by_unit.keys().cloned().collect();
-    units.extend(own.keys().filter(|u| matches!(u, Unit::Child(_))).cloned());
-    sqlx::query("DELETE FROM rm_obligation").execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM rm_unit").execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM rm_child").execute(&mut **tx).await?;
-    let today = local_date(now).to_string();
+    // Every unit with events is computed (as the per-unit recomputation marks it), with or without obligations.
+    units.extend(own.keys().cloned());
+    let today = local_date(now);
     let empty = Vec::new();
-    let mut rows: Vec<(String, String, &Obligation<'_>)> = Vec::with_capacity(list.len());
-    let mut unit_rows: Vec<String> = Vec::with_capacity(units.len());
-    let mut child_rows: Vec<ChildRow> = Vec::new();
+    let mut out = Rebuilt {
+        children: Vec::new(),
+        sites: Vec::new(),
+        obligations: Vec::with_capacity(list.len()),
+        units: Vec::with_capacity(units.len()),
+    };
     for unit in &units {
         let mine = own.get(unit).unwrap_or(&empty);
-        let municipality = unit_municipality(store, mine);
+        let municipality = unit_municipality(instance, mine);
         let key = unit.key();
         for o in by_unit.get(unit).map(Vec::as_slice).unwrap_or(&[]) {
-            rows.push((key.clone(), municipality.clone(), o));
+            out.obligations.push((key.clone(), municipality.clone(), o));
         }
         if let Unit::Child(c) = unit {
-            child_rows.push(child_row(c, &municipality, mine));
+            out.children.push(child_row(c, &municipality, mine));
         }
-        unit_rows.push(key);
+        out.units.push((key, today.to_string()));
     }
-    insert_children(store.backend(), tx, &child_rows).await?;
     // The site registry: every registered site from all its events.
-    sqlx::query("DELETE FROM rm_site").execute(&mut **tx).await?;
     let mut by_site: HashMap<&str, Vec<&Event>> = HashMap::new();
     for e in &journal.events {
         if let Some(s) = crate::journal::site_of(e) {
             by_site.entry(s).or_default().push(e);
         }
     }
-    let today_date = local_date(now);
-    let site_rows: Vec<(SiteFacts, String)> = by_site
+    out.sites = by_site
         .iter()
         .filter_map(|(s, evs)| {
-            let f = site_facts(s, evs, today_date, basic_course(&pack))?;
-            let m = f.municipality.map(|m| m.to_string()).unwrap_or_else(|| store.municipality().to_string());
+            let f = site_facts(s, evs, today, basic_course(pack))?;
+            let m = f.municipality.map(|m| m.to_string()).unwrap_or_else(|| instance.to_string());
             Some((f, m))
         })
         .collect();
-    insert_sites(store.backend(), tx, &site_rows).await?;
-    // The read model is rewritten whole: its indexes are built once after the rows are in.
-    let deferred = crate::drop_secondary_indexes(store.backend(), tx, "rm_obligation").await?;
-    insert_obligations(store.backend(), tx, rows.iter().map(|(k, m, o)| (k.as_str(), m.as_str(), *o))).await?;
-    crate::recreate_indexes(tx, &deferred).await?;
-    for chunk in unit_rows.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO rm_unit (unit, computed_for) VALUES {}",
-            crate::values_list(store.backend(), chunk.len(), 2)
-        );
-        let mut q = sqlx::query(&sql);
-        for k in chunk {
-            q = q.bind(k).bind(&today);
-        }
-        q.execute(&mut **tx).await?;
+    out
+}
+
+/// The unit an event belongs to: its child's, else its site's or signal's.
+fn event_unit(e: &Event) -> Option<Unit> {
+    match &e.child {
+        Some(c) => Some(Unit::Child(c.to_string())),
+        None => site_unit_of(e),
     }
-    Ok(list.len())
 }
 
 /// The site or signal unit of an event without a child.

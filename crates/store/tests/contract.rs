@@ -13,6 +13,8 @@ struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
+    /// SQLite with the native bulk loader taking every append to an empty journal (not only large ones).
+    bulk: bool,
 }
 
 impl Drop for Db {
@@ -41,7 +43,13 @@ fn pg_admin_url() -> String {
 async fn sqlite_db() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("vaern.db").display());
-    Db { url, _dir: Some(dir), pg_name: None }
+    Db { url, _dir: Some(dir), pg_name: None, bulk: false }
+}
+
+async fn sqlite_bulk_db() -> Db {
+    let mut db = sqlite_db().await;
+    db.bulk = true;
+    db
 }
 
 async fn pg_db() -> Db {
@@ -53,7 +61,7 @@ async fn pg_db() -> Db {
     let name = format!("vaern_test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
-    Db { url: format!("{base}/{name}"), _dir: None, pg_name: Some(name) }
+    Db { url: format!("{base}/{name}"), _dir: None, pg_name: Some(name), bulk: false }
 }
 
 fn now() -> DateTime<Utc> {
@@ -81,7 +89,12 @@ const JOURNAL: &str = r#"{"type":"child_registered","at":"2024-01-10","child":"b
 "#;
 
 async fn open(db: &Db) -> Store {
-    Store::connect(&db.url).await.unwrap_or_else(|e| panic!("connect {}: {e}", db.url))
+    let s = Store::connect(&db.url).await.unwrap_or_else(|e| panic!("connect {}: {e}", db.url));
+    if db.bulk {
+        s.with_bulk_load_rows(1)
+    } else {
+        s
+    }
 }
 
 async fn export_text(s: &Store) -> String {
@@ -347,7 +360,7 @@ async fn bulk_and_incremental_read_models_agree(db: Db, db2: Db) {
     };
     let text = domain::journal::to_jsonl(&generate(&cfg));
     let bulk = open(&db).await.with_bulk_rebuild_units(10);
-    let small = open(&db2).await.with_bulk_rebuild_units(usize::MAX);
+    let small = open(&db2).await.with_bulk_rebuild_units(usize::MAX).with_bulk_load_rows(usize::MAX);
     bulk.import_jsonl(&text, &actor()).await.unwrap();
     small.import_jsonl(&text, &actor()).await.unwrap();
     async fn dump(s: &Store) -> Vec<String> {
@@ -748,6 +761,21 @@ macro_rules! both {
                 super::bulk_and_incremental_read_models_agree(super::sqlite_db().await, super::sqlite_db().await).await;
             }
         }
+        /// The same stories with the native bulk loader taking every append to an empty journal.
+        mod sqlite_bulk {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::sqlite_bulk_db().await).await; })*
+            #[tokio::test]
+            async fn export_round_trip_is_byte_stable() {
+                super::export_round_trip_is_byte_stable(super::sqlite_bulk_db().await, super::sqlite_bulk_db().await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn bulk_and_incremental_read_models_agree() {
+                super::bulk_and_incremental_read_models_agree(super::sqlite_bulk_db().await, super::sqlite_db().await)
+                    .await;
+            }
+        }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() { super::$name(super::pg_db().await).await; })*
@@ -794,4 +822,95 @@ async fn sqlite_backup_is_a_consistent_copy() {
     assert_eq!(b.event_count().await.unwrap(), 10);
     assert_eq!(b.verify().await.unwrap().first_broken, None);
     assert!(s.backup_sqlite(&copy).await.is_err(), "never overwrites");
+}
+
+/// The native bulk loader writes exactly what the general append writes: the same journal rows and hash chain
+/// (an export with its salts imported both ways), the same read models; it refuses bad batches whole; and a journal
+/// that is no longer empty goes to the general append (idempotent re-import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_loader_writes_what_the_general_append_writes() {
+    use domain::synth::{generate, SynthConfig};
+    let cfg = SynthConfig {
+        children: 80,
+        seed: 11,
+        until: NaiveDate::from_ymd_opt(2024, 9, 1).unwrap(),
+        ..SynthConfig::default()
+    };
+    let mut text = domain::journal::to_jsonl(&generate(&cfg));
+    text.push_str(JOURNAL);
+    text.push_str(
+        r#"{"type":"correction","at":"2024-06-01","child":"b1","corrects":"e2","fields":{"from_professional":false},"reason":"Anmelderen var en nabo","id":"e11"}"#,
+    );
+    text.push('\n');
+    let (a, b, c) = (sqlite_db().await, sqlite_bulk_db().await, sqlite_db().await);
+    let source = open(&a).await.with_bulk_load_rows(usize::MAX);
+    source.import_jsonl(&text, &actor()).await.unwrap();
+    let exported = export_text(&source).await;
+
+    let loaded = open(&b).await;
+    let out = loaded.import_jsonl(&exported, &actor()).await.unwrap();
+    assert_eq!((out.appended, out.skipped), (source.event_count().await.unwrap() as usize, 0));
+    let general = open(&c).await.with_bulk_load_rows(usize::MAX);
+    general.import_jsonl(&exported, &actor()).await.unwrap();
+    assert_eq!(export_text(&loaded).await, exported, "the loader keeps every stored byte");
+    assert_eq!(head_hash(&loaded).await, head_hash(&general).await);
+    assert_eq!(head_hash(&loaded).await, head_hash(&source).await);
+    assert_eq!(loaded.verify().await.unwrap().first_broken, None);
+    for table in ["rm_obligation", "rm_child", "rm_site", "rm_unit"] {
+        let dump = |s: &Store| {
+            let pool = s.pool().clone();
+            async move {
+                use sqlx::Row;
+                let rows = sqlx::query(&format!("SELECT * FROM {table}")).fetch_all(&pool).await.unwrap();
+                let mut out: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| {
+                                r.try_get::<Option<String>, _>(i)
+                                    .map(|v| v.unwrap_or_else(|| "-".into()))
+                                    .or_else(|_| r.try_get::<Option<i64>, _>(i).map(|v| format!("{v:?}")))
+                                    .unwrap()
+                            })
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })
+                    .collect();
+                out.sort();
+                out
+            }
+        };
+        let (x, y) = (dump(&loaded).await, dump(&general).await);
+        assert!(!x.is_empty(), "{table} is filled");
+        let only_x: Vec<&String> = x.iter().filter(|r| !y.contains(r)).take(5).collect();
+        let only_y: Vec<&String> = y.iter().filter(|r| !x.contains(r)).take(5).collect();
+        assert!(
+            x.len() == y.len() && only_x.is_empty() && only_y.is_empty(),
+            "{table}: the loader and the general append disagree ({} and {} rows)\nonly the loader: {only_x:#?}\nonly the general append: {only_y:#?}",
+            x.len(),
+            y.len()
+        );
+    }
+    // The journal is no longer empty: the general append takes over and skips what is stored.
+    let again = loaded.import_jsonl(&exported, &actor()).await.unwrap();
+    assert_eq!((again.appended, again.skipped), (0, out.appended));
+
+    // Bad batches are refused whole by the loader, naming line and field.
+    for (bad, field) in [
+        (
+            r#"{"type":"correction","at":"2024-06-01","child":"b1","corrects":"nope","fields":{"at":"2024-01-01"},"reason":"x","id":"k1"}"#,
+            "\"corrects\"",
+        ),
+        (
+            r#"{"type":"child_registered","at":"2024-01-10","child":"b9","birth_date":"2012-04-10","municipality":"751","id":"e1"}"#,
+            "\"id\"",
+        ),
+    ] {
+        let d = sqlite_bulk_db().await;
+        let s = open(&d).await;
+        let err = s.import_jsonl(&format!("{JOURNAL}{bad}\n"), &actor()).await.unwrap_err().to_string();
+        assert!(err.contains("linje 11") && err.contains(field), "{err}");
+        assert_eq!(s.event_count().await.unwrap(), 0, "nothing written");
+        assert!(s.child_obligations("b1", now()).await.unwrap().is_empty(), "no read model written");
+    }
 }
