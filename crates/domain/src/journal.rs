@@ -92,7 +92,8 @@ fn is_blank_or_comment(line: &str) -> bool {
 /// Parse JSON Lines text. Blank lines and `#` lines are skipped. Lines are parsed in parallel; the result is in
 /// file order. Every bad line is reported (up to `MAX_ERRORS`), never just dropped.
 pub fn parse_jsonl(text: &str) -> Result<Journal, JournalErrors> {
-    let mut reader = JsonlReader::default();
+    // Sized from the text: the journal is allocated once, not grown by doubling (and copied) on the way.
+    let mut reader = JsonlReader::with_size_hint(text.len());
     reader.feed(text.strip_prefix('\u{feff}').unwrap_or(text));
     reader.finish()
 }

@@ -47,6 +47,12 @@ pub(crate) fn load(
     items: Items,
     idempotent: bool,
 ) -> Result<Loaded, StoreError> {
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| {
+        if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+            eprintln!("{what}: {:.2} s", clock.elapsed().as_secs_f64());
+        }
+    };
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     // The store's own settings (the journal mode is the database's: WAL), with a 1 GiB page cache so that the
@@ -61,9 +67,12 @@ pub(crate) fn load(
         return Ok(Loaded::NotEmpty(items));
     }
 
+    lap("locked");
     let prepared = prepare_all(&items, &batch_municipalities(&items), instance, actor)?;
+    lap("prepare_all");
     let mut outcome = AppendOutcome::default();
     let to_write = select_new(prepared, &HashMap::new(), idempotent, &mut outcome)?;
+    lap("select_new");
     // In an empty journal a correction can only name an event of the batch.
     let in_batch: HashMap<&str, &Event> =
         items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
@@ -73,46 +82,64 @@ pub(crate) fn load(
         }
     }
     let (hashes, head_seq, head) = chain_rows(&to_write, seq, &prev);
-
-    let deferred = drop_secondary_indexes(&tx, "journal")?;
-    let journal: Vec<(&Prepared, &(i64, String, String))> = to_write.iter().zip(&hashes).collect();
-    insert(&tx, rows::JOURNAL, &journal, rows::journal_row)?;
-    let personal: Vec<&Prepared> = to_write.iter().filter(|p| p.personal.is_some()).collect();
-    insert(&tx, rows::JOURNAL_PERSONAL, &personal, rows::personal_row)?;
-    for d in &deferred {
-        tx.execute_batch(d)?;
-    }
-    tx.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", rusqlite::params![head_seq, head])?;
+    lap("prepared and chained");
     outcome.appended = to_write.len();
     outcome.head_seq = head_seq;
     outcome.ids = to_write.iter().map(|p| p.event_id.clone()).collect();
 
-    // The read models, from the batch alone (the journal was empty).
-    let municipalities: Vec<String> = to_write.iter().map(|p| p.municipality.clone()).collect();
-    drop(journal);
-    drop(personal);
-    drop(to_write);
-    let all: Vec<(i64, String, Event)> =
-        hashes.iter().zip(municipalities).zip(items).map(|(((seq, _, _), m), (_, e, _))| (*seq, m, e)).collect();
-    drop(hashes);
+    // The read models are computed from the batch alone (the journal was empty) on the other threads, while this
+    // one writes the journal's rows.
+    let all: Vec<(i64, String, Event)> = to_write
+        .iter()
+        .zip(items)
+        .enumerate()
+        .map(|(i, (p, (_, e, _)))| (seq + 1 + i as i64, p.municipality.clone(), e))
+        .collect();
     let pack = RulePack::default_pack();
     let as_of = crate::projection::as_of_today(actor.now);
-    let corrected = corrected_journal(&all, as_of)?;
-    let list = obligations(&corrected.events, as_of, &pack);
-    let r = rebuilt(instance, actor.now, &all, &corrected, &list, &pack);
+    let models = std::thread::scope(|scope| {
+        let computing = scope.spawn(|| {
+            let corrected = corrected_journal(&all, as_of)?;
+            let list = obligations(&corrected.events, as_of, &pack);
+            let r = rebuilt(instance, actor.now, &all, &corrected, list, &pack);
+            lap("read models computed");
+            Ok::<_, StoreError>(r)
+        });
+        let written = write_journal(&tx, &to_write, &hashes, &head);
+        lap("journal written");
+        let models = computing
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Native("beregningen af læsemodellerne stoppede".into())));
+        written.and(models)
+    })?;
+    drop((to_write, hashes, all));
     for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    insert(&tx, RM_CHILD, &r.children, child_vals)?;
-    insert(&tx, RM_SITE, &r.sites, site_row)?;
-    let deferred = drop_secondary_indexes(&tx, "rm_obligation")?;
-    insert(&tx, rows::RM_OBLIGATION, &r.obligations, rows::obligation_vals)?;
-    for d in &deferred {
-        tx.execute_batch(d)?;
-    }
-    insert(&tx, rows::RM_UNIT, &r.units, rows::unit_vals)?;
+    insert(&tx, RM_CHILD, &models.children, child_vals)?;
+    insert(&tx, RM_SITE, &models.sites, site_row)?;
+    insert(&tx, rows::RM_OBLIGATION, &models.obligations, rows::obligation_vals)?;
+    insert(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?;
+    lap("read models written");
     tx.commit()?;
+    lap("committed");
     Ok(Loaded::Done(outcome))
+}
+
+/// The journal's rows, their personal parts and the new chain head.
+fn write_journal(
+    conn: &Connection,
+    to_write: &[Prepared],
+    hashes: &[(i64, String, String)],
+    head: &str,
+) -> Result<(), StoreError> {
+    let journal: Vec<(&Prepared, &(i64, String, String))> = to_write.iter().zip(hashes).collect();
+    insert(conn, rows::JOURNAL, &journal, rows::journal_row)?;
+    let personal: Vec<&Prepared> = to_write.iter().filter(|p| p.personal.is_some()).collect();
+    insert(conn, rows::JOURNAL_PERSONAL, &personal, rows::personal_row)?;
+    let head_seq = hashes.last().map(|h| h.0).unwrap_or(0);
+    conn.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", rusqlite::params![head_seq, head])?;
+    Ok(())
 }
 
 /// Bind each item's row to one prepared `INSERT` and run it.
@@ -125,6 +152,7 @@ fn insert<'s, T>(
     let n = table.cols.len();
     let sql = format!("{} VALUES ({})", table.insert_head(), vec!["?"; n].join(", "));
     let mut stmt = conn.prepare(&sql)?;
+    let clock = std::time::Instant::now();
     let mut vals: Vec<Val<'s>> = Vec::with_capacity(n);
     for item in items {
         vals.clear();
@@ -139,17 +167,8 @@ fn insert<'s, T>(
         }
         stmt.raw_execute()?;
     }
-    Ok(())
-}
-
-/// Drop a table's non-constraint indexes for the load; returns their definitions, to be run again after it.
-fn drop_secondary_indexes(conn: &Connection, table: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
-    let defs: Vec<(String, String)> =
-        stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    for (name, _) in &defs {
-        conn.execute_batch(&format!("DROP INDEX {name}"))?;
+    if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+        eprintln!("  {}: {} rows in {:.2} s", table.name, items.len(), clock.elapsed().as_secs_f64());
     }
-    Ok(defs.into_iter().map(|(_, sql)| sql).collect())
+    Ok(())
 }

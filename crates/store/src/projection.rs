@@ -490,7 +490,8 @@ pub(crate) async fn rebuild_in(
     let as_of = as_of_today(now);
     let journal = corrected_journal(&all, as_of)?;
     let list = obligations(&journal.events, as_of, &pack);
-    let r = rebuilt(store.municipality(), now, &all, &journal, &list, &pack);
+    let count = list.len();
+    let r = rebuilt(store.municipality(), now, &all, &journal, list, &pack);
     let backend = store.backend();
     for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut **tx).await?;
@@ -502,7 +503,7 @@ pub(crate) async fn rebuild_in(
     insert_any(backend, tx, RM_OBLIGATION, &r.obligations, obligation_vals).await?;
     crate::recreate_indexes(tx, &deferred).await?;
     insert_any(backend, tx, RM_UNIT, &r.units, unit_vals).await?;
-    Ok(list.len())
+    Ok(count)
 }
 
 /// The journal the engine reads: the events in journal order with their corrections applied (as of `as_of`).
@@ -519,23 +520,23 @@ pub(crate) fn corrected_journal(all: &[(i64, String, Event)], as_of: AsOf) -> Re
 
 /// Every row of the read models, computed from the whole journal (`all`: sequence number, recorded municipality,
 /// event), the corrected journal and the engine's obligations.
-pub(crate) struct Rebuilt<'a> {
+pub(crate) struct Rebuilt<'p> {
     pub children: Vec<ChildRow>,
     pub sites: Vec<(SiteFacts, String)>,
     /// (unit key, municipality, obligation)
-    pub obligations: Vec<(String, String, &'a Obligation<'a>)>,
+    pub obligations: Vec<(String, String, Obligation<'p>)>,
     /// (unit key, computed for)
     pub units: Vec<(String, String)>,
 }
 
-pub(crate) fn rebuilt<'a>(
+pub(crate) fn rebuilt<'p>(
     instance: domain::municipality::MunicipalityCode,
     now: DateTime<Utc>,
-    all: &'a [(i64, String, Event)],
-    journal: &'a Journal,
-    list: &'a [Obligation<'a>],
+    all: &[(i64, String, Event)],
+    journal: &Journal,
+    list: Vec<Obligation<'p>>,
     pack: &RulePack,
-) -> Rebuilt<'a> {
+) -> Rebuilt<'p> {
     // Each unit's own events (for the municipality and the child's case state).
     let mut own: HashMap<Unit, Vec<(i64, &str, &Event)>> = HashMap::new();
     for (seq, m, e) in all {
@@ -543,9 +544,10 @@ pub(crate) fn rebuilt<'a>(
             own.entry(unit).or_default().push((*seq, m.as_str(), e));
         }
     }
-    let mut by_unit: HashMap<Unit, Vec<&Obligation<'_>>> = HashMap::new();
+    let count = list.len();
+    let mut by_unit: HashMap<Unit, Vec<Obligation<'p>>> = HashMap::new();
     for o in list {
-        by_unit.entry(Unit::of(o)).or_default().push(o);
+        by_unit.entry(Unit::of(&o)).or_default().push(o);
     }
     let mut units: BTreeSet<Unit> = by_unit.keys().cloned().collect();
     // Every unit with events is computed (as the per-unit recomputation marks it), with or without obligations.
@@ -555,14 +557,14 @@ pub(crate) fn rebuilt<'a>(
     let mut out = Rebuilt {
         children: Vec::new(),
         sites: Vec::new(),
-        obligations: Vec::with_capacity(list.len()),
+        obligations: Vec::with_capacity(count),
         units: Vec::with_capacity(units.len()),
     };
     for unit in &units {
         let mine = own.get(unit).unwrap_or(&empty);
         let municipality = unit_municipality(instance, mine);
         let key = unit.key();
-        for o in by_unit.get(unit).map(Vec::as_slice).unwrap_or(&[]) {
+        for o in by_unit.remove(unit).unwrap_or_default() {
             out.obligations.push((key.clone(), municipality.clone(), o));
         }
         if let Unit::Child(c) = unit {

@@ -7,7 +7,7 @@ use crate::journal::Prepared;
 use crate::{Backend, StoreError};
 use domain::obligation::{Obligation, Status};
 use sqlx::{Any, Transaction};
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 /// One value of a row. Nulls are typed: PostgreSQL checks a parameter's type against its column.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,10 +131,11 @@ pub(crate) const RM_OBLIGATION: Table = Table {
 };
 
 /// An obligation of the read model: (unit key, municipality, obligation).
-pub(crate) fn obligation_vals<'a, K: AsRef<str>, M: AsRef<str>>(
-    (unit, municipality, o): &'a (K, M, &'a Obligation<'a>),
+pub(crate) fn obligation_vals<'a, 'p: 'a, K: AsRef<str>, M: AsRef<str>, O: Borrow<Obligation<'p>>>(
+    (unit, municipality, o): &'a (K, M, O),
     out: &mut Vec<Val<'a>>,
 ) {
+    let o: &Obligation<'p> = o.borrow();
     let fulfilled = match o.status {
         Status::Met => "met",
         Status::Late => "late",
