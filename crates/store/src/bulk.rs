@@ -9,7 +9,7 @@
 //! stored events; so the loader never needs to read the journal.
 
 use crate::journal::{
-    batch_municipalities, chain_rows, check_correction, prepare_all, select_new, Actor, AppendOutcome, Prepared,
+    batch_municipalities, chain_rows, check_correction, municipality_of, prepare_all, Actor, AppendOutcome, Prepared,
     Recorded,
 };
 use crate::projection::{child_vals, corrected_journal, rebuilt, site_row, RM_CHILD, RM_SITE};
@@ -40,13 +40,7 @@ impl From<rusqlite::Error> for StoreError {
 
 /// Load `items` into the empty journal of the SQLite database file at `path`, with its read models computed as of
 /// `actor.now`. Synchronous: run it on a blocking thread.
-pub(crate) fn load(
-    path: &Path,
-    instance: MunicipalityCode,
-    actor: &Actor,
-    items: Items,
-    idempotent: bool,
-) -> Result<Loaded, StoreError> {
+pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items: Items) -> Result<Loaded, StoreError> {
     let clock = std::time::Instant::now();
     let lap = |what: &str| {
         if std::env::var_os("VAERN_BULK_TIMING").is_some() {
@@ -68,36 +62,38 @@ pub(crate) fn load(
     }
 
     lap("locked");
-    let prepared = prepare_all(&items, &batch_municipalities(&items), instance, actor)?;
-    lap("prepare_all");
+
+    // Checks that need the whole batch: ids are unique, corrections name an event of the batch (the journal is
+    // empty), and every child's municipality.
     let mut outcome = AppendOutcome::default();
-    let to_write = select_new(prepared, &HashMap::new(), idempotent, &mut outcome)?;
-    lap("select_new");
-    // In an empty journal a correction can only name an event of the batch.
-    let in_batch: HashMap<&str, &Event> =
-        items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
+    let mut by_id: HashMap<&str, &Event> = HashMap::with_capacity(items.len());
     for (line, e, _) in &items {
-        if let Body::Correction(c) = &e.body {
-            check_correction(*line, e, in_batch.get(c.corrects.as_str()).copied())?;
+        let id = e.id.as_deref().ok_or_else(|| StoreError::Input(format!("linje {line}: hændelse uden id")))?;
+        if by_id.insert(id, e).is_some() {
+            return Err(StoreError::Input(format!("linje {line}, felt \"id\": id \"{id}\" forekommer to gange")));
         }
     }
-    let (hashes, head_seq, head) = chain_rows(&to_write, seq, &prev);
-    lap("prepared and chained");
-    outcome.appended = to_write.len();
-    outcome.head_seq = head_seq;
-    outcome.ids = to_write.iter().map(|p| p.event_id.clone()).collect();
-
-    // The read models are computed from the batch alone (the journal was empty) on the other threads, while this
-    // one writes the journal's rows.
-    let all: Vec<(i64, String, Event)> = to_write
+    for (line, e, _) in &items {
+        if let Body::Correction(c) = &e.body {
+            check_correction(*line, e, by_id.get(c.corrects.as_str()).copied())?;
+        }
+    }
+    drop(by_id);
+    let child_municipality = batch_municipalities(&items);
+    let default = instance.to_string();
+    let all: Vec<(i64, &str, &Event)> = items
         .iter()
-        .zip(items)
         .enumerate()
-        .map(|(i, (p, (_, e, _)))| (seq + 1 + i as i64, p.municipality.clone(), e))
+        .map(|(i, (_, e, rec))| {
+            (seq + 1 + i as i64, municipality_of(e, rec.as_ref(), &child_municipality, &default), e)
+        })
         .collect();
+    lap("checked");
+
     let pack = RulePack::default_pack();
     let as_of = crate::projection::as_of_today(actor.now);
-    let models = std::thread::scope(|scope| {
+    let (models, head) = std::thread::scope(|scope| {
+        // The read models are computed from the batch alone (the journal was empty) …
         let computing = scope.spawn(|| {
             let corrected = corrected_journal(&all, as_of)?;
             let list = obligations(&corrected.events, as_of, &pack);
@@ -105,14 +101,39 @@ pub(crate) fn load(
             lap("read models computed");
             Ok::<_, StoreError>(r)
         });
-        let written = write_journal(&tx, &to_write, &hashes, &head);
+        // … while the rows are prepared and chained in pieces on another thread, and this one writes them: the
+        // prepared rows of only a few pieces exist at a time.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Piece, StoreError>>(2);
+        let child_municipality = &child_municipality;
+        let items = &items;
+        let start = (seq, prev.clone());
+        scope.spawn(move || {
+            let (mut seq, mut prev) = start;
+            for chunk in items.chunks(PIECE) {
+                let piece = prepare_all(chunk, child_municipality, instance, actor).map(|rows| {
+                    let (hashes, s, p) = chain_rows(&rows, seq, &prev);
+                    (seq, prev) = (s, p);
+                    Piece { rows, hashes }
+                });
+                let failed = piece.is_err();
+                if send.send(piece).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let written = write_journal(&tx, receive);
         lap("journal written");
         let models = computing
             .join()
             .unwrap_or_else(|_| Err(StoreError::Native("beregningen af læsemodellerne stoppede".into())));
-        written.and(models)
+        written.and_then(|head| Ok((models?, head)))
     })?;
-    drop((to_write, hashes, all));
+    let (head_seq, head) = head.unwrap_or((seq, prev));
+    tx.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", rusqlite::params![head_seq, head])?;
+    outcome.appended = items.len();
+    outcome.head_seq = head_seq;
+    drop(all);
+    outcome.ids = items.into_iter().filter_map(|(_, e, _)| e.id.map(|id| id.to_string())).collect();
     for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
@@ -126,49 +147,113 @@ pub(crate) fn load(
     Ok(Loaded::Done(outcome))
 }
 
-/// The journal's rows, their personal parts and the new chain head.
-fn write_journal(
-    conn: &Connection,
-    to_write: &[Prepared],
-    hashes: &[(i64, String, String)],
-    head: &str,
-) -> Result<(), StoreError> {
-    let journal: Vec<(&Prepared, &(i64, String, String))> = to_write.iter().zip(hashes).collect();
-    insert(conn, rows::JOURNAL, &journal, rows::journal_row)?;
-    let personal: Vec<&Prepared> = to_write.iter().filter(|p| p.personal.is_some()).collect();
-    insert(conn, rows::JOURNAL_PERSONAL, &personal, rows::personal_row)?;
-    let head_seq = hashes.last().map(|h| h.0).unwrap_or(0);
-    conn.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", rusqlite::params![head_seq, head])?;
-    Ok(())
+/// Events prepared and chained per piece.
+const PIECE: usize = 32_768;
+
+/// One piece of prepared rows and their place in the chain.
+struct Piece {
+    rows: Vec<Prepared>,
+    hashes: Vec<(i64, String, String)>,
 }
 
-/// Bind each item's row to one prepared `INSERT` and run it.
+/// Write the journal's rows and their personal parts, piece by piece; returns the last row's (seq, hash).
+fn write_journal(
+    conn: &Connection,
+    pieces: std::sync::mpsc::Receiver<Result<Piece, StoreError>>,
+) -> Result<Option<(i64, String)>, StoreError> {
+    let mut journal = Inserter::new(conn, rows::JOURNAL)?;
+    let mut personal = Inserter::new(conn, rows::JOURNAL_PERSONAL)?;
+    let mut head = None;
+    for piece in pieces {
+        let piece = piece?;
+        let rows: Vec<(&Prepared, &(i64, String, String))> = piece.rows.iter().zip(&piece.hashes).collect();
+        journal.insert(&rows, rows::journal_row)?;
+        let with_personal: Vec<&Prepared> = piece.rows.iter().filter(|p| p.personal.is_some()).collect();
+        personal.insert(&with_personal, rows::personal_row)?;
+        if let Some((seq, _, hash)) = piece.hashes.last() {
+            head = Some((*seq, hash.clone()));
+        }
+    }
+    journal.report();
+    personal.report();
+    Ok(head)
+}
+
+/// Bind items' rows to multi-row `INSERT` statements (64 rows each; the rest one by one), prepared once.
 fn insert<'s, T>(
     conn: &Connection,
     table: Table,
     items: &'s [T],
     row: impl Fn(&'s T, &mut Vec<Val<'s>>),
 ) -> Result<(), StoreError> {
-    let n = table.cols.len();
-    let sql = format!("{} VALUES ({})", table.insert_head(), vec!["?"; n].join(", "));
-    let mut stmt = conn.prepare(&sql)?;
-    let clock = std::time::Instant::now();
-    let mut vals: Vec<Val<'s>> = Vec::with_capacity(n);
-    for item in items {
-        vals.clear();
-        row(item, &mut vals);
-        debug_assert_eq!(vals.len(), n, "row of {} has the wrong number of values", table.name);
-        for (i, v) in vals.iter().enumerate() {
-            match v {
-                Val::Int(Some(x)) => stmt.raw_bind_parameter(i + 1, *x)?,
-                Val::Int(None) | Val::Text(None) => stmt.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
-                Val::Text(Some(s)) => stmt.raw_bind_parameter(i + 1, s.as_ref())?,
-            }
+    let mut inserter = Inserter::new(conn, table)?;
+    inserter.insert(items, row)?;
+    inserter.report();
+    Ok(())
+}
+
+/// Rows per multi-row statement: one statement runs many rows with its table and index cursors open, where a
+/// statement per row would open and position every cursor again.
+const ROWS_PER_STATEMENT: usize = 64;
+
+struct Inserter<'c> {
+    table: Table,
+    many: rusqlite::Statement<'c>,
+    one: rusqlite::Statement<'c>,
+    rows: usize,
+    took: std::time::Duration,
+}
+
+impl<'c> Inserter<'c> {
+    fn new(conn: &'c Connection, table: Table) -> Result<Inserter<'c>, StoreError> {
+        let n = table.cols.len();
+        let one_row = format!("({})", vec!["?"; n].join(", "));
+        let many = conn.prepare(&format!(
+            "{} VALUES {}",
+            table.insert_head(),
+            vec![one_row.as_str(); ROWS_PER_STATEMENT].join(", ")
+        ))?;
+        let one = conn.prepare(&format!("{} VALUES {one_row}", table.insert_head()))?;
+        Ok(Inserter { table, many, one, rows: 0, took: std::time::Duration::ZERO })
+    }
+
+    fn insert<'s, T>(&mut self, items: &'s [T], row: impl Fn(&'s T, &mut Vec<Val<'s>>)) -> Result<(), StoreError> {
+        let clock = std::time::Instant::now();
+        let n = self.table.cols.len();
+        let mut vals: Vec<Val<'s>> = Vec::with_capacity(n * ROWS_PER_STATEMENT);
+        let mut chunks = items.chunks_exact(ROWS_PER_STATEMENT);
+        for chunk in &mut chunks {
+            vals.clear();
+            chunk.iter().for_each(|item| row(item, &mut vals));
+            run(&mut self.many, &vals)?;
         }
-        stmt.raw_execute()?;
+        for item in chunks.remainder() {
+            vals.clear();
+            row(item, &mut vals);
+            run(&mut self.one, &vals)?;
+        }
+        self.rows += items.len();
+        self.took += clock.elapsed();
+        Ok(())
     }
-    if std::env::var_os("VAERN_BULK_TIMING").is_some() {
-        eprintln!("  {}: {} rows in {:.2} s", table.name, items.len(), clock.elapsed().as_secs_f64());
+
+    fn report(&self) {
+        if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+            eprintln!("  {}: {} rows in {:.2} s", self.table.name, self.rows, self.took.as_secs_f64());
+        }
     }
+}
+
+/// Bind the values in order and run the statement once.
+fn run(stmt: &mut rusqlite::Statement<'_>, vals: &[Val<'_>]) -> Result<(), StoreError> {
+    debug_assert_eq!(vals.len(), stmt.parameter_count());
+    for (i, v) in vals.iter().enumerate() {
+        match v {
+            Val::Int(Some(x)) => stmt.raw_bind_parameter(i + 1, *x)?,
+            Val::Int(None) | Val::Text(None) => stmt.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
+            Val::Text(Some(s)) => stmt.raw_bind_parameter(i + 1, s.as_ref())?,
+        }
+    }
+    stmt.raw_execute()?;
     Ok(())
 }

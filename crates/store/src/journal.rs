@@ -181,6 +181,20 @@ pub(crate) fn prepare_all(
         .collect()
 }
 
+/// The municipality an event is recorded for: an export's recorded one, else its child's, else the instance's
+/// (as [`prepare`] records it).
+pub(crate) fn municipality_of<'a>(
+    e: &Event,
+    recorded: Option<&'a Recorded>,
+    child_municipality: &'a HashMap<String, String>,
+    default: &'a str,
+) -> &'a str {
+    match recorded {
+        Some(r) => &r.municipality,
+        None => e.child.as_deref().and_then(|c| child_municipality.get(c)).map_or(default, String::as_str),
+    }
+}
+
 /// The rows to write: an id twice in the batch is refused; an id already stored (`existing`: core and personal
 /// data) is skipped on import when its content is identical and refused otherwise.
 pub(crate) fn select_new(
@@ -283,10 +297,9 @@ impl Store {
         let items = match self.sqlite_file() {
             Some(path) if items.len() >= self.bulk_load_rows() => {
                 let (path, instance, actor2) = (path.to_path_buf(), self.municipality(), actor.clone());
-                let loaded =
-                    tokio::task::spawn_blocking(move || crate::bulk::load(&path, instance, &actor2, items, idempotent))
-                        .await
-                        .map_err(|e| StoreError::Native(format!("indlæsningen stoppede: {e}")))??;
+                let loaded = tokio::task::spawn_blocking(move || crate::bulk::load(&path, instance, &actor2, items))
+                    .await
+                    .map_err(|e| StoreError::Native(format!("indlæsningen stoppede: {e}")))??;
                 match loaded {
                     crate::bulk::Loaded::Done(outcome) => return Ok(outcome),
                     crate::bulk::Loaded::NotEmpty(items) => items,

@@ -488,6 +488,7 @@ pub(crate) async fn rebuild_in(
     all.extend(new_events);
     let pack = RulePack::default_pack();
     let as_of = as_of_today(now);
+    let all: Vec<(i64, &str, &Event)> = all.iter().map(|(seq, m, e)| (*seq, m.as_str(), e)).collect();
     let journal = corrected_journal(&all, as_of)?;
     let list = obligations(&journal.events, as_of, &pack);
     let count = list.len();
@@ -507,9 +508,9 @@ pub(crate) async fn rebuild_in(
 }
 
 /// The journal the engine reads: the events in journal order with their corrections applied (as of `as_of`).
-pub(crate) fn corrected_journal(all: &[(i64, String, Event)], as_of: AsOf) -> Result<Journal, StoreError> {
+pub(crate) fn corrected_journal(all: &[(i64, &str, &Event)], as_of: AsOf) -> Result<Journal, StoreError> {
     let mut journal = Journal {
-        events: all.iter().map(|(_, _, e)| e.clone()).collect(),
+        events: all.iter().map(|(_, _, e)| (*e).clone()).collect(),
         lines: all.iter().map(|(seq, _, _)| *seq as usize).collect(),
     };
     journal
@@ -532,16 +533,16 @@ pub(crate) struct Rebuilt<'p> {
 pub(crate) fn rebuilt<'p>(
     instance: domain::municipality::MunicipalityCode,
     now: DateTime<Utc>,
-    all: &[(i64, String, Event)],
+    all: &[(i64, &str, &Event)],
     journal: &Journal,
     list: Vec<Obligation<'p>>,
     pack: &RulePack,
 ) -> Rebuilt<'p> {
     // Each unit's own events (for the municipality and the child's case state).
     let mut own: HashMap<Unit, Vec<(i64, &str, &Event)>> = HashMap::new();
-    for (seq, m, e) in all {
+    for &(seq, m, e) in all {
         if let Some(unit) = event_unit(e) {
-            own.entry(unit).or_default().push((*seq, m.as_str(), e));
+            own.entry(unit).or_default().push((seq, m, e));
         }
     }
     let count = list.len();
