@@ -179,7 +179,7 @@ fn write_journal(
     Ok(head)
 }
 
-/// Bind items' rows to multi-row `INSERT` statements (64 rows each; the rest one by one), prepared once.
+/// Bind each item's row to one prepared `INSERT` and run it.
 fn insert<'s, T>(
     conn: &Connection,
     table: Table,
@@ -192,51 +192,36 @@ fn insert<'s, T>(
     Ok(())
 }
 
-/// Rows per multi-row statement: one statement runs many rows with its table and index cursors open, where a
-/// statement per row would open and position every cursor again.
-const ROWS_PER_STATEMENT: usize = 64;
-
+/// One prepared single-row `INSERT`, run once per row. (Multi-row statements were measured slower: SQLite keeps a
+/// statement journal for them, so that a failing row can be undone without the rest of the transaction.)
 struct Inserter<'c> {
     table: Table,
-    many: rusqlite::Statement<'c>,
-    one: rusqlite::Statement<'c>,
+    stmt: rusqlite::Statement<'c>,
     rows: usize,
     took: std::time::Duration,
 }
 
 impl<'c> Inserter<'c> {
     fn new(conn: &'c Connection, table: Table) -> Result<Inserter<'c>, StoreError> {
-        let n = table.cols.len();
-        let one_row = format!("({})", vec!["?"; n].join(", "));
-        let many = conn.prepare(&format!(
-            "{} VALUES {}",
-            table.insert_head(),
-            vec![one_row.as_str(); ROWS_PER_STATEMENT].join(", ")
-        ))?;
-        let one = conn.prepare(&format!("{} VALUES {one_row}", table.insert_head()))?;
-        Ok(Inserter { table, many, one, rows: 0, took: std::time::Duration::ZERO })
+        let placeholders = vec!["?"; table.cols.len()].join(", ");
+        let stmt = conn.prepare(&format!("{} VALUES ({placeholders})", table.insert_head()))?;
+        Ok(Inserter { table, stmt, rows: 0, took: std::time::Duration::ZERO })
     }
 
     fn insert<'s, T>(&mut self, items: &'s [T], row: impl Fn(&'s T, &mut Vec<Val<'s>>)) -> Result<(), StoreError> {
         let clock = std::time::Instant::now();
-        let n = self.table.cols.len();
-        let mut vals: Vec<Val<'s>> = Vec::with_capacity(n * ROWS_PER_STATEMENT);
-        let mut chunks = items.chunks_exact(ROWS_PER_STATEMENT);
-        for chunk in &mut chunks {
-            vals.clear();
-            chunk.iter().for_each(|item| row(item, &mut vals));
-            run(&mut self.many, &vals)?;
-        }
-        for item in chunks.remainder() {
+        let mut vals: Vec<Val<'s>> = Vec::with_capacity(self.table.cols.len());
+        for item in items {
             vals.clear();
             row(item, &mut vals);
-            run(&mut self.one, &vals)?;
+            run(&mut self.stmt, &vals)?;
         }
         self.rows += items.len();
         self.took += clock.elapsed();
         Ok(())
     }
 
+    /// With `VAERN_BULK_TIMING` set, print the rows written and the time spent (see BENCHMARKS.md).
     fn report(&self) {
         if std::env::var_os("VAERN_BULK_TIMING").is_some() {
             eprintln!("  {}: {} rows in {:.2} s", self.table.name, self.rows, self.took.as_secs_f64());
