@@ -9,8 +9,8 @@
 //! stored events; so the loader never needs to read the journal.
 
 use crate::journal::{
-    batch_municipalities, chain_rows, check_correction, municipality_of, prepare_all, Actor, AppendOutcome, Prepared,
-    Recorded,
+    batch_municipalities, chain_rows, check_correction, duplicate_id, municipality_of, prepare_all, Actor,
+    AppendOutcome, Prepared, Recorded,
 };
 use crate::projection::{child_vals, corrected_journal, rebuilt, site_row, RM_CHILD, RM_SITE};
 use crate::rows::{self, Table, Val};
@@ -70,7 +70,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     for (line, e, _) in &items {
         let id = e.id.as_deref().ok_or_else(|| StoreError::Input(format!("linje {line}: hændelse uden id")))?;
         if by_id.insert(id, e).is_some() {
-            return Err(StoreError::Input(format!("linje {line}, felt \"id\": id \"{id}\" forekommer to gange")));
+            return Err(duplicate_id(*line, id));
         }
     }
     for (line, e, _) in &items {

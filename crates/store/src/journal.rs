@@ -175,10 +175,14 @@ pub(crate) fn prepare_all(
         .par_iter()
         .with_min_len(1024)
         .map(|(line, e, rec)| {
-            let m = e.child.as_deref().and_then(|c| child_municipality.get(c)).unwrap_or(&default);
-            prepare(*line, e, m, actor, rec.as_ref())
+            prepare(*line, e, municipality_of(e, rec.as_ref(), child_municipality, &default), actor, rec.as_ref())
         })
         .collect()
+}
+
+/// The error for an id that occurs twice in a batch.
+pub(crate) fn duplicate_id(line: usize, id: &str) -> StoreError {
+    StoreError::Input(format!("linje {line}, felt \"id\": id \"{id}\" forekommer to gange"))
 }
 
 /// The municipality an event is recorded for: an export's recorded one, else its child's, else the instance's
@@ -207,10 +211,7 @@ pub(crate) fn select_new(
     let mut to_write = Vec::with_capacity(prepared.len());
     for p in prepared {
         if !seen.insert(p.event_id.clone()) {
-            return Err(StoreError::Input(format!(
-                "linje {}, felt \"id\": id \"{}\" forekommer to gange",
-                p.line, p.event_id
-            )));
+            return Err(duplicate_id(p.line, &p.event_id));
         }
         match existing.get(&p.event_id) {
             Some((core, data))
