@@ -134,7 +134,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     outcome.head_seq = head_seq;
     drop(all);
     outcome.ids = items.into_iter().filter_map(|(_, e, _)| e.id.map(|id| id.to_string())).collect();
-    for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
+    for table in crate::projection::REBUILT_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
     insert(&tx, RM_CHILD, &models.children, child_vals)?;

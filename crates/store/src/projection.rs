@@ -494,7 +494,7 @@ pub(crate) async fn rebuild_in(
     let count = list.len();
     let r = rebuilt(store.municipality(), now, &all, &journal, list, &pack);
     let backend = store.backend();
-    for table in ["rm_obligation", "rm_unit", "rm_child", "rm_site"] {
+    for table in REBUILT_TABLES {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut **tx).await?;
     }
     insert_any(backend, tx, RM_CHILD, &r.children, child_vals).await?;
@@ -506,6 +506,9 @@ pub(crate) async fn rebuild_in(
     insert_any(backend, tx, RM_UNIT, &r.units, unit_vals).await?;
     Ok(count)
 }
+
+/// The read-model tables a full rebuild empties and writes again (the general append and the bulk loader alike).
+pub(crate) const REBUILT_TABLES: [&str; 4] = ["rm_obligation", "rm_unit", "rm_child", "rm_site"];
 
 /// The journal the engine reads: the events in journal order with their corrections applied (as of `as_of`).
 pub(crate) fn corrected_journal(all: &[(i64, &str, &Event)], as_of: AsOf) -> Result<Journal, StoreError> {
