@@ -2,18 +2,20 @@
 //! an **empty** SQLite journal. The checks, the rows, the hash chain and the read models are the general append's
 //! own functions ([`crate::journal`], [`crate::rows`], [`crate::projection`]); only the writing differs. Instead of
 //! sqlx's multi-row statements (every value converted twice and sent to the connection's worker thread), one native
-//! connection binds each row to a prepared statement. It is one transaction under the same chain lock (`BEGIN
+//! connection writes each table with one `INSERT … SELECT` from the rows as they are prepared ([`crate::feed`]). It
+//! is one transaction under the same chain lock (`BEGIN
 //! IMMEDIATE`), durable at commit (`synchronous=FULL`, WAL), and all or nothing like every append.
 //!
 //! A journal that is not empty when the lock is taken is left to the general append, which compares ids with the
 //! stored events; so the loader never needs to read the journal.
 
+use crate::feed::{self, Block, Feed};
 use crate::journal::{
     batch_municipalities, chain_rows, check_correction, duplicate_id, municipality_of, prepare_all, Actor,
-    AppendOutcome, Prepared, Recorded,
+    AppendOutcome, Item, Prepared,
 };
 use crate::projection::{child_vals, corrected_journal, rebuilt, site_row, RM_CHILD, RM_SITE};
-use crate::rows::{self, Table, Val};
+use crate::rows::{self, Table};
 use crate::StoreError;
 use domain::event::{Body, Event};
 use domain::municipality::MunicipalityCode;
@@ -23,7 +25,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// A batch of events to append: (line, event, recorded metadata of an export).
-pub(crate) type Items = Vec<(usize, Event, Option<Recorded>)>;
+pub(crate) type Items = Vec<Item>;
 
 /// What the loader did.
 pub(crate) enum Loaded {
@@ -54,6 +56,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     conn.execute_batch(
         "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-1048576;",
     )?;
+    let feed = Feed::register(&conn)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (seq, prev): (i64, String) =
         tx.query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -85,7 +88,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
         .iter()
         .enumerate()
         .map(|(i, (_, e, rec))| {
-            (seq + 1 + i as i64, municipality_of(e, rec.as_ref(), &child_municipality, &default), e)
+            (seq + 1 + i as i64, municipality_of(e, rec.as_deref(), &child_municipality, &default), e)
         })
         .collect();
     lap("checked");
@@ -101,34 +104,52 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
             lap("read models computed");
             Ok::<_, StoreError>(r)
         });
-        // … while the rows are prepared and chained in pieces on another thread, and this one writes them: the
-        // prepared rows of only a few pieces exist at a time.
-        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Piece, StoreError>>(2);
+        // … while the rows are prepared and chained in pieces on another thread, and this one writes them with one
+        // statement through the feed: the prepared rows of only a few pieces exist at a time. The personal parts
+        // are kept aside, to be written after the journal's rows that they belong to.
+        let (send, receive) = feed::channel();
         let child_municipality = &child_municipality;
         let items = &items;
         let start = (seq, prev.clone());
-        scope.spawn(move || {
+        let producer = scope.spawn(move || {
             let (mut seq, mut prev) = start;
+            let mut personal = Vec::new();
             for chunk in items.chunks(PIECE) {
-                let piece = prepare_all(chunk, child_municipality, instance, actor).map(|rows| {
+                let block = prepare_all(chunk, child_municipality, instance, actor).map(|rows| {
                     let (hashes, s, p) = chain_rows(&rows, seq, &prev);
                     (seq, prev) = (s, p);
-                    Piece { rows, hashes }
+                    let pairs: Vec<(&Prepared, &(i64, String, String))> = rows.iter().zip(&hashes).collect();
+                    let block = Block::of(rows::JOURNAL, &pairs, rows::journal_row);
+                    drop(pairs);
+                    personal.extend(rows.into_iter().filter_map(|p| p.personal.map(|x| (p.event_id, x))));
+                    block
                 });
-                let failed = piece.is_err();
-                if send.send(piece).is_err() || failed {
+                let failed = block.is_err();
+                if send.send(block).is_err() || failed {
                     break;
                 }
             }
+            ((seq, prev), personal)
         });
-        let written = write_journal(&tx, receive);
+        let written = feed.insert(&tx, rows::JOURNAL, receive);
+        let ((head_seq, head), mut personal) =
+            producer.join().map_err(|_| StoreError::Native("forberedelsen af journalens rækker stoppede".into()))?;
+        let head = written.and_then(|n| {
+            report(rows::JOURNAL, n, clock);
+            // In id order, the personal rows go to the end of their table's key.
+            personal.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let n = feed.insert_all(&tx, rows::JOURNAL_PERSONAL, &personal, rows::personal_row)?;
+            report(rows::JOURNAL_PERSONAL, n, clock);
+            Ok((head_seq, head))
+        });
+        drop(personal);
         lap("journal written");
         let models = computing
             .join()
             .unwrap_or_else(|_| Err(StoreError::Native("beregningen af læsemodellerne stoppede".into())));
-        written.and_then(|head| Ok((models?, head)))
+        head.and_then(|head| Ok((models?, head)))
     })?;
-    let (head_seq, head) = head.unwrap_or((seq, prev));
+    let (head_seq, head) = head;
     tx.execute("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1", rusqlite::params![head_seq, head])?;
     outcome.appended = items.len();
     outcome.head_seq = head_seq;
@@ -137,10 +158,20 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     for table in crate::projection::REBUILT_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    insert(&tx, RM_CHILD, &models.children, child_vals)?;
-    insert(&tx, RM_SITE, &models.sites, site_row)?;
-    insert(&tx, rows::RM_OBLIGATION, &models.obligations, rows::obligation_vals)?;
-    insert(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?;
+    for (table, n) in [
+        (RM_CHILD, feed.insert_all(&tx, RM_CHILD, &models.children, child_vals)?),
+        (RM_SITE, feed.insert_all(&tx, RM_SITE, &models.sites, site_row)?),
+        (
+            rows::RM_OBLIGATION,
+            // Its indexes are built after the rows (sorting once instead of inserting in random places).
+            with_indexes_after(&tx, rows::RM_OBLIGATION, || {
+                feed.insert_all(&tx, rows::RM_OBLIGATION, &models.obligations, rows::obligation_vals)
+            })?,
+        ),
+        (rows::RM_UNIT, feed.insert_all(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?),
+    ] {
+        report(table, n, clock);
+    }
     lap("read models written");
     tx.commit()?;
     lap("committed");
@@ -150,95 +181,31 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
 /// Events prepared and chained per piece.
 const PIECE: usize = 32_768;
 
-/// One piece of prepared rows and their place in the chain.
-struct Piece {
-    rows: Vec<Prepared>,
-    hashes: Vec<(i64, String, String)>,
-}
-
-/// Write the journal's rows and their personal parts, piece by piece; returns the last row's (seq, hash).
-fn write_journal(
-    conn: &Connection,
-    pieces: std::sync::mpsc::Receiver<Result<Piece, StoreError>>,
-) -> Result<Option<(i64, String)>, StoreError> {
-    let mut journal = Inserter::new(conn, rows::JOURNAL)?;
-    let mut personal = Inserter::new(conn, rows::JOURNAL_PERSONAL)?;
-    let mut head = None;
-    for piece in pieces {
-        let piece = piece?;
-        let rows: Vec<(&Prepared, &(i64, String, String))> = piece.rows.iter().zip(&piece.hashes).collect();
-        journal.insert(&rows, rows::journal_row)?;
-        let with_personal: Vec<&Prepared> = piece.rows.iter().filter(|p| p.personal.is_some()).collect();
-        personal.insert(&with_personal, rows::personal_row)?;
-        if let Some((seq, _, hash)) = piece.hashes.last() {
-            head = Some((*seq, hash.clone()));
-        }
-    }
-    journal.report();
-    personal.report();
-    Ok(head)
-}
-
-/// Bind each item's row to one prepared `INSERT` and run it.
-fn insert<'s, T>(
+/// Run `write` on `table` without its secondary indexes, then create them again as the schema has them: for an
+/// empty table that receives many rows in an order unlike its indexes' keys. Inside the loader's transaction, so
+/// nobody ever sees the table without them.
+fn with_indexes_after<R>(
     conn: &Connection,
     table: Table,
-    items: &'s [T],
-    row: impl Fn(&'s T, &mut Vec<Val<'s>>),
-) -> Result<(), StoreError> {
-    let mut inserter = Inserter::new(conn, table)?;
-    inserter.insert(items, row)?;
-    inserter.report();
-    Ok(())
+    write: impl FnOnce() -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
+    let indexes: Vec<(String, String)> =
+        stmt.query_map([table.name], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (name, _) in &indexes {
+        conn.execute(&format!("DROP INDEX \"{name}\""), [])?;
+    }
+    let written = write()?;
+    for (_, sql) in &indexes {
+        conn.execute(sql, [])?;
+    }
+    Ok(written)
 }
 
-/// One prepared single-row `INSERT`, run once per row. (Multi-row statements were measured slower: SQLite keeps a
-/// statement journal for them, so that a failing row can be undone without the rest of the transaction.)
-struct Inserter<'c> {
-    table: Table,
-    stmt: rusqlite::Statement<'c>,
-    rows: usize,
-    took: std::time::Duration,
-}
-
-impl<'c> Inserter<'c> {
-    fn new(conn: &'c Connection, table: Table) -> Result<Inserter<'c>, StoreError> {
-        let placeholders = vec!["?"; table.cols.len()].join(", ");
-        let stmt = conn.prepare(&format!("{} VALUES ({placeholders})", table.insert_head()))?;
-        Ok(Inserter { table, stmt, rows: 0, took: std::time::Duration::ZERO })
+/// With `VAERN_BULK_TIMING` set, print a table's rows and when they were written (see BENCHMARKS.md).
+fn report(table: Table, rows: usize, clock: std::time::Instant) {
+    if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+        eprintln!("  {}: {rows} rows, done at {:.2} s", table.name, clock.elapsed().as_secs_f64());
     }
-
-    fn insert<'s, T>(&mut self, items: &'s [T], row: impl Fn(&'s T, &mut Vec<Val<'s>>)) -> Result<(), StoreError> {
-        let clock = std::time::Instant::now();
-        let mut vals: Vec<Val<'s>> = Vec::with_capacity(self.table.cols.len());
-        for item in items {
-            vals.clear();
-            row(item, &mut vals);
-            run(&mut self.stmt, &vals)?;
-        }
-        self.rows += items.len();
-        self.took += clock.elapsed();
-        Ok(())
-    }
-
-    /// With `VAERN_BULK_TIMING` set, print the rows written and the time spent (see BENCHMARKS.md).
-    fn report(&self) {
-        if std::env::var_os("VAERN_BULK_TIMING").is_some() {
-            eprintln!("  {}: {} rows in {:.2} s", self.table.name, self.rows, self.took.as_secs_f64());
-        }
-    }
-}
-
-/// Bind the values in order and run the statement once.
-fn run(stmt: &mut rusqlite::Statement<'_>, vals: &[Val<'_>]) -> Result<(), StoreError> {
-    debug_assert_eq!(vals.len(), stmt.parameter_count());
-    for (i, v) in vals.iter().enumerate() {
-        match v {
-            Val::Int(Some(x)) => stmt.raw_bind_parameter(i + 1, *x)?,
-            Val::Int(None) | Val::Text(None) => stmt.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
-            Val::Text(Some(s)) => stmt.raw_bind_parameter(i + 1, s.as_ref())?,
-        }
-    }
-    stmt.raw_execute()?;
-    Ok(())
 }

@@ -1,11 +1,10 @@
 //! `vaern import`: a JSON Lines journal into the store — all or nothing, idempotent by event id.
 
-use crate::journal::Recorded;
+use crate::journal::{Item, Recorded};
 use crate::{Actor, AppendOutcome, Store, StoreError};
 use domain::journal::parse_jsonl;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// Read the `recorded` metadata an export adds to each line.
 fn take_recorded(line: usize, event: &mut domain::event::Event) -> Result<Option<Recorded>, StoreError> {
@@ -20,6 +19,29 @@ fn take_recorded(line: usize, event: &mut domain::event::Event) -> Result<Option
         salt: s("salt"),
         erased_digest: s("erased_digest"),
     }))
+}
+
+/// Bytes of the SHA-256 content digest in a derived id (24 hex digits).
+const DIGEST: usize = 12;
+
+/// Per event: the recorded metadata of an export, and the content digest when the line has no id.
+type Extra = (Option<Box<Recorded>>, Option<[u8; DIGEST]>);
+
+/// For each event, its number among the events of equal content before it (1 for the first); a sort of the
+/// digests, not a hash map of five million strings.
+fn occurrences(extra: &[Extra]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let mut keyed: Vec<([u8; DIGEST], u32)> =
+        extra.iter().enumerate().filter_map(|(i, (_, d))| d.map(|d| (d, i as u32))).collect();
+    // Equal digests end up side by side, in file order.
+    keyed.par_sort_unstable();
+    let mut numbers = vec![1u32; extra.len()];
+    for pair in keyed.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            numbers[pair[1].1 as usize] = numbers[pair[0].1 as usize] + 1;
+        }
+    }
+    numbers
 }
 
 impl Store {
@@ -40,31 +62,46 @@ impl Store {
             .zip(&lines)
             .with_min_len(1024)
             .map(|(event, &line)| {
-                let recorded = take_recorded(line, event)?;
-                let digest =
-                    event.id.is_none().then(|| hex::encode(&Sha256::digest(event.to_json_line().as_bytes())[..12]));
+                let recorded = take_recorded(line, event)?.map(Box::new);
+                let digest = event.id.is_none().then(|| {
+                    let mut d = [0u8; DIGEST];
+                    d.copy_from_slice(&Sha256::digest(event.to_json_line().as_bytes())[..DIGEST]);
+                    d
+                });
                 Ok((recorded, digest))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let numbers = occurrences(&extra);
         // An id from the content, numbered among equal lines, so that re-importing the file is idempotent.
-        let mut occurrences: HashMap<&str, usize> = HashMap::new();
-        for (event, (_, digest)) in events.iter_mut().zip(&extra) {
+        events.par_iter_mut().zip(&extra).zip(&numbers).with_min_len(1024).for_each(|((event, (_, digest)), n)| {
             if let Some(digest) = digest {
-                let n = occurrences.entry(digest.as_str()).or_insert(0);
-                *n += 1;
-                event.id = Some(format!("e-{digest}-{n}").into());
+                event.id = Some(format!("e-{}-{n}", hex::encode(digest)).into());
             }
-        }
-        drop(occurrences);
-        let items: Vec<_> = events
-            .into_iter()
+        });
+        drop(numbers);
+        let items: Vec<Item> = events
+            .into_par_iter()
             .zip(lines)
             .zip(extra)
+            .with_min_len(1024)
             .map(|((event, line), (recorded, _))| (line, event, recorded))
             .collect();
         if std::env::var_os("VAERN_BULK_TIMING").is_some() {
             eprintln!("ids: {:.2} s", clock.elapsed().as_secs_f64());
         }
         self.append_items(actor, items, true).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_contents_are_numbered_in_file_order() {
+        let d = |b: u8| Some([b; DIGEST]);
+        let extra: Vec<Extra> = [d(7), d(3), None, d(7), d(3), d(9), d(7)].into_iter().map(|x| (None, x)).collect();
+        assert_eq!(occurrences(&extra), vec![1, 1, 1, 2, 2, 1, 3]);
+        assert!(occurrences(&[]).is_empty());
     }
 }

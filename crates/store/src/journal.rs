@@ -36,6 +36,10 @@ pub struct Recorded {
     pub erased_digest: Option<String>,
 }
 
+/// An event to append: (line of its file, or position in the batch; event; recorded metadata of an export). The
+/// metadata is boxed: most events have none, and batches hold millions.
+pub(crate) type Item = (usize, Event, Option<Box<Recorded>>);
+
 /// One row ready to be chained.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
@@ -152,7 +156,7 @@ pub(crate) fn prepare(
 }
 
 /// Each child's municipality as registered in the batch (the first registration counts).
-pub(crate) fn batch_municipalities(items: &[(usize, Event, Option<Recorded>)]) -> HashMap<String, String> {
+pub(crate) fn batch_municipalities(items: &[Item]) -> HashMap<String, String> {
     let mut out: HashMap<String, String> = HashMap::new();
     for (_, e, _) in items {
         if let (Body::ChildRegistered { municipality, .. }, Some(c)) = (&e.body, &e.child) {
@@ -164,7 +168,7 @@ pub(crate) fn batch_municipalities(items: &[(usize, Event, Option<Recorded>)]) -
 
 /// Prepare every item, in parallel; a child's events go to its municipality, else to the instance's.
 pub(crate) fn prepare_all(
-    items: &[(usize, Event, Option<Recorded>)],
+    items: &[Item],
     child_municipality: &HashMap<String, String>,
     instance: domain::municipality::MunicipalityCode,
     actor: &Actor,
@@ -175,7 +179,7 @@ pub(crate) fn prepare_all(
         .par_iter()
         .with_min_len(1024)
         .map(|(line, e, rec)| {
-            prepare(*line, e, municipality_of(e, rec.as_ref(), child_municipality, &default), actor, rec.as_ref())
+            prepare(*line, e, municipality_of(e, rec.as_deref(), child_municipality, &default), actor, rec.as_deref())
         })
         .collect()
 }
@@ -282,8 +286,7 @@ impl Store {
                 e.id = Some(new_event_id(actor.now).into());
             }
         }
-        let items: Vec<(usize, Event, Option<Recorded>)> =
-            events.into_iter().enumerate().map(|(i, e)| (i + 1, e, None)).collect();
+        let items: Vec<Item> = events.into_iter().enumerate().map(|(i, e)| (i + 1, e, None)).collect();
         self.append_items(actor, items, false).await
     }
 
@@ -292,7 +295,7 @@ impl Store {
     pub(crate) async fn append_items(
         &self,
         actor: &Actor,
-        items: Vec<(usize, Event, Option<Recorded>)>,
+        items: Vec<Item>,
         idempotent: bool,
     ) -> Result<AppendOutcome, StoreError> {
         let items = match self.sqlite_file() {
@@ -512,7 +515,8 @@ async fn insert_rows(
 ) -> Result<(), StoreError> {
     let journal: Vec<(&Prepared, &(i64, String, String))> = rows.iter().zip(hashes).collect();
     crate::rows::insert_any(backend, tx, crate::rows::JOURNAL, &journal, crate::rows::journal_row).await?;
-    let personal: Vec<&Prepared> = rows.iter().filter(|p| p.personal.is_some()).collect();
+    let personal: Vec<(&str, &(String, String))> =
+        rows.iter().filter_map(|p| p.personal.as_ref().map(|x| (p.event_id.as_str(), x))).collect();
     crate::rows::insert_any(backend, tx, crate::rows::JOURNAL_PERSONAL, &personal, crate::rows::personal_row).await
 }
 
@@ -542,10 +546,7 @@ async fn existing_rows<'a>(
 }
 
 /// Every correction must name an event of the journal (stored or in the batch) and give a valid event.
-async fn check_corrections(
-    tx: &mut Transaction<'_, Any>,
-    items: &[(usize, Event, Option<Recorded>)],
-) -> Result<(), StoreError> {
+async fn check_corrections(tx: &mut Transaction<'_, Any>, items: &[Item]) -> Result<(), StoreError> {
     let in_batch: HashMap<&str, &Event> =
         items.iter().filter_map(|(_, e, _)| e.id.as_deref().map(|id| (id, e))).collect();
     for (line, e, _) in items {

@@ -8,6 +8,7 @@ pub(crate) mod bulk;
 pub mod caseload;
 pub mod chain;
 pub mod export;
+pub(crate) mod feed;
 pub mod import;
 pub(crate) mod journal;
 pub mod knowledge;

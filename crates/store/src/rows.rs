@@ -116,13 +116,13 @@ pub(crate) fn journal_row<'a>(
 
 pub(crate) const JOURNAL_PERSONAL: Table = Table { name: "journal_personal", cols: &["event_id", "data", "salt"] };
 
-/// The personal part of a prepared event (only events that have one are passed).
-pub(crate) fn personal_row<'a>(p: &'a &'a Prepared, out: &mut Vec<Val<'a>>) {
-    let (data, salt) = match &p.personal {
-        Some((d, s)) => (Some(d.as_str()), Some(s.as_str())),
-        None => (None, None),
-    };
-    out.extend([Val::from(&p.event_id), Val::from(data), Val::from(salt)]);
+/// The personal part of an event: (event id, (data, salt)).
+pub(crate) fn personal_row<'a, K: AsRef<str>, P: Borrow<(String, String)>>(
+    (event_id, personal): &'a (K, P),
+    out: &mut Vec<Val<'a>>,
+) {
+    let (data, salt) = personal.borrow();
+    out.extend([Val::from(event_id.as_ref()), Val::from(data), Val::from(salt)]);
 }
 
 pub(crate) const RM_OBLIGATION: Table = Table {
