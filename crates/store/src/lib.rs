@@ -121,6 +121,20 @@ impl Store {
         url: &str,
         municipality: domain::municipality::MunicipalityCode,
     ) -> Result<Store, StoreError> {
+        Store::connect_up_to(url, municipality, None).await
+    }
+
+    /// Connect and migrate only up to schema `version`: for tests of an upgrade from an older database.
+    #[doc(hidden)]
+    pub async fn connect_at_schema(url: &str, version: i64) -> Result<Store, StoreError> {
+        Store::connect_up_to(url, default_municipality(), Some(version)).await
+    }
+
+    async fn connect_up_to(
+        url: &str,
+        municipality: domain::municipality::MunicipalityCode,
+        up_to: Option<i64>,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let url = match backend {
@@ -164,7 +178,7 @@ impl Store {
             sqlite_file,
             bulk_load_rows: journal::BULK_ROWS,
         };
-        let applied = migrate::run(&store).await?;
+        let applied = migrate::run_up_to(&store, up_to).await?;
         if applied.iter().any(|v| migrate::ADDS_READ_MODEL.contains(v)) && applied.first() != Some(&1) {
             // An existing journal meets a new read model: fill it (once, at the upgrade).
             store.rebuild(chrono::Utc::now()).await?;

@@ -914,3 +914,60 @@ async fn bulk_loader_writes_what_the_general_append_writes() {
         assert!(s.child_obligations("b1", now()).await.unwrap().is_empty(), "no read model written");
     }
 }
+
+/// Migration 7 (SQLite) rebuilds the journal table that the personal part refers to: a database at version 6 with
+/// events, personal data and a correction comes out with every byte, the chain and the references intact, the
+/// journal keyed by its sequence number, event ids still unique, the append-only triggers in place, and appends
+/// working on.
+#[tokio::test]
+async fn sqlite_upgrade_to_the_rowid_journal_keeps_every_event() {
+    use sqlx::Row;
+    let db = sqlite_db().await;
+    let old = Store::connect_at_schema(&db.url, 6).await.unwrap();
+    assert_eq!(store::migrate::current(&old).await.unwrap(), 6);
+    old.import_jsonl(JOURNAL, &actor()).await.unwrap();
+    old.append(&actor(), vec![ev(r#"{"type":"correction","at":"2024-06-01","child":"b1","corrects":"e2","fields":{"from_professional":false},"reason":"Anmelderen var en nabo","id":"e11"}"#)])
+        .await
+        .unwrap();
+    let before = export_text(&old).await;
+    let head = head_hash(&old).await;
+    old.close().await;
+
+    let s = Store::connect(&db.url).await.unwrap();
+    assert_eq!(store::migrate::current(&s).await.unwrap(), store::migrate::latest());
+    assert_eq!(export_text(&s).await, before, "every stored byte is kept");
+    assert_eq!(head_hash(&s).await, head);
+    assert_eq!(s.verify().await.unwrap().first_broken, None);
+    let broken = sqlx::query("PRAGMA foreign_key_check").fetch_all(s.pool()).await.unwrap();
+    assert!(broken.is_empty(), "every personal part still belongs to its event");
+    let fk: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap().get(0);
+    assert_eq!(fk, 1, "the pool's connections keep foreign keys on");
+    // The journal is keyed by seq (the rowid) and event ids stay unique.
+    let seq_pk: String = sqlx::query("SELECT type FROM pragma_table_info('journal') WHERE pk = 1")
+        .fetch_one(s.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(seq_pk, "INTEGER");
+    let dup = sqlx::query(
+        "INSERT INTO journal (seq, event_id, event_type, municipality, at, core, recorded_by, recorded_at, prev_hash, hash) \
+         VALUES (999, 'e1', 'x', '101', 'x', '{}', 'x', 'x', 'x', 'x')",
+    )
+    .execute(s.pool())
+    .await;
+    assert!(dup.is_err(), "a second e1 is refused");
+    let update = sqlx::query("UPDATE journal SET core = '{}' WHERE event_id = 'e1'").execute(s.pool()).await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    // Appends, erasure and reads go on as before.
+    s.append(
+        &actor(),
+        vec![ev(r#"{"type":"investigation_started","at":"2024-06-02","child":"b2","investigation":"u2"}"#)],
+    )
+    .await
+    .unwrap();
+    s.erase_personal_data("b1", "test", &actor()).await.unwrap();
+    assert_eq!(s.event_count().await.unwrap(), 12);
+    assert_eq!(s.verify().await.unwrap().first_broken, None);
+    // e1, e2, e3, e4, e7, e8 and the correction.
+    assert_eq!(s.child_events("b1").await.unwrap().len(), 7);
+}
