@@ -15,57 +15,28 @@ pub struct Migration {
     pub rebuilds_referenced_table: bool,
 }
 
+/// A migration from its version, name and file name (the same in both trees).
+macro_rules! migration {
+    ($version:expr, $name:literal, $file:literal, $rebuilds:expr) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $file, ".sql")),
+            rebuilds_referenced_table: $rebuilds,
+        }
+    };
+}
+
 /// All migrations this binary knows, in order. Never edit an applied one: add a new one to both trees.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "journal",
-        sqlite: include_str!("../migrations/sqlite/0001_journal.sql"),
-        postgres: include_str!("../migrations/postgres/0001_journal.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 2,
-        name: "access",
-        sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
-        postgres: include_str!("../migrations/postgres/0002_access.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 3,
-        name: "supervision",
-        sqlite: include_str!("../migrations/sqlite/0003_supervision.sql"),
-        postgres: include_str!("../migrations/postgres/0003_supervision.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 4,
-        name: "knowledge",
-        sqlite: include_str!("../migrations/sqlite/0004_knowledge.sql"),
-        postgres: include_str!("../migrations/postgres/0004_knowledge.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 5,
-        name: "budget",
-        sqlite: include_str!("../migrations/sqlite/0005_budget.sql"),
-        postgres: include_str!("../migrations/postgres/0005_budget.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 6,
-        name: "practice",
-        sqlite: include_str!("../migrations/sqlite/0006_practice.sql"),
-        postgres: include_str!("../migrations/postgres/0006_practice.sql"),
-        rebuilds_referenced_table: false,
-    },
-    Migration {
-        version: 7,
-        name: "journal_rowid",
-        sqlite: include_str!("../migrations/sqlite/0007_journal_rowid.sql"),
-        postgres: include_str!("../migrations/postgres/0007_journal_rowid.sql"),
-        rebuilds_referenced_table: true,
-    },
+    migration!(1, "journal", "0001_journal", false),
+    migration!(2, "access", "0002_access", false),
+    migration!(3, "supervision", "0003_supervision", false),
+    migration!(4, "knowledge", "0004_knowledge", false),
+    migration!(5, "budget", "0005_budget", false),
+    migration!(6, "practice", "0006_practice", false),
+    migration!(7, "journal_rowid", "0007_journal_rowid", true),
 ];
 
 /// The newest schema version this binary knows.
