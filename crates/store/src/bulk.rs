@@ -3,8 +3,8 @@
 //! own functions ([`crate::journal`], [`crate::rows`], [`crate::projection`]); only the writing differs. Instead of
 //! sqlx's multi-row statements (every value converted twice and sent to the connection's worker thread), one native
 //! connection writes each table with one `INSERT … SELECT` from the rows as they are prepared ([`crate::feed`]). It
-//! is one transaction under the same chain lock (`BEGIN
-//! IMMEDIATE`), durable at commit (`synchronous=FULL`, WAL), and all or nothing like every append.
+//! is one transaction under the same chain lock (`BEGIN IMMEDIATE`), durable at commit (`synchronous=FULL`, WAL),
+//! and all or nothing like every append.
 //!
 //! A journal that is not empty when the lock is taken is left to the general append, which compares ids with the
 //! stored events; so the loader never needs to read the journal.
@@ -163,20 +163,14 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     for table in crate::projection::REBUILT_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    for (table, n) in [
-        (RM_CHILD, feed.insert_all(&tx, RM_CHILD, &models.children, child_vals)?),
-        (RM_SITE, feed.insert_all(&tx, RM_SITE, &models.sites, site_row)?),
-        (
-            rows::RM_OBLIGATION,
-            // Its indexes are built after the rows (sorting once instead of inserting in random places).
-            with_indexes_after(&tx, rows::RM_OBLIGATION, || {
-                feed.insert_all(&tx, rows::RM_OBLIGATION, &models.obligations, rows::obligation_vals)
-            })?,
-        ),
-        (rows::RM_UNIT, feed.insert_all(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?),
-    ] {
-        report(table, n, clock);
-    }
+    report(RM_CHILD, feed.insert_all(&tx, RM_CHILD, &models.children, child_vals)?, clock);
+    report(RM_SITE, feed.insert_all(&tx, RM_SITE, &models.sites, site_row)?, clock);
+    // The obligations' indexes are built after the rows (sorting once instead of inserting in random places).
+    let n = with_indexes_after(&tx, rows::RM_OBLIGATION, || {
+        feed.insert_all(&tx, rows::RM_OBLIGATION, &models.obligations, rows::obligation_vals)
+    })?;
+    report(rows::RM_OBLIGATION, n, clock);
+    report(rows::RM_UNIT, feed.insert_all(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?, clock);
     lap("read models written");
     // The one reference the loader writes: each personal part to its event.
     let dangling: usize =
