@@ -72,19 +72,20 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let numbers = occurrences(&extra);
-        // An id from the content, numbered among equal lines, so that re-importing the file is idempotent.
-        events.par_iter_mut().zip(&extra).zip(&numbers).with_min_len(1024).for_each(|((event, (_, digest)), n)| {
-            if let Some(digest) = digest {
-                event.id = Some(format!("e-{}-{n}", hex::encode(digest)).into());
-            }
-        });
-        drop(numbers);
+        // An id from the content, numbered among equal lines, so that re-importing the file is idempotent; set
+        // while the events move into the batch.
         let items: Vec<Item> = events
             .into_par_iter()
             .zip(lines)
             .zip(extra)
+            .zip(numbers)
             .with_min_len(1024)
-            .map(|((event, line), (recorded, _))| (line, event, recorded))
+            .map(|(((mut event, line), (recorded, digest)), n)| {
+                if let Some(digest) = digest {
+                    event.id = Some(format!("e-{}-{n}", hex::encode(digest)).into());
+                }
+                (line, event, recorded)
+            })
             .collect();
         if std::env::var_os("VAERN_BULK_TIMING").is_some() {
             eprintln!("ids: {:.2} s", clock.elapsed().as_secs_f64());
