@@ -3,8 +3,9 @@
 //! own functions ([`crate::journal`], [`crate::rows`], [`crate::projection`]); only the writing differs. Instead of
 //! sqlx's multi-row statements (every value converted twice and sent to the connection's worker thread), one native
 //! connection writes each table with one `INSERT … SELECT` from the rows as they are prepared ([`crate::feed`]). It
-//! is one transaction under the same chain lock (`BEGIN IMMEDIATE`), durable at commit (`synchronous=FULL`, WAL),
-//! and all or nothing like every append.
+//! is one transaction under the same chain lock (`BEGIN IMMEDIATE`), durable at commit (`synchronous=FULL`),
+//! and all or nothing like every append. When no other connection has the file open, the load writes through a
+//! rollback journal instead of the WAL, so that every page is written once ([`rollback_journal`]).
 //!
 //! A journal that is not empty when the lock is taken is left to the general append, which compares ids with the
 //! stored events; so the loader never needs to read the journal.
@@ -44,14 +45,41 @@ impl From<rusqlite::Error> for StoreError {
 /// `actor.now`. Synchronous: run it on a blocking thread.
 pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items: Items) -> Result<Loaded, StoreError> {
     let clock = std::time::Instant::now();
-    let lap = |what: &str| {
-        if std::env::var_os("VAERN_BULK_TIMING").is_some() {
-            eprintln!("{what}: {:.2} s", clock.elapsed().as_secs_f64());
-        }
-    };
     let mut conn = Connection::open(path)?;
+    let own_journal = rollback_journal(&conn);
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // The store's own settings (the journal mode is the database's: WAL), with a 1 GiB page cache so that the
+    let loaded = load_on(&mut conn, instance, actor, items, clock);
+    if own_journal {
+        // Back to the store's WAL (a failure is harmless: every connection of the store sets WAL when it opens).
+        let _ = conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()));
+        lap(clock, "back in WAL mode");
+    }
+    loaded
+}
+
+/// Switch the database file from WAL to a rollback journal for the load, if no other connection has it open (a
+/// running `vaern serve` does; then the load goes through the WAL as before). For an empty journal this halves what
+/// is written: a rollback journal keeps only the old content of the few pages that existed before (a page beyond the
+/// file's old end is not journaled), so each new page is written once, to the database file — in WAL mode it is
+/// written to the log at commit and again to the file at the checkpoint. The commit is as durable (`synchronous=
+/// FULL`), and a crash leaves a hot journal that the next opening rolls back to the empty journal.
+fn rollback_journal(conn: &Connection) -> bool {
+    // Ask once, without waiting: another connection holds its lock for as long as it is open.
+    if conn.busy_timeout(std::time::Duration::ZERO).is_err() {
+        return false;
+    }
+    let mode = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get::<_, String>(0));
+    matches!(mode.as_deref(), Ok("delete"))
+}
+
+fn load_on(
+    conn: &mut Connection,
+    instance: MunicipalityCode,
+    actor: &Actor,
+    items: Items,
+    clock: std::time::Instant,
+) -> Result<Loaded, StoreError> {
+    // The store's own settings (the journal mode is set above), with a 1 GiB page cache so that the
     // touched index pages stay in memory until commit, and a second thread for the sorts that build indexes. Foreign
     // keys are checked once before the commit instead of row by row: while the journal has no id index (it is built
     // after the rows), SQLite cannot check a reference to it.
@@ -59,7 +87,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
         "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-1048576; \
          PRAGMA threads=2;",
     )?;
-    let feed = Feed::register(&conn)?;
+    let feed = Feed::register(conn)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (seq, prev): (i64, String) =
         tx.query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -67,7 +95,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
         return Ok(Loaded::NotEmpty(items));
     }
 
-    lap("locked");
+    lap(clock, "locked");
 
     // Checks that need the whole batch: ids are unique, corrections name an event of the batch (the journal is
     // empty), and every child's municipality.
@@ -94,7 +122,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
             (seq + 1 + i as i64, municipality_of(e, rec.as_deref(), &child_municipality, &default), e)
         })
         .collect();
-    lap("checked");
+    lap(clock, "checked");
 
     let pack = RulePack::default_pack();
     let as_of = crate::projection::as_of_today(actor.now);
@@ -104,7 +132,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
             let corrected = corrected_journal(&all, as_of)?;
             let list = obligations(&corrected.events, as_of, &pack);
             let r = rebuilt(instance, actor.now, &all, &corrected, list, &pack);
-            lap("read models computed");
+            lap(clock, "read models computed");
             Ok::<_, StoreError>(r)
         });
         // … while the rows are prepared and chained in pieces on another thread, and this one writes them with one
@@ -150,7 +178,7 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
             Ok((head_seq, head))
         });
         drop(personal);
-        lap("journal written");
+        lap(clock, "journal written");
         let models = computing
             .join()
             .unwrap_or_else(|_| Err(StoreError::Native("beregningen af læsemodellerne stoppede".into())));
@@ -173,16 +201,16 @@ pub(crate) fn load(path: &Path, instance: MunicipalityCode, actor: &Actor, items
     })?;
     report(rows::RM_OBLIGATION, n, clock);
     report(rows::RM_UNIT, feed.insert_all(&tx, rows::RM_UNIT, &models.units, rows::unit_vals)?, clock);
-    lap("read models written");
+    lap(clock, "read models written");
     // The one reference the loader writes: each personal part to its event.
     let dangling: usize =
         tx.prepare("PRAGMA foreign_key_check(journal_personal)")?.query([])?.mapped(|_| Ok(())).count();
     if dangling > 0 {
         return Err(StoreError::Native(format!("{dangling} personlige dele uden deres hændelse")));
     }
-    lap("references checked");
+    lap(clock, "references checked");
     tx.commit()?;
-    lap("committed");
+    lap(clock, "committed");
     Ok(Loaded::Done(outcome))
 }
 
@@ -223,6 +251,13 @@ fn with_indexes_after<R>(
     Ok(written)
 }
 
+/// With `VAERN_BULK_TIMING` set, print when the loader reached a step.
+fn lap(clock: std::time::Instant, what: &str) {
+    if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+        eprintln!("{what}: {:.2} s", clock.elapsed().as_secs_f64());
+    }
+}
+
 /// With `VAERN_BULK_TIMING` set, print a table's rows and when they were written (see BENCHMARKS.md).
 fn report(table: Table, rows: usize, clock: std::time::Instant) {
     if std::env::var_os("VAERN_BULK_TIMING").is_some() {
@@ -240,5 +275,24 @@ mod tests {
     fn the_index_built_after_the_rows_exists_in_the_schema() {
         let schema: String = crate::migrate::MIGRATIONS.iter().map(|m| m.sqlite).collect();
         assert!(schema.contains(&format!("CREATE UNIQUE INDEX {JOURNAL_ID_INDEX} ON journal")));
+    }
+
+    /// The loader leaves WAL only when no other connection has the file open, without waiting for one to close.
+    #[test]
+    fn the_loader_takes_a_rollback_journal_only_with_the_file_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mode = |c: &Connection| c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        other.query_row("SELECT x FROM t", [], |_| Ok(())).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let t = std::time::Instant::now();
+        assert!(!rollback_journal(&conn), "another connection has the file open");
+        assert!(t.elapsed() < std::time::Duration::from_secs(1), "it does not wait");
+        assert_eq!(mode(&conn), "wal");
+        drop(other);
+        assert!(rollback_journal(&conn));
+        assert_eq!(mode(&conn), "delete");
     }
 }

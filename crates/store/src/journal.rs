@@ -301,6 +301,7 @@ impl Store {
         let items = match self.sqlite_file() {
             Some(path) if items.len() >= self.bulk_load_rows() => {
                 let (path, instance, actor2) = (path.to_path_buf(), self.municipality(), actor.clone());
+                self.close_idle().await;
                 let loaded = tokio::task::spawn_blocking(move || crate::bulk::load(&path, instance, &actor2, items))
                     .await
                     .map_err(|e| StoreError::Native(format!("indlæsningen stoppede: {e}")))??;

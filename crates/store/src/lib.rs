@@ -219,6 +219,15 @@ impl Store {
         self
     }
 
+    /// Close the pool's idle connections (it opens new ones when next asked): an idle SQLite connection keeps a
+    /// lock on the file, and the bulk loader can switch journal mode only when no other connection has the file open.
+    pub(crate) async fn close_idle(&self) {
+        while let Some(conn) = self.pool.try_acquire() {
+            // A connection that fails to close cleanly is gone all the same.
+            let _ = conn.close().await;
+        }
+    }
+
     /// Close all connections (checkpointing the SQLite WAL).
     pub async fn close(&self) {
         self.pool.close().await;

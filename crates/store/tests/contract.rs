@@ -971,3 +971,124 @@ async fn sqlite_upgrade_to_the_rowid_journal_keeps_every_event() {
     // e1, e2, e3, e4, e7, e8 and the correction.
     assert_eq!(s.child_events("b1").await.unwrap().len(), 7);
 }
+
+/// The bulk loader writes through a rollback journal when it has the database file to itself, and through the WAL
+/// when another connection has the file open (a running `vaern serve`): both give the whole batch, a verified chain,
+/// and a file in WAL mode afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulk_load_works_alone_and_beside_another_connection() {
+    use sqlx::Row;
+    for beside_another in [false, true] {
+        let db = sqlite_bulk_db().await;
+        let other = Store::connect(&db.url).await.unwrap();
+        if !beside_another {
+            other.close().await;
+        } else {
+            // An open connection that has read the file holds its lock.
+            assert_eq!(other.event_count().await.unwrap(), 0);
+        }
+        let s = open(&db).await;
+        let out = s.import_jsonl(JOURNAL, &actor()).await.unwrap();
+        assert_eq!(out.appended, 10);
+        assert_eq!(s.verify().await.unwrap().first_broken, None);
+        let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap().get(0);
+        assert_eq!(mode, "wal", "back in WAL mode (beside another connection: {beside_another})");
+        assert!(!s.child_obligations("b1", now()).await.unwrap().is_empty(), "read models written");
+        if beside_another {
+            assert_eq!(other.event_count().await.unwrap(), 10, "the other connection sees the batch");
+        }
+        s.close().await;
+        other.close().await;
+        let dir = std::path::Path::new(db.url.trim_start_matches("sqlite://")).parent().unwrap().to_path_buf();
+        assert!(!dir.join("vaern.db-journal").exists(), "no rollback journal left behind");
+    }
+}
+
+/// A child process of `a_killed_bulk_load_leaves_nothing_or_everything` (does nothing when run on its own): one
+/// bulk load of the journal file into the database, printing `acknowledged` when the import returned.
+#[test]
+fn bulk_load_child_process() {
+    let (Ok(url), Ok(file)) = (std::env::var("VAERN_TEST_BULK_DB"), std::env::var("VAERN_TEST_BULK_FILE")) else {
+        return;
+    };
+    let text = std::fs::read_to_string(file).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = Store::connect(&url).await.unwrap().with_bulk_load_rows(1);
+        s.import_jsonl(&text, &actor()).await.unwrap();
+        println!("acknowledged");
+    });
+}
+
+/// Crash safety of the bulk loader (which writes through a rollback journal when it has the file to itself): a load
+/// killed with SIGKILL at points spread over its run leaves an empty journal or the whole batch, never a part; the
+/// next opening rolls a hot journal back, the chain verifies, the read models match, and the file is in WAL mode.
+#[test]
+fn a_killed_bulk_load_leaves_nothing_or_everything() {
+    use domain::synth::{generate, SynthConfig};
+    use sqlx::Row;
+    let cfg = SynthConfig {
+        children: 150,
+        seed: 5,
+        until: NaiveDate::from_ymd_opt(2024, 9, 1).unwrap(),
+        ..SynthConfig::default()
+    };
+    let events = generate(&cfg);
+    let total = events.len() as i64;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("journal.jsonl");
+    std::fs::write(&file, domain::journal::to_jsonl(&events)).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let run = |round: usize, kill_after: Option<std::time::Duration>| {
+        let url = format!("sqlite://{}", dir.path().join(format!("r{round}.db")).display());
+        // The schema first, so that the kills land in the load.
+        rt.block_on(async { Store::connect(&url).await.unwrap().close().await });
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "bulk_load_child_process", "--nocapture", "--test-threads=1"])
+            .env("VAERN_TEST_BULK_DB", &url)
+            .env("VAERN_TEST_BULK_FILE", &file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t = std::time::Instant::now();
+        if let Some(after) = kill_after {
+            std::thread::sleep(after);
+            let _ = child.kill(); // SIGKILL
+        }
+        let out = child.wait_with_output().unwrap();
+        let acknowledged = String::from_utf8_lossy(&out.stdout).contains("acknowledged");
+        let hot = dir.path().join(format!("r{round}.db-journal")).exists();
+        let (n, children) = rt.block_on(async {
+            let s = Store::connect(&url).await.unwrap();
+            assert_eq!(s.verify().await.unwrap().first_broken, None, "round {round}: the chain verifies");
+            let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap().get(0);
+            assert_eq!(mode, "wal", "round {round}: the file is in WAL mode again");
+            let n = s.event_count().await.unwrap();
+            let children: i64 = sqlx::query("SELECT COUNT(*) FROM rm_child").fetch_one(s.pool()).await.unwrap().get(0);
+            s.close().await;
+            (n, children)
+        });
+        assert!(n == 0 || n == total, "round {round}: all or nothing, found {n} of {total} events");
+        assert_eq!(children > 0, n > 0, "round {round}: the read models are written with the journal");
+        if acknowledged {
+            assert_eq!(n, total, "round {round}: an acknowledged load is complete");
+        }
+        (acknowledged, n == total, hot, t.elapsed())
+    };
+    let (acknowledged, complete, _, full) = run(0, None);
+    assert!(acknowledged && complete, "an undisturbed load completes");
+    let rounds = 12;
+    let mut outcomes = Vec::new();
+    for round in 1..=rounds {
+        // Kill points spread evenly over 10 % to 120 % of an undisturbed run.
+        let after = full.mul_f64(0.1 + 1.1 * (round as f64) / (rounds as f64));
+        let (_, complete, hot, _) = run(round, Some(after));
+        outcomes.push((complete, hot));
+    }
+    // (complete, a hot rollback journal was left): some kills landed inside the load's transaction.
+    assert!(
+        outcomes.iter().any(|&(complete, hot)| !complete && hot),
+        "some loads were killed inside their transaction: {outcomes:?} ({full:?})"
+    );
+}
