@@ -8,6 +8,7 @@ mod bench_store;
 mod demo;
 mod input;
 mod journal_cmds;
+mod memory;
 mod methods_cmd;
 mod obligations;
 mod report_cmd;
@@ -61,6 +62,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    memory::no_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(a) => serve::run(a),

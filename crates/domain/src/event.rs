@@ -1356,9 +1356,8 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
 
 /// The fast path: the flat scanner, with nested values parsed by serde_json. `None` sends the line to serde_json.
 fn scan(line: &str) -> Option<RawObject<'_>> {
-    let fields = crate::flatjson::scan_object(line)?;
-    let mut out = Vec::with_capacity(fields.len());
-    for (k, v) in fields {
+    let mut out = Vec::with_capacity(12);
+    crate::flatjson::scan_fields(line, |k, v| {
         let lit = match v {
             Scalar::Null => Lit::Null,
             Scalar::Bool(b) => Lit::Bool(b),
@@ -1371,7 +1370,8 @@ fn scan(line: &str) -> Option<RawObject<'_>> {
             None => Key::Unknown(k),
         };
         out.push((key, Some(lit)));
-    }
+        Some(())
+    })?;
     Some(RawObject(out))
 }
 

@@ -247,9 +247,20 @@ impl<'a> Scanner<'a> {
 
 /// Scan one JSON object. `None` when the text is not (or not simply) a JSON object: then use `serde_json`.
 pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
+    let mut out = Vec::with_capacity(12);
+    scan_fields(s, |k, v| {
+        out.push((k, v));
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Scan one JSON object, handing each field to `each` in order (no list of fields is built). `None` when the text
+/// is not (or not simply) a JSON object, or when `each` returns `None`; fields handed over before that count for
+/// nothing then.
+pub fn scan_fields<'a>(s: &'a str, mut each: impl FnMut(Cow<'a, str>, Scalar<'a>) -> Option<()>) -> Option<()> {
     let mut p = Scanner { s, b: s.as_bytes(), i: 0 };
     p.eat(b'{')?;
-    let mut out = Vec::with_capacity(12);
     if p.peek()? == b'}' {
         p.i += 1;
     } else {
@@ -260,7 +271,7 @@ pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
             let key = p.string()?;
             p.eat(b':')?;
             let v = p.value()?;
-            out.push((key, v));
+            each(key, v)?;
             match p.peek()? {
                 b',' => p.i += 1,
                 b'}' => {
@@ -275,7 +286,7 @@ pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
     if p.i != s.len() {
         return None;
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]

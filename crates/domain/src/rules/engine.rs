@@ -169,17 +169,32 @@ pub fn for_each_chunk<'p, T: Send>(
     let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
     drop(order);
 
-    let world = World::build(&known);
+    // The sites and signals, from their own events (picked out in parallel, in processing order).
+    let site_events: Vec<&Event> =
+        known.par_iter().with_min_len(8192).filter(|e| World::concerns(e)).copied().collect();
+    let world = World::build(&site_events);
+    drop(site_events);
     let ctx = Ctx { pack, as_of, world: &world };
 
-    // Site and signal obligations first; those that name a child join that child's list.
-    let mut shared = Vec::new();
-    for site in world.sites.values() {
-        site_rules(&ctx, site, &mut shared);
-    }
-    for signal in world.signals.values() {
-        signal_rules(&ctx, signal, &mut shared);
-    }
+    // Site and signal obligations first (each site and signal on its own, in parallel); those that name a child
+    // join that child's list, which is sorted below.
+    let sites: Vec<&Site> = world.sites.values().collect();
+    let signals: Vec<&Signal> = world.signals.values().collect();
+    let shared: Vec<Obligation<'p>> = sites
+        .par_iter()
+        .with_min_len(64)
+        .flat_map_iter(|site| {
+            let mut v = Vec::new();
+            site_rules(&ctx, site, &mut v);
+            v
+        })
+        .chain(signals.par_iter().with_min_len(64).flat_map_iter(|signal| {
+            let mut v = Vec::new();
+            signal_rules(&ctx, signal, &mut v);
+            v
+        }))
+        .collect();
+    drop((sites, signals));
     let mut by_child: rustc_hash::FxHashMap<Ref, Vec<Obligation<'p>>> = rustc_hash::FxHashMap::default();
     let mut no_child = Vec::new();
     for o in shared {
@@ -353,6 +368,22 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
+    /// Whether the world is built from this event (a site's or a signal's).
+    fn concerns(e: &Event) -> bool {
+        matches!(
+            e.body,
+            Body::SiteRegistered { .. }
+                | Body::SiteApproved { .. }
+                | Body::SiteApprovalRevoked { .. }
+                | Body::FosterTraining { .. }
+                | Body::FosterSupervision { .. }
+                | Body::OperationalSupervision { .. }
+                | Body::DangerSignal(_)
+                | Body::DangerSignalHandled { .. }
+        )
+    }
+
+    /// The world from the events it [concerns](World::concerns) (others are ignored), in processing order.
     fn build(events: &[&'a Event]) -> World<'a> {
         let mut sites: HashMap<&'a Ref, Site<'a>> = HashMap::new();
         let mut signals: HashMap<&'a Ref, Signal<'a>> = HashMap::new();
@@ -919,5 +950,53 @@ fn placement_rules<'p>(
         let done = in_force.or(later);
         let law = pack.regime_at(start).cite(id::SITE_APPROVED);
         ctx.push(out, id::SITE_APPROVED, law, child, p.id, Deadline::EndOfDay(start), done.map(|a| &a.at));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine builds the world from the events `World::concerns` picks out: that must be every event the world
+    /// is built from, or sites and signals would silently lose events.
+    #[test]
+    fn the_world_from_its_own_events_is_the_world_from_all() {
+        let cfg = crate::synth::SynthConfig {
+            children: 300,
+            seed: 3,
+            until: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            ..crate::synth::SynthConfig::default()
+        };
+        let events = crate::synth::generate(&cfg);
+        let all: Vec<&Event> = events.iter().collect();
+        let own: Vec<&Event> = all.iter().copied().filter(|e| World::concerns(e)).collect();
+        assert!(own.len() < all.len() / 2, "the filter picks out a part");
+        let shape = |w: &World| {
+            let mut sites: Vec<_> = w
+                .sites
+                .iter()
+                .map(|(k, s)| {
+                    let ids = |v: &[&Event]| v.iter().map(|e| e.at.to_string()).collect::<Vec<_>>();
+                    (
+                        k.to_string(),
+                        s.id.map(|i| i.to_string()),
+                        s.site_type,
+                        ids(&s.approvals),
+                        ids(&s.revocations),
+                        ids(&s.trainings),
+                        ids(&s.supervisions),
+                        ids(&s.operational),
+                    )
+                })
+                .collect();
+            sites.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut signals: Vec<_> =
+                w.signals.iter().map(|(k, s)| (k.to_string(), s.site.cloned(), s.handled.len())).collect();
+            signals.sort();
+            (sites, signals)
+        };
+        let (a, b) = (shape(&World::build(&all)), shape(&World::build(&own)));
+        assert!(!a.0.is_empty() && !a.1.is_empty(), "the journal has sites and signals");
+        assert_eq!(a, b);
     }
 }
