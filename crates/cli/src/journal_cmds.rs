@@ -51,10 +51,15 @@ pub struct ImportArgs {
 }
 
 pub fn import(a: ImportArgs) -> input::Result<()> {
-    let text = input::read_text(&a.file)?;
+    // Read and parsed block by block (the next block is read while one is parsed): the text is never held whole.
+    let clock = std::time::Instant::now();
+    let journal = input::read_journal(&a.file)?;
+    if std::env::var_os("VAERN_BULK_TIMING").is_some() {
+        eprintln!("read and parsed: {:.2} s", clock.elapsed().as_secs_f64());
+    }
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let out = store.import_jsonl(&text, &a.db.actor()).await.map_err(store_failure)?;
+        let out = store.import_journal(journal, &a.db.actor()).await.map_err(store_failure)?;
         println!(
             "Importeret {} hændelser ({} fandtes allerede). Journalen har nu {} hændelser.",
             out.appended, out.skipped, out.head_seq

@@ -590,7 +590,16 @@ impl Event {
     /// The event as one JSON line (no trailing newline), fields in canonical order:
     /// `type`, `at`, `child`, `id`, the type's fields, `note`, then unknown fields in their original order.
     pub fn to_json_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        // Room for a typical line at once (serde_json starts at 128 bytes and doubles).
+        let mut out = Vec::with_capacity(256);
+        self.write_json_line(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Append the event's canonical JSON line (without the newline) to `out`: for callers that reuse one buffer.
+    pub fn write_json_line(&self, out: &mut Vec<u8>) {
+        // Writing to a Vec cannot fail, and an event always serializes (no map keys other than strings).
+        let _ = serde_json::to_writer(out, self);
     }
 
     /// The event as a JSON object.

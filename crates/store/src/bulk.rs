@@ -21,8 +21,8 @@ use crate::StoreError;
 use domain::event::{Body, Event};
 use domain::municipality::MunicipalityCode;
 use domain::rules::{obligations, RulePack};
+use rayon::prelude::*;
 use rusqlite::Connection;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// A batch of events to append: (line, event, recorded metadata of an export).
@@ -100,7 +100,8 @@ fn load_on(
     // Checks that need the whole batch: ids are unique, corrections name an event of the batch (the journal is
     // empty), and every child's municipality.
     let mut outcome = AppendOutcome::default();
-    let mut by_id: HashMap<&str, &Event> = HashMap::with_capacity(items.len());
+    let mut by_id: rustc_hash::FxHashMap<&str, &Event> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (line, e, _) in &items {
         let id = e.id.as_deref().ok_or_else(|| StoreError::Input(format!("linje {line}: hændelse uden id")))?;
         if by_id.insert(id, e).is_some() {
@@ -116,8 +117,9 @@ fn load_on(
     let child_municipality = batch_municipalities(&items);
     let default = instance.to_string();
     let all: Vec<(i64, &str, &Event)> = items
-        .iter()
+        .par_iter()
         .enumerate()
+        .with_min_len(4096)
         .map(|(i, (_, e, rec))| {
             (seq + 1 + i as i64, municipality_of(e, rec.as_deref(), &child_municipality, &default), e)
         })

@@ -2,7 +2,7 @@
 
 use crate::journal::{Item, Recorded};
 use crate::{Actor, AppendOutcome, Store, StoreError};
-use domain::journal::parse_jsonl;
+use domain::journal::{parse_jsonl, Journal};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -49,27 +49,36 @@ impl Store {
     /// already stored with the same content are skipped, so importing a file twice changes nothing. Lines without
     /// an id get one derived from their content, so that re-importing such a file is idempotent too.
     pub async fn import_jsonl(&self, text: &str, actor: &Actor) -> Result<AppendOutcome, StoreError> {
+        let journal = parse_jsonl(text).map_err(|e| StoreError::Input(e.to_string()))?;
+        self.import_journal(journal, actor).await
+    }
+
+    /// Import a journal parsed from JSON Lines (as [`Store::import_jsonl`] does with its text): for a large file
+    /// that the caller reads and parses block by block ([`domain::journal::JsonlReader`]), so that the whole text is
+    /// never in memory.
+    pub async fn import_journal(&self, journal: Journal, actor: &Actor) -> Result<AppendOutcome, StoreError> {
         use rayon::prelude::*;
         let clock = std::time::Instant::now();
-        let journal = parse_jsonl(text).map_err(|e| StoreError::Input(e.to_string()))?;
-        if std::env::var_os("VAERN_BULK_TIMING").is_some() {
-            eprintln!("parsed: {:.2} s", clock.elapsed().as_secs_f64());
-        }
         let (mut events, lines) = (journal.events, journal.lines);
         // The export's metadata, and the content digest of each event without an id (in parallel, in place).
         let extra = events
             .par_iter_mut()
             .zip(&lines)
             .with_min_len(1024)
-            .map(|(event, &line)| {
-                let recorded = take_recorded(line, event)?.map(Box::new);
-                let digest = event.id.is_none().then(|| {
-                    let mut d = [0u8; DIGEST];
-                    d.copy_from_slice(&Sha256::digest(event.to_json_line().as_bytes())[..DIGEST]);
-                    d
-                });
-                Ok((recorded, digest))
-            })
+            .map_init(
+                || Vec::with_capacity(1024),
+                |buf, (event, &line)| {
+                    let recorded = take_recorded(line, event)?.map(Box::new);
+                    let digest = event.id.is_none().then(|| {
+                        buf.clear();
+                        event.write_json_line(buf);
+                        let mut d = [0u8; DIGEST];
+                        d.copy_from_slice(&Sha256::digest(&buf[..])[..DIGEST]);
+                        d
+                    });
+                    Ok((recorded, digest))
+                },
+            )
             .collect::<Result<Vec<_>, StoreError>>()?;
         let numbers = occurrences(&extra);
         // An id from the content, numbered among equal lines, so that re-importing the file is idempotent; set
