@@ -72,6 +72,7 @@ fn rollback_journal(conn: &Connection) -> bool {
     matches!(mode.as_deref(), Ok("delete"))
 }
 
+/// The load itself, on the loader's connection (whatever its journal mode): one transaction, all or nothing.
 fn load_on(
     conn: &mut Connection,
     instance: MunicipalityCode,
