@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -655,7 +656,8 @@ impl FieldError {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing: JSON object → raw fields (one pass, borrowed strings) → typed event with field errors.
 
-/// A JSON value as read from a line: scalars stay borrowed, arrays and objects become `Value`.
+/// A JSON value as read from a line: scalars stay borrowed; arrays and objects become `Value`, or stay as their
+/// checked text when the flat scanner read the line (read only when needed: goals are read straight from it).
 #[derive(Debug, Clone)]
 enum Lit<'a> {
     Null,
@@ -663,6 +665,8 @@ enum Lit<'a> {
     Num(Number),
     Str(Cow<'a, str>),
     Json(Box<Value>),
+    /// An array or object as written, already checked to be valid JSON by the scanner.
+    Raw(&'a str),
 }
 
 impl Lit<'_> {
@@ -673,6 +677,8 @@ impl Lit<'_> {
             Lit::Num(n) => Value::Number(n),
             Lit::Str(s) => Value::String(s.into_owned()),
             Lit::Json(v) => *v,
+            // Checked by the scanner, so this cannot fail; `Null` keeps it total.
+            Lit::Raw(r) => serde_json::from_str(r).unwrap_or(Value::Null),
         }
     }
 
@@ -684,6 +690,8 @@ impl Lit<'_> {
             Lit::Str(s) => format!("\"{s}\""),
             Lit::Json(v) if v.is_array() => "en liste".into(),
             Lit::Json(_) => "et objekt".into(),
+            Lit::Raw(r) if r.starts_with('[') => "en liste".into(),
+            Lit::Raw(_) => "et objekt".into(),
         }
     }
 }
@@ -795,69 +803,100 @@ const KNOWN_FIELDS: [&str; 57] = [
     "severity",
 ];
 
+/// Slots of the table of known field names (a power of two, at least twice the names).
+const FIELD_SLOTS: usize = 128;
+
+/// The hash of a field name for `FIELD_TABLE`: its length and three of its bytes, mixed by one multiplication.
+const fn name_hash(b: &[u8]) -> usize {
+    if b.is_empty() {
+        return 0;
+    }
+    let k = (b.len() as u32) | (b[0] as u32) << 8 | (b[b.len() - 1] as u32) << 16 | (b[b.len() / 2] as u32) << 24;
+    (k.wrapping_mul(0x9E37_79B1) >> (32 - FIELD_SLOTS.trailing_zeros())) as usize
+}
+
+/// An open-addressing table of the known field names (built at compile time): slot → field number or `u8::MAX`.
+const FIELD_TABLE: [u8; FIELD_SLOTS] = {
+    let mut table = [u8::MAX; FIELD_SLOTS];
+    let mut i = 0;
+    while i < KNOWN_FIELDS.len() {
+        let mut h = name_hash(KNOWN_FIELDS[i].as_bytes());
+        while table[h] != u8::MAX {
+            h = (h + 1) % FIELD_SLOTS;
+        }
+        table[h] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// A small number for a known field name (fast lookups while parsing), or `None` for an unknown field.
 #[inline(always)]
 fn field_id(name: &str) -> Option<u8> {
-    Some(match name {
-        "action" => 0,
-        "announced" => 1,
-        "at" => 2,
-        "aware_since" => 3,
-        "birth_date" => 4,
-        "by" => 5,
-        "child" => 6,
-        "child_spoken_to" => 7,
-        "child_view" => 8,
-        "concern" => 9,
-        "conclusion" => 10,
-        "consent" => 11,
-        "conversation_waived" => 12,
-        "corrects" => 13,
-        "costs_dkk" => 14,
-        "course" => 15,
-        "cpr" => 16,
-        "daily_cost_dkk" => 17,
-        "equity_dkk" => 18,
-        "fields" => 19,
-        "from_professional" => 20,
-        "gender" => 21,
-        "goal_progress" => 22,
-        "goals" => 23,
-        "hours" => 24,
-        "id" => 25,
-        "intervention" => 26,
-        "investigation" => 27,
-        "kind" => 28,
-        "ladder_step" => 29,
-        "municipality" => 30,
-        "name" => 31,
-        "next_follow_up" => 32,
-        "note" => 33,
-        "notification" => 34,
-        "outcome" => 35,
-        "placement" => 36,
-        "placement_type" => 37,
-        "plan" => 38,
-        "plan_required" => 39,
-        "reason" => 40,
-        "revenue_dkk" => 41,
-        "section" => 42,
-        "signal" => 43,
-        "site" => 44,
-        "site_type" => 45,
-        "socialtilsyn_notified" => 46,
-        "source" => 47,
-        "type" => 48,
-        "urgent" => 49,
-        "valid_until" => 50,
-        "without_carers" => 51,
-        "year" => 52,
-        "purpose" => 53,
-        "places" => 54,
-        "target_group" => 55,
-        "severity" => 56,
-        _ => return None,
-    })
+    let b = name.as_bytes();
+    let mut h = name_hash(b);
+    loop {
+        let i = *FIELD_TABLE.get(h)?;
+        if short_eq(KNOWN_FIELDS.get(usize::from(i))?.as_bytes(), b) {
+            return Some(i);
+        }
+        h = (h + 1) % FIELD_SLOTS;
+    }
+}
+
+/// Byte equality for short texts without a call to `memcmp`: two overlapping word compares.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        u64::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3], s[at + 4], s[at + 5], s[at + 6], s[at + 7]])
+    };
+    let half = |s: &[u8], at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]]);
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// A known field, by number (see `fld!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field(u8);
+
+impl Field {
+    /// The field of this name; used in constant context only, where an unknown name fails the build.
+    const fn named(name: &str) -> Field {
+        let mut i = 0;
+        while i < KNOWN_FIELDS.len() {
+            let k = KNOWN_FIELDS[i].as_bytes();
+            let n = name.as_bytes();
+            if k.len() == n.len() {
+                let mut j = 0;
+                while j < k.len() && k[j] == n[j] {
+                    j += 1;
+                }
+                if j == k.len() {
+                    return Field(i as u8);
+                }
+            }
+            i += 1;
+        }
+        panic!("not a known field name")
+    }
+
+    fn name(self) -> &'static str {
+        KNOWN_FIELDS.get(usize::from(self.0)).copied().unwrap_or("")
+    }
+}
+
+/// A known field by name, resolved at compile time.
+macro_rules! fld {
+    ($name:literal) => {
+        const { Field::named($name) }
+    };
 }
 
 /// A field name: known (by number) or unknown (kept as written).
@@ -876,8 +915,10 @@ impl Key<'_> {
     }
 }
 
-/// The fields of one JSON object, in order.
-struct RawObject<'a>(Vec<(Key<'a>, Option<Lit<'a>>)>);
+/// The fields of one JSON object, in order (on the stack for up to 16 fields: no allocation per line).
+struct RawObject<'a>(FieldList<'a>);
+
+type FieldList<'a> = SmallVec<[(Key<'a>, Option<Lit<'a>>); 16]>;
 
 impl<'de> Deserialize<'de> for RawObject<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -888,7 +929,7 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
                 f.write_str("et JSON-objekt")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObject<'de>, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(10));
+                let mut fields = FieldList::new();
                 while let Some(k) = map.next_key::<Cow<'de, str>>()? {
                     let v = map.next_value::<Lit<'de>>()?;
                     let key = match field_id(&k) {
@@ -907,18 +948,24 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 /// Typed access to the fields of a raw object, with Danish errors naming the field. Consumed fields are taken out;
 /// what is left over is kept as unknown fields.
 struct Fields<'a> {
-    fields: Vec<(Key<'a>, Option<Lit<'a>>)>,
+    fields: FieldList<'a>,
     /// Position in `fields` of each known field (`u8::MAX`: absent), for lookups without string comparisons.
     index: [u8; KNOWN_FIELDS.len()],
 }
 
 impl<'a> Fields<'a> {
-    fn new(raw: RawObject<'a>) -> Result<Fields<'a>, FieldError> {
-        let fields = raw.0;
+    fn empty() -> Fields<'a> {
+        Fields { fields: FieldList::new(), index: [u8::MAX; KNOWN_FIELDS.len()] }
+    }
+
+    /// Index the fields (read into `self.fields`), refusing a field given twice. Works in place: the list is large
+    /// (it lives on the stack), so it is never moved.
+    fn index_fields(&mut self) -> Result<(), FieldError> {
+        let fields = &self.fields;
         if fields.len() >= usize::from(u8::MAX) {
             return Err(FieldError::line("for mange felter på én linje"));
         }
-        let mut index = [u8::MAX; KNOWN_FIELDS.len()];
+        let index = &mut self.index;
         for (i, (k, _)) in fields.iter().enumerate() {
             let duplicate = match k {
                 Key::Known(id) => {
@@ -933,113 +980,113 @@ impl<'a> Fields<'a> {
                 return Err(FieldError::at(k.name(), "feltet forekommer mere end én gang"));
             }
         }
-        Ok(Fields { fields, index })
+        Ok(())
     }
 
-    #[inline(always)]
-    fn take(&mut self, name: &str) -> Option<Lit<'a>> {
-        let slot = match field_id(name) {
-            Some(id) => self.index[usize::from(id)],
-            None => {
-                let pos = self.fields.iter().position(|(k, _)| matches!(k, Key::Unknown(u) if u == name))?;
-                u8::try_from(pos).ok()?
-            }
-        };
+    #[inline]
+    fn take(&mut self, field: Field) -> Option<Lit<'a>> {
+        let slot = self.index[usize::from(field.0)];
         self.fields.get_mut(usize::from(slot)).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
     }
 
-    fn opt_str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, FieldError> {
+    fn opt_str(&mut self, name: Field) -> Result<Option<Cow<'a, str>>, FieldError> {
         match self.take(name) {
             None => Ok(None),
             Some(Lit::Str(s)) => Ok(Some(s)),
-            Some(other) => Err(FieldError::at(name, format!("forventede tekst, fik {}", other.describe()))),
+            Some(other) => Err(FieldError::at(name.name(), format!("forventede tekst, fik {}", other.describe()))),
         }
     }
 
-    fn req_str(&mut self, name: &str) -> Result<Cow<'a, str>, FieldError> {
-        self.opt_str(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    fn req_str(&mut self, name: Field) -> Result<Cow<'a, str>, FieldError> {
+        self.opt_str(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler"))
     }
 
-    fn opt_text(&mut self, name: &str) -> Result<Option<String>, FieldError> {
+    fn opt_text(&mut self, name: Field) -> Result<Option<String>, FieldError> {
         Ok(self.opt_str(name)?.map(Cow::into_owned))
     }
 
-    fn opt_ref(&mut self, name: &str) -> Result<Option<Ref>, FieldError> {
+    fn opt_ref(&mut self, name: Field) -> Result<Option<Ref>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
-            Some(s) if s.trim().is_empty() => Err(FieldError::at(name, "må ikke være tom")),
+            Some(s) if s.trim().is_empty() => Err(FieldError::at(name.name(), "må ikke være tom")),
             Some(s) => Ok(Some(Ref::from(s.as_ref()))),
         }
     }
 
-    fn req_ref(&mut self, name: &str) -> Result<Ref, FieldError> {
-        self.opt_ref(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    fn req_ref(&mut self, name: Field) -> Result<Ref, FieldError> {
+        self.opt_ref(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler"))
     }
 
-    fn opt_bool(&mut self, name: &str) -> Result<Option<bool>, FieldError> {
+    fn opt_bool(&mut self, name: Field) -> Result<Option<bool>, FieldError> {
         match self.take(name) {
             None => Ok(None),
             Some(Lit::Bool(b)) => Ok(Some(b)),
-            Some(other) => Err(FieldError::at(name, format!("forventede true eller false, fik {}", other.describe()))),
+            Some(other) => {
+                Err(FieldError::at(name.name(), format!("forventede true eller false, fik {}", other.describe())))
+            }
         }
     }
 
-    fn flag(&mut self, name: &str) -> Result<bool, FieldError> {
+    fn flag(&mut self, name: Field) -> Result<bool, FieldError> {
         Ok(self.opt_bool(name)?.unwrap_or(false))
     }
 
-    fn req_bool(&mut self, name: &str) -> Result<bool, FieldError> {
-        self.opt_bool(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler (true eller false)"))
+    fn req_bool(&mut self, name: Field) -> Result<bool, FieldError> {
+        self.opt_bool(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler (true eller false)"))
     }
 
-    fn opt_num(&mut self, name: &str) -> Result<Option<f64>, FieldError> {
+    fn opt_num(&mut self, name: Field) -> Result<Option<f64>, FieldError> {
         match self.take(name) {
             None => Ok(None),
-            Some(Lit::Num(n)) => {
-                n.as_f64().filter(|x| x.is_finite()).map(Some).ok_or_else(|| FieldError::at(name, "ugyldigt tal"))
-            }
-            Some(other) => Err(FieldError::at(name, format!("forventede et tal, fik {}", other.describe()))),
+            Some(Lit::Num(n)) => n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| FieldError::at(name.name(), "ugyldigt tal")),
+            Some(other) => Err(FieldError::at(name.name(), format!("forventede et tal, fik {}", other.describe()))),
         }
     }
 
-    fn opt_amount(&mut self, name: &str) -> Result<Option<f64>, FieldError> {
+    fn opt_amount(&mut self, name: Field) -> Result<Option<f64>, FieldError> {
         match self.opt_num(name)? {
-            Some(x) if x < 0.0 => Err(FieldError::at(name, "beløbet må ikke være negativt")),
+            Some(x) if x < 0.0 => Err(FieldError::at(name.name(), "beløbet må ikke være negativt")),
             other => Ok(other),
         }
     }
 
-    fn req_num(&mut self, name: &str) -> Result<f64, FieldError> {
-        self.opt_num(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler"))
+    fn req_num(&mut self, name: Field) -> Result<f64, FieldError> {
+        self.opt_num(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler"))
     }
 
-    fn opt_int(&mut self, name: &str, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
+    fn opt_int(&mut self, name: Field, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
         match self.take(name) {
             None => Ok(None),
             Some(Lit::Num(n)) => match n.as_i64() {
                 Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
-                _ => Err(FieldError::at(name, format!("forventede et helt tal fra {min} til {max}, fik {n}"))),
+                _ => Err(FieldError::at(name.name(), format!("forventede et helt tal fra {min} til {max}, fik {n}"))),
             },
-            Some(other) => Err(FieldError::at(name, format!("forventede et helt tal, fik {}", other.describe()))),
+            Some(other) => {
+                Err(FieldError::at(name.name(), format!("forventede et helt tal, fik {}", other.describe())))
+            }
         }
     }
 
-    fn opt_date(&mut self, name: &str) -> Result<Option<NaiveDate>, FieldError> {
+    fn opt_date(&mut self, name: Field) -> Result<Option<NaiveDate>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
             Some(s) => parse_date(&s).map(Some).ok_or_else(|| {
-                FieldError::at(name, format!("ugyldig dato \"{s}\" (forventet ÅÅÅÅ-MM-DD, en dato der findes)"))
+                FieldError::at(name.name(), format!("ugyldig dato \"{s}\" (forventet ÅÅÅÅ-MM-DD, en dato der findes)"))
             }),
         }
     }
 
-    fn req_date(&mut self, name: &str) -> Result<NaiveDate, FieldError> {
-        self.opt_date(name)?.ok_or_else(|| FieldError::at(name, "feltet mangler (dato ÅÅÅÅ-MM-DD)"))
+    fn req_date(&mut self, name: Field) -> Result<NaiveDate, FieldError> {
+        self.opt_date(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler (dato ÅÅÅÅ-MM-DD)"))
     }
 
     fn opt_enum<T>(
         &mut self,
-        name: &str,
+        name: Field,
         parse: fn(&str) -> Option<T>,
         allowed: fn() -> String,
     ) -> Result<Option<T>, FieldError> {
@@ -1047,29 +1094,52 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(s) => parse(&s)
                 .map(Some)
-                .ok_or_else(|| FieldError::at(name, format!("ukendt værdi \"{s}\" (tilladt: {})", allowed()))),
+                .ok_or_else(|| FieldError::at(name.name(), format!("ukendt værdi \"{s}\" (tilladt: {})", allowed()))),
         }
     }
 
     fn req_enum<T>(
         &mut self,
-        name: &str,
+        name: Field,
         parse: fn(&str) -> Option<T>,
         allowed: fn() -> String,
     ) -> Result<T, FieldError> {
         self.opt_enum(name, parse, allowed)?
-            .ok_or_else(|| FieldError::at(name, format!("feltet mangler (tilladt: {})", allowed())))
+            .ok_or_else(|| FieldError::at(name.name(), format!("feltet mangler (tilladt: {})", allowed())))
     }
 
-    fn opt_json(&mut self, name: &str) -> Option<Value> {
+    fn opt_json(&mut self, name: Field) -> Option<Value> {
         self.take(name).map(Lit::into_value)
+    }
+
+    /// A plan's goals: read straight from the line's text when they are plain, else through `serde_json::Value`
+    /// (which also words any error).
+    fn goals(&mut self) -> Result<Vec<Goal>, FieldError> {
+        match self.take(fld!("goals")) {
+            Some(Lit::Raw(r)) => match plain_goals(r) {
+                Some(goals) => Ok(goals),
+                None => parse_goals(Some(Lit::Raw(r).into_value())),
+            },
+            other => parse_goals(other.map(Lit::into_value)),
+        }
+    }
+
+    /// A follow-up's progress per goal, read like `goals`.
+    fn goal_progress(&mut self) -> Result<Vec<GoalProgress>, FieldError> {
+        match self.take(fld!("goal_progress")) {
+            Some(Lit::Raw(r)) => match plain_progress(r) {
+                Some(progress) => Ok(progress),
+                None => parse_progress(Some(Lit::Raw(r).into_value())),
+            },
+            other => parse_progress(other.map(Lit::into_value)),
+        }
     }
 
     /// The fields nobody took. Built with `push` on purpose: an in-place `collect` would keep the whole (large)
     /// buffer of the raw fields alive inside every event.
-    fn rest(self) -> Vec<(String, Value)> {
+    fn rest(&mut self) -> Vec<(String, Value)> {
         let mut out = Vec::new();
-        for (k, v) in self.fields {
+        for (k, v) in self.fields.drain(..) {
             if let Some(v) = v {
                 let name = match k {
                     Key::Known(_) => k.name().to_string(),
@@ -1080,6 +1150,53 @@ impl<'a> Fields<'a> {
         }
         out
     }
+}
+
+/// Goals read with the flat scanner; `None` for anything but a list of objects with a non-empty `id`, a known
+/// `theme` and a text `text` (the `Value` path then decides, with the same result or the error).
+fn plain_goals(raw: &str) -> Option<Vec<Goal>> {
+    let mut goals = Vec::new();
+    crate::flatjson::scan_array_of_objects(raw, |obj| {
+        let (mut id, mut theme, mut text) = (None, None, None);
+        crate::flatjson::scan_fields(obj, |k, v| {
+            match (k.as_ref(), v) {
+                ("id", Scalar::Str(s)) => id = Some(s),
+                ("theme", Scalar::Str(s)) => theme = Some(s),
+                ("text", Scalar::Str(s)) => text = Some(s),
+                ("id" | "theme" | "text", _) => return None,
+                _ => {}
+            }
+            Some(())
+        })?;
+        let id = id.filter(|s| !s.is_empty())?;
+        let theme = GoalTheme::parse(&theme?)?;
+        goals.push(Goal { id: Ref::from(id.as_ref()), theme, text: text.map(Cow::into_owned).unwrap_or_default() });
+        Some(())
+    })?;
+    Some(goals)
+}
+
+/// Progress read with the flat scanner; `None` for anything but a list of `{goal, score}` with a non-empty goal and
+/// a whole score from 1 to 10.
+fn plain_progress(raw: &str) -> Option<Vec<GoalProgress>> {
+    let mut progress = Vec::new();
+    crate::flatjson::scan_array_of_objects(raw, |obj| {
+        let (mut goal, mut score) = (None, None);
+        crate::flatjson::scan_fields(obj, |k, v| {
+            match (k.as_ref(), v) {
+                ("goal", Scalar::Str(s)) => goal = Some(s),
+                ("score", Scalar::Num(n)) => score = Some(n.as_u64()?),
+                ("goal" | "score", _) => return None,
+                _ => {}
+            }
+            Some(())
+        })?;
+        let goal = goal.filter(|s| !s.is_empty())?;
+        let score = score.filter(|s| (1..=10).contains(s))?;
+        progress.push(GoalProgress { goal: Ref::from(goal.as_ref()), score: score as u8 });
+        Some(())
+    })?;
+    Some(progress)
 }
 
 fn parse_goals(v: Option<Value>) -> Result<Vec<Goal>, FieldError> {
@@ -1133,14 +1250,16 @@ fn parse_progress(v: Option<Value>) -> Result<Vec<GoalProgress>, FieldError> {
 impl Event {
     /// Parse one JSON object (one journal line).
     pub fn parse_json(line: &str) -> Result<Event, FieldError> {
-        if let Some(raw) = scan(line) {
-            return Event::from_fields(Fields::new(raw)?);
+        let mut f = Fields::empty();
+        if scan(line, &mut f.fields).is_none() {
+            let raw: RawObject = serde_json::from_str(line).map_err(|e| {
+                let what = if e.is_eof() { "linjen slutter midt i et JSON-objekt" } else { "ugyldig JSON" };
+                FieldError::line(format!("{what} ({})", json_error_da(&e)))
+            })?;
+            f.fields = raw.0;
         }
-        let raw: RawObject = serde_json::from_str(line).map_err(|e| {
-            let what = if e.is_eof() { "linjen slutter midt i et JSON-objekt" } else { "ugyldig JSON" };
-            FieldError::line(format!("{what} ({})", json_error_da(&e)))
-        })?;
-        Event::from_fields(Fields::new(raw)?)
+        f.index_fields()?;
+        Event::from_fields(&mut f)
     }
 
     /// The event with the corrected field values of a `correction` (checked like any event).
@@ -1160,20 +1279,20 @@ impl Event {
         Event::parse_json(&v.to_string())
     }
 
-    fn from_fields(mut f: Fields<'_>) -> Result<Event, FieldError> {
-        let type_s = f.req_str("type")?;
+    fn from_fields(f: &mut Fields<'_>) -> Result<Event, FieldError> {
+        let type_s = f.req_str(fld!("type"))?;
         let t = EventType::parse(&type_s).ok_or_else(|| {
             FieldError::at("type", format!("ukendt hændelsestype \"{type_s}\" (tilladt: {})", EventType::allowed()))
         })?;
-        let at_s = f.req_str("at")?;
+        let at_s = f.req_str(fld!("at"))?;
         let at = At::parse(&at_s).map_err(|e| FieldError::at("at", e.to_string()))?;
-        let child = f.opt_ref("child")?;
+        let child = f.opt_ref(fld!("child"))?;
         if child.is_none() && !is_site_event(t) {
             return Err(FieldError::at("child", "feltet mangler (barnets reference)"));
         }
-        let id = f.opt_ref("id")?;
-        let note = f.opt_text("note")?;
-        let body = parse_body(t, &mut f)?;
+        let id = f.opt_ref(fld!("id"))?;
+        let note = f.opt_text(fld!("note"))?;
+        let body = parse_body(t, f)?;
         let extra = f.rest();
         let meta = if note.is_none() && extra.is_empty() { None } else { Some(Box::new(Meta { note, extra })) };
         Ok(Event { at, child, id, body, meta })
@@ -1184,11 +1303,11 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
     use EventType as T;
     Ok(match t {
         T::ChildRegistered => {
-            let birth_date = f.req_date("birth_date")?;
-            let municipality_s = f.req_str("municipality")?;
+            let birth_date = f.req_date(fld!("birth_date"))?;
+            let municipality_s = f.req_str(fld!("municipality"))?;
             let municipality =
                 MunicipalityCode::parse(&municipality_s).map_err(|e| FieldError::at("municipality", e.to_string()))?;
-            let cpr = match f.opt_str("cpr")? {
+            let cpr = match f.opt_str(fld!("cpr"))? {
                 None => None,
                 Some(s) => {
                     let c = Cpr::parse(&s).map_err(|e| FieldError::at("cpr", e.to_string()))?;
@@ -1205,52 +1324,54 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
                     Some(c)
                 }
             };
-            let name = f.opt_text("name")?;
-            let gender = match f.opt_str("gender")? {
+            let name = f.opt_text(fld!("name"))?;
+            let gender = match f.opt_str(fld!("gender"))? {
                 None => None,
                 Some(s) => Some(Gender::parse(&s).map_err(|e| FieldError::at("gender", e.to_string()))?),
             };
             Body::ChildRegistered { birth_date, municipality, cpr, name, gender }
         }
         T::NotificationReceived => Body::NotificationReceived {
-            notification: f.req_ref("notification")?,
-            from_professional: f.flag("from_professional")?,
-            concern: f.opt_text("concern")?,
-            source: f.opt_ref("source")?,
+            notification: f.req_ref(fld!("notification"))?,
+            from_professional: f.flag(fld!("from_professional"))?,
+            concern: f.opt_text(fld!("concern"))?,
+            source: f.opt_ref(fld!("source"))?,
         },
         T::NotificationAssessed => Body::NotificationAssessed {
-            notification: f.req_ref("notification")?,
-            outcome: f.req_enum("outcome", AssessmentOutcome::parse, AssessmentOutcome::allowed)?,
+            notification: f.req_ref(fld!("notification"))?,
+            outcome: f.req_enum(fld!("outcome"), AssessmentOutcome::parse, AssessmentOutcome::allowed)?,
         },
-        T::NotificationReceiptSent => Body::NotificationReceiptSent { notification: f.req_ref("notification")? },
-        T::NotificationFeedbackSent => Body::NotificationFeedbackSent { notification: f.req_ref("notification")? },
+        T::NotificationReceiptSent => Body::NotificationReceiptSent { notification: f.req_ref(fld!("notification"))? },
+        T::NotificationFeedbackSent => {
+            Body::NotificationFeedbackSent { notification: f.req_ref(fld!("notification"))? }
+        }
         T::InvestigationStarted => Body::InvestigationStarted {
-            investigation: f.req_ref("investigation")?,
-            aware_since: f.opt_date("aware_since")?,
+            investigation: f.req_ref(fld!("investigation"))?,
+            aware_since: f.opt_date(fld!("aware_since"))?,
         },
         T::InvestigationCompleted => Body::InvestigationCompleted {
-            investigation: f.req_ref("investigation")?,
-            conclusion: f.opt_text("conclusion")?,
+            investigation: f.req_ref(fld!("investigation"))?,
+            conclusion: f.opt_text(fld!("conclusion"))?,
         },
         T::ChildConversation => Body::ChildConversation {
             purpose: f
-                .opt_enum("purpose", ConversationPurpose::parse, ConversationPurpose::allowed)?
+                .opt_enum(fld!("purpose"), ConversationPurpose::parse, ConversationPurpose::allowed)?
                 .unwrap_or(ConversationPurpose::Other),
-            without_carers: f.flag("without_carers")?,
-            placement: f.opt_ref("placement")?,
-            intervention: f.opt_ref("intervention")?,
+            without_carers: f.flag(fld!("without_carers"))?,
+            placement: f.opt_ref(fld!("placement"))?,
+            intervention: f.opt_ref(fld!("intervention"))?,
         },
-        T::PlanCreated => Body::PlanCreated { plan: f.req_ref("plan")?, goals: parse_goals(f.opt_json("goals"))? },
+        T::PlanCreated => Body::PlanCreated { plan: f.req_ref(fld!("plan"))?, goals: f.goals()? },
         T::PlanFollowedUp => Body::PlanFollowedUp {
-            plan: f.opt_ref("plan")?,
-            intervention: f.opt_ref("intervention")?,
-            next_follow_up: f.opt_date("next_follow_up")?,
-            goal_progress: parse_progress(f.opt_json("goal_progress"))?,
+            plan: f.opt_ref(fld!("plan"))?,
+            intervention: f.opt_ref(fld!("intervention"))?,
+            next_follow_up: f.opt_date(fld!("next_follow_up"))?,
+            goal_progress: f.goal_progress()?,
         },
         T::InterventionDecided => {
-            let intervention = f.req_ref("intervention")?;
-            let kind = f.req_ref("kind")?;
-            let consent = f.opt_bool("consent")?;
+            let intervention = f.req_ref(fld!("intervention"))?;
+            let kind = f.req_ref(fld!("kind"))?;
+            let consent = f.opt_bool(fld!("consent"))?;
             if kind == "placement" && consent.is_none() {
                 return Err(FieldError::at(
                     "consent",
@@ -1260,40 +1381,42 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             Body::InterventionDecided(Box::new(Decision {
                 intervention,
                 kind,
-                section: f.opt_ref("section")?,
-                plan: f.opt_ref("plan")?,
-                daily_cost_dkk: f.opt_amount("daily_cost_dkk")?,
-                ladder_step: f.opt_int("ladder_step", 1, 6)?.map(|x| x as u8),
-                conversation_waived: f.flag("conversation_waived")?,
+                section: f.opt_ref(fld!("section"))?,
+                plan: f.opt_ref(fld!("plan"))?,
+                daily_cost_dkk: f.opt_amount(fld!("daily_cost_dkk"))?,
+                ladder_step: f.opt_int(fld!("ladder_step"), 1, 6)?.map(|x| x as u8),
+                conversation_waived: f.flag(fld!("conversation_waived"))?,
                 consent,
-                urgent: f.flag("urgent")?,
-                plan_required: f.flag("plan_required")?,
+                urgent: f.flag(fld!("urgent"))?,
+                plan_required: f.flag(fld!("plan_required"))?,
             }))
         }
-        T::InterventionStarted => Body::InterventionStarted { intervention: f.req_ref("intervention")? },
+        T::InterventionStarted => Body::InterventionStarted { intervention: f.req_ref(fld!("intervention"))? },
         T::InterventionEnded => Body::InterventionEnded {
-            intervention: f.req_ref("intervention")?,
-            reason: f.opt_enum("reason", EndReason::parse, EndReason::allowed)?,
+            intervention: f.req_ref(fld!("intervention"))?,
+            reason: f.opt_enum(fld!("reason"), EndReason::parse, EndReason::allowed)?,
         },
         T::PlacementStarted => Body::PlacementStarted {
-            placement: f.req_ref("placement")?,
-            site: f.req_ref("site")?,
-            placement_type: f.req_enum("placement_type", PlacementType::parse, PlacementType::allowed)?,
-            consent: f.req_bool("consent")?,
-            intervention: f.opt_ref("intervention")?,
+            placement: f.req_ref(fld!("placement"))?,
+            site: f.req_ref(fld!("site"))?,
+            placement_type: f.req_enum(fld!("placement_type"), PlacementType::parse, PlacementType::allowed)?,
+            consent: f.req_bool(fld!("consent"))?,
+            intervention: f.opt_ref(fld!("intervention"))?,
         },
-        T::PlacementEnded => Body::PlacementEnded { placement: f.req_ref("placement")?, reason: f.opt_text("reason")? },
+        T::PlacementEnded => {
+            Body::PlacementEnded { placement: f.req_ref(fld!("placement"))?, reason: f.opt_text(fld!("reason"))? }
+        }
         T::SupervisionVisit => Body::SupervisionVisit {
-            placement: f.req_ref("placement")?,
-            child_spoken_to: f.req_bool("child_spoken_to")?,
-            without_carers: f.flag("without_carers")?,
-            child_view: f.opt_text("child_view")?,
+            placement: f.req_ref(fld!("placement"))?,
+            child_spoken_to: f.req_bool(fld!("child_spoken_to"))?,
+            without_carers: f.flag(fld!("without_carers"))?,
+            child_view: f.opt_text(fld!("child_view"))?,
         },
         T::SiteRegistered => Body::SiteRegistered {
-            site: f.req_ref("site")?,
-            site_type: f.req_enum("site_type", PlacementType::parse, PlacementType::allowed)?,
-            name: f.req_str("name")?.into_owned(),
-            municipality: match f.opt_str("municipality")? {
+            site: f.req_ref(fld!("site"))?,
+            site_type: f.req_enum(fld!("site_type"), PlacementType::parse, PlacementType::allowed)?,
+            name: f.req_str(fld!("name"))?.into_owned(),
+            municipality: match f.opt_str(fld!("municipality"))? {
                 None => None,
                 Some(s) => {
                     Some(MunicipalityCode::parse(&s).map_err(|e| FieldError::at("municipality", e.to_string()))?)
@@ -1301,48 +1424,49 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             },
         },
         T::SiteApproved => Body::SiteApproved {
-            site: f.req_ref("site")?,
-            valid_until: f.opt_date("valid_until")?,
-            by: f.opt_ref("by")?,
-            places: f.opt_int("places", 1, 999)?.map(|n| n as u16),
-            target_group: f.opt_text("target_group")?.map(String::into_boxed_str),
+            site: f.req_ref(fld!("site"))?,
+            valid_until: f.opt_date(fld!("valid_until"))?,
+            by: f.opt_ref(fld!("by"))?,
+            places: f.opt_int(fld!("places"), 1, 999)?.map(|n| n as u16),
+            target_group: f.opt_text(fld!("target_group"))?.map(String::into_boxed_str),
         },
-        T::SiteApprovalRevoked => Body::SiteApprovalRevoked { site: f.req_ref("site")? },
+        T::SiteApprovalRevoked => Body::SiteApprovalRevoked { site: f.req_ref(fld!("site"))? },
         T::FosterTraining => Body::FosterTraining {
-            site: f.req_ref("site")?,
-            course: f.opt_text("course")?,
-            hours: f.opt_amount("hours")?,
+            site: f.req_ref(fld!("site"))?,
+            course: f.opt_text(fld!("course"))?,
+            hours: f.opt_amount(fld!("hours"))?,
         },
-        T::FosterSupervision => Body::FosterSupervision { site: f.req_ref("site")? },
+        T::FosterSupervision => Body::FosterSupervision { site: f.req_ref(fld!("site"))? },
         T::OperationalSupervision => Body::OperationalSupervision {
-            site: f.req_ref("site")?,
-            announced: f.flag("announced")?,
-            conclusion: f.opt_text("conclusion")?,
+            site: f.req_ref(fld!("site"))?,
+            announced: f.flag(fld!("announced"))?,
+            conclusion: f.opt_text(fld!("conclusion"))?,
         },
         T::SiteFinancesReported => Body::SiteFinancesReported {
-            site: f.req_ref("site")?,
-            year: f.opt_int("year", 1900, 2200)?.ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))?
-                as i32,
-            revenue_dkk: f.req_num("revenue_dkk")?,
-            costs_dkk: f.req_num("costs_dkk")?,
-            equity_dkk: f.opt_num("equity_dkk")?,
+            site: f.req_ref(fld!("site"))?,
+            year: f
+                .opt_int(fld!("year"), 1900, 2200)?
+                .ok_or_else(|| FieldError::at("year", "feltet mangler (årstal)"))? as i32,
+            revenue_dkk: f.req_num(fld!("revenue_dkk"))?,
+            costs_dkk: f.req_num(fld!("costs_dkk"))?,
+            equity_dkk: f.opt_num(fld!("equity_dkk"))?,
         },
         T::DangerSignal => Body::DangerSignal(Box::new(Signal {
-            signal: f.req_ref("signal")?,
-            site: f.opt_ref("site")?,
-            placement: f.opt_ref("placement")?,
-            kind: f.opt_text("kind")?,
-            source: f.opt_enum("source", SignalSource::parse, SignalSource::allowed)?,
-            severity: f.opt_enum("severity", Severity::parse, Severity::allowed)?,
+            signal: f.req_ref(fld!("signal"))?,
+            site: f.opt_ref(fld!("site"))?,
+            placement: f.opt_ref(fld!("placement"))?,
+            kind: f.opt_text(fld!("kind"))?,
+            source: f.opt_enum(fld!("source"), SignalSource::parse, SignalSource::allowed)?,
+            severity: f.opt_enum(fld!("severity"), Severity::parse, Severity::allowed)?,
         })),
         T::DangerSignalHandled => Body::DangerSignalHandled {
-            signal: f.req_ref("signal")?,
-            action: f.opt_text("action")?,
-            socialtilsyn_notified: f.flag("socialtilsyn_notified")?,
+            signal: f.req_ref(fld!("signal"))?,
+            action: f.opt_text(fld!("action"))?,
+            socialtilsyn_notified: f.flag(fld!("socialtilsyn_notified"))?,
         },
         T::Correction => {
-            let corrects = f.req_ref("corrects")?;
-            let fields = match f.opt_json("fields") {
+            let corrects = f.req_ref(fld!("corrects"))?;
+            let fields = match f.opt_json(fld!("fields")) {
                 Some(Value::Object(m)) if !m.is_empty() => m,
                 Some(Value::Object(_)) => return Err(FieldError::at("fields", "mindst ét felt skal rettes")),
                 Some(_) => return Err(FieldError::at("fields", "forventede et objekt med de rettede felter")),
@@ -1354,7 +1478,7 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
             if fields.contains_key("id") {
                 return Err(FieldError::at("fields", "en rettelse må ikke ændre hændelsens id"));
             }
-            let reason = f.req_str("reason")?.into_owned();
+            let reason = f.req_str(fld!("reason"))?.into_owned();
             if reason.trim().is_empty() {
                 return Err(FieldError::at("reason", "en rettelse skal have en begrundelse"));
             }
@@ -1363,16 +1487,16 @@ fn parse_body(t: EventType, f: &mut Fields<'_>) -> Result<Body, FieldError> {
     })
 }
 
-/// The fast path: the flat scanner, with nested values parsed by serde_json. `None` sends the line to serde_json.
-fn scan(line: &str) -> Option<RawObject<'_>> {
-    let mut out = Vec::with_capacity(12);
-    crate::flatjson::scan_fields(line, |k, v| {
+/// The fast path: the flat scanner, nested values kept as their (checked) text, read into `out`. `None` sends the
+/// line to serde_json (and leaves `out` empty).
+fn scan<'a>(line: &'a str, out: &mut FieldList<'a>) -> Option<()> {
+    let scanned = crate::flatjson::scan_fields(line, |k, v| {
         let lit = match v {
             Scalar::Null => Lit::Null,
             Scalar::Bool(b) => Lit::Bool(b),
             Scalar::Num(n) => Lit::Num(n),
             Scalar::Str(s) => Lit::Str(s),
-            Scalar::Raw(r) => Lit::Json(Box::new(serde_json::from_str(r).ok()?)),
+            Scalar::Raw(r) => Lit::Raw(r),
         };
         let key = match field_id(&k) {
             Some(i) => Key::Known(i),
@@ -1380,8 +1504,11 @@ fn scan(line: &str) -> Option<RawObject<'_>> {
         };
         out.push((key, Some(lit)));
         Some(())
-    })?;
-    Some(RawObject(out))
+    });
+    if scanned.is_none() {
+        out.clear();
+    }
+    scanned
 }
 
 /// serde_json's error, in Danish, with the column.
@@ -1636,13 +1763,6 @@ mod tests {
     }
 
     #[test]
-    fn field_numbers_round_trip() {
-        for (i, name) in KNOWN_FIELDS.iter().enumerate() {
-            assert_eq!(field_id(name), Some(i as u8), "{name}");
-        }
-    }
-
-    #[test]
     fn keeps_unknown_fields_in_order() {
         let l = r#"{"type":"foster_supervision","at":"2024-03-06","site":"s1","zeta":[1,2],"alpha":{"x":null}}"#;
         let e = Event::parse_json(l).unwrap();
@@ -1706,6 +1826,79 @@ mod tests {
         assert!(Event::parse_json(ok).is_ok());
         let bad = r#"{"type":"child_registered","at":"2024-02-03","child":"b","birth_date":"2014-05-18","municipality":"101","cpr":"170514-4123"}"#;
         assert_eq!(err(bad).field.as_deref(), Some("cpr"));
+    }
+}
+
+#[cfg(test)]
+mod plain {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_goals_are_read_without_values() {
+        let goals = r#"[{"id":"g1","theme":"family","text":"Trygt samvær"},{"id":"g2","theme":"school"}]"#;
+        let read = plain_goals(goals).expect("plain");
+        assert_eq!(read, parse_goals(serde_json::from_str(goals).ok()).unwrap());
+        assert_eq!(read[1].text, "");
+        let progress = r#"[{"goal":"g1","score":4},{"goal":"g2","score":10}]"#;
+        assert_eq!(plain_progress(progress), Some(parse_progress(serde_json::from_str(progress).ok()).unwrap()));
+        // Anything unusual is left to the `Value` path, which words the error.
+        for odd in [r#"[{"id":"","theme":"family"}]"#, r#"[{"id":"g1","theme":"fun"}]"#, r#"[1]"#, r#"{"id":"g1"}"#] {
+            assert_eq!(plain_goals(odd), None, "{odd}");
+        }
+        for odd in [r#"[{"goal":"g1","score":0}]"#, r#"[{"goal":"g1","score":4.5}]"#, r#"[{"goal":"g1"}]"#] {
+            assert_eq!(plain_progress(odd), None, "{odd}");
+        }
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-3i64..14).prop_map(|n| Value::Number(n.into())),
+            Just(serde_json::json!(4.5)),
+            prop::sample::select(vec!["", "g1", "g2", "family", "school", "fun", "Tekst med \"citat\""])
+                .prop_map(|s| Value::String(s.to_string())),
+        ]
+    }
+
+    fn item(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => prop::collection::vec((prop::sample::select(keys), scalar()), 0..5).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+            1 => scalar(),
+        ]
+    }
+
+    proptest! {
+        /// Whenever the plain reading of goals answers, it is the `Value` path's answer.
+        #[test]
+        fn plain_goals_agree_with_values(items in prop::collection::vec(item(&["id", "theme", "text", "x"]), 0..4)) {
+            let text = Value::Array(items).to_string();
+            if let Some(plain) = plain_goals(&text) {
+                prop_assert_eq!(Ok(plain), parse_goals(serde_json::from_str(&text).ok()));
+            }
+        }
+
+        #[test]
+        fn plain_progress_agrees_with_values(items in prop::collection::vec(item(&["goal", "score", "x"]), 0..4)) {
+            let text = Value::Array(items).to_string();
+            if let Some(plain) = plain_progress(&text) {
+                prop_assert_eq!(Ok(plain), parse_progress(serde_json::from_str(&text).ok()));
+            }
+        }
+    }
+
+    #[test]
+    fn field_numbers_are_found_and_strangers_are_not() {
+        for (i, name) in KNOWN_FIELDS.iter().enumerate() {
+            assert_eq!(field_id(name), Some(i as u8), "{name}");
+            assert_eq!(Field::named(name).name(), *name);
+        }
+        for stranger in ["", "x", "typ", "types", "childs", "method", "goals2", "a_very_long_unknown_field_name"] {
+            assert_eq!(field_id(stranger), None, "{stranger}");
+        }
     }
 }
 

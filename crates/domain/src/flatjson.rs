@@ -17,10 +17,78 @@ pub enum Scalar<'a> {
     Raw(&'a str),
 }
 
+/// How deeply nested values may be before the scanner leaves them to serde_json (which allows 128).
+const MAX_DEPTH: usize = 32;
+
+/// The length of the run of bytes that need no attention inside a string: up to the first quote, backslash or
+/// control character (or the end).
+#[inline]
+fn plain_run(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let quote = w ^ (LO * u64::from(b'"'));
+        let backslash = w ^ (LO * u64::from(b'\\'));
+        // A byte's high bit is set where it is zero (or below 0x20); the lowest such byte is exact, which is all
+        // that is used.
+        let hit = (quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (w.wrapping_sub(LO * 0x20) & !w);
+        let hit = hit & HI;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Whether a text has no backslash: then every string in it ends at the next quote (or is invalid).
+#[inline]
+fn is_clean(b: &[u8]) -> bool {
+    memchr::memchr(b'\\', b).is_none()
+}
+
+/// The position of the first quote or control character.
+#[inline]
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let quote = w ^ (LO * u64::from(b'"'));
+        // A byte's high bit is set where it is a quote (or below 0x20); the lowest such byte is exact, which is
+        // all that is used.
+        let hit = ((quote.wrapping_sub(LO) & !quote) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c < 0x20).map(|p| i + p)
+}
+
 struct Scanner<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The text has no backslash (`is_clean`).
+    clean: bool,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(s: &'a str) -> Scanner<'a> {
+        Scanner { s, b: s.as_bytes(), i: 0, clean: is_clean(s.as_bytes()) }
+    }
 }
 
 impl<'a> Scanner<'a> {
@@ -60,20 +128,36 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string; the opening quote is at `self.i`.
+    #[inline]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.i += 1;
         let start = self.i;
-        // Fast path: no escapes (found with SIMD search, control characters checked on the run).
-        let rest = self.b.get(self.i..)?;
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[..end].iter().any(|&c| c < 0x20) {
-            return None;
+        if self.clean {
+            let end = start + find_quote(self.b.get(start..)?)?;
+            if self.b.get(end) != Some(&b'"') {
+                return None; // a control character
+            }
+            self.i = end + 1;
+            return self.s.get(start..end).map(Cow::Borrowed);
         }
-        self.i += end;
-        if rest[end] == b'"' {
-            let out = &self.s[start..self.i];
-            self.i += 1;
-            return Some(Cow::Borrowed(out));
+        self.string_checked(start)
+    }
+
+    /// A string in a text that is not clean: control characters are refused and escapes decoded.
+    #[cold]
+    #[inline(never)]
+    fn string_checked(&mut self, start: usize) -> Option<Cow<'a, str>> {
+        // Fast path: no escapes. Eight bytes at a time, looking for a quote, a backslash or a control character at
+        // once (journal strings are short: a SIMD search costs more to set up than it saves).
+        self.i = start + plain_run(self.b.get(start..)?);
+        match *self.b.get(self.i)? {
+            b'"' => {
+                let out = &self.s[start..self.i];
+                self.i += 1;
+                return Some(Cow::Borrowed(out));
+            }
+            b'\\' => {}
+            _ => return None,
         }
         let mut out = String::from(self.s.get(start..self.i)?);
         loop {
@@ -182,36 +266,66 @@ impl<'a> Scanner<'a> {
         Number::from_f64(text.parse::<f64>().ok()?)
     }
 
-    /// Skip a nested array or object (strings respected, brackets matched); return its text.
+    /// A nested array or object, checked to be valid JSON; its text as written. Nesting deeper than
+    /// `MAX_DEPTH` is declined (serde_json then decides).
     fn nested(&mut self) -> Option<&'a str> {
         let start = self.i;
-        let mut open: Vec<u8> = Vec::new();
-        while let Some(&c) = self.b.get(self.i) {
-            match c {
-                b'[' => {
-                    open.push(b']');
-                    self.i += 1;
+        self.skip_value(0)?;
+        Some(&self.s[start..self.i])
+    }
+
+    /// Skip one value of any kind, checking it; `self.i` is at its first byte (whitespace skipped).
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
                 }
-                b'{' => {
-                    open.push(b'}');
+                self.i += 1;
+                if self.peek()? == b']' {
                     self.i += 1;
+                    return Some(());
                 }
-                b']' | b'}' => {
-                    if open.pop()? != c {
+                loop {
+                    self.skip_value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    if self.peek()? != b'"' {
                         return None;
                     }
-                    self.i += 1;
-                    if open.is_empty() {
-                        return Some(&self.s[start..self.i]);
+                    self.string()?;
+                    self.eat(b':')?;
+                    self.skip_value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
                     }
                 }
-                b'"' => {
-                    self.string()?;
-                }
-                _ => self.i += 1,
             }
+            _ => self.value().map(drop),
         }
-        None
     }
 
     fn literal(&mut self, word: &str) -> Option<()> {
@@ -259,7 +373,7 @@ pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
 /// is not (or not simply) a JSON object, or when `each` returns `None`; fields handed over before that count for
 /// nothing then.
 pub fn scan_fields<'a>(s: &'a str, mut each: impl FnMut(Cow<'a, str>, Scalar<'a>) -> Option<()>) -> Option<()> {
-    let mut p = Scanner { s, b: s.as_bytes(), i: 0 };
+    let mut p = Scanner::new(s);
     p.eat(b'{')?;
     if p.peek()? == b'}' {
         p.i += 1;
@@ -275,6 +389,38 @@ pub fn scan_fields<'a>(s: &'a str, mut each: impl FnMut(Cow<'a, str>, Scalar<'a>
             match p.peek()? {
                 b',' => p.i += 1,
                 b'}' => {
+                    p.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    p.ws();
+    if p.i != s.len() {
+        return None;
+    }
+    Some(())
+}
+
+/// Scan a JSON array of objects, handing the text of each object to `each` (checked to be valid JSON) in order.
+/// `None` when the text is not such an array, or when `each` returns `None`.
+pub fn scan_array_of_objects<'a>(s: &'a str, mut each: impl FnMut(&'a str) -> Option<()>) -> Option<()> {
+    let mut p = Scanner::new(s);
+    p.eat(b'[')?;
+    if p.peek()? == b']' {
+        p.i += 1;
+    } else {
+        loop {
+            if p.peek()? != b'{' {
+                return None;
+            }
+            let start = p.i;
+            p.skip_value(1)?;
+            each(&s[start..p.i])?;
+            match p.peek()? {
+                b',' => p.i += 1,
+                b']' => {
                     p.i += 1;
                     break;
                 }
@@ -330,6 +476,47 @@ mod tests {
         ] {
             assert!(scan_object(bad).is_none() || serde_json::from_str::<Map<String, Value>>(bad).is_ok(), "{bad}");
         }
+    }
+
+    /// Nested arrays and objects are checked, not just matched by brackets: text that is not JSON is declined.
+    #[test]
+    fn nested_values_are_checked() {
+        for bad in [
+            r#"{"a":[1,,2]}"#,
+            r#"{"a":[1 2]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{"a":{"b":1,}}"#,
+            r#"{"a":[01]}"#,
+            r#"{"a":[}"#,
+            r#"{"a":[tru]}"#,
+            "{\"a\":[\"x\u{1}\"]}",
+            r#"{"a":[1e999]}"#,
+        ] {
+            assert!(scan_object(bad).is_none(), "{bad}");
+            assert!(serde_json::from_str::<Value>(bad).is_err() || bad.contains("1e999"), "{bad}");
+        }
+        // Deeper than the scanner goes: declined (serde_json then reads it).
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(scan_object(&deep).is_none());
+        let ok = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(scan_object(&ok).is_some());
+    }
+
+    #[test]
+    fn arrays_of_objects_are_handed_over_one_by_one() {
+        let mut seen = Vec::new();
+        let text = r#" [ {"id":"g1","n":[1,{"x":null}]} , {} ] "#;
+        assert!(scan_array_of_objects(text, |o| {
+            seen.push(o);
+            Some(())
+        })
+        .is_some());
+        assert_eq!(seen, [r#"{"id":"g1","n":[1,{"x":null}]}"#, "{}"]);
+        for bad in ["[1]", "[{}", "[{},]", "{}", "[{}] x", "[{\"a\":}]"] {
+            assert!(scan_array_of_objects(bad, |_| Some(())).is_none(), "{bad}");
+        }
+        assert!(scan_array_of_objects("[]", |_| None).is_some());
+        assert!(scan_array_of_objects("[{}]", |_| None).is_none());
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

@@ -10,8 +10,8 @@ use crate::obligation::{Deadline, Obligation, Status};
 use crate::time::{AsOf, At};
 use chrono::{Datelike, Duration, NaiveDate};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// Every obligation the events give rise to at `as_of`, sorted as the spec says. `events` must already have their
 /// corrections applied (`journal::apply_corrections`).
@@ -68,78 +68,150 @@ fn known_ts(e: &Event) -> i64 {
     }
 }
 
+/// The first two keys of the processing order in one number: the instant the event is known (seconds), then its
+/// type. Sorting by this key touches only the key array, not the events.
+fn order_key(e: &Event) -> i64 {
+    const _: () = assert!(EventType::ALL.len() <= 64);
+    known_ts(e).saturating_mul(64) + i64::from(e.event_type() as u8)
+}
+
+/// The instant of an `order_key`.
+fn key_ts(key: i64) -> i64 {
+    key >> 6
+}
+
 /// Total order of events for processing: time, then type, then id, then content — never file order.
 fn event_order(a: &Event, ta: i64, b: &Event, tb: i64) -> Ordering {
-    ta.cmp(&tb)
-        .then_with(|| (a.event_type() as u8).cmp(&(b.event_type() as u8)))
-        .then_with(|| a.id.cmp(&b.id))
-        .then_with(|| a.object().cmp(&b.object()))
-        .then_with(|| if a == b { Ordering::Equal } else { a.to_json_line().cmp(&b.to_json_line()) })
+    ta.cmp(&tb).then_with(|| (a.event_type() as u8).cmp(&(b.event_type() as u8))).then_with(|| event_order_tie(a, b))
+}
+
+/// `event_order` between two events known at the same instant, of the same type.
+fn event_order_tie(a: &Event, b: &Event) -> Ordering {
+    a.id.cmp(&b.id).then_with(|| a.object().cmp(&b.object())).then_with(|| {
+        if a == b {
+            Ordering::Equal
+        } else {
+            a.to_json_line().cmp(&b.to_json_line())
+        }
+    })
+}
+
+/// The events of one stretch of the file that are known at as-of, with a group per child met in it (numbered in
+/// order of appearance from 1; 0 is the group of events without a child).
+struct Part<'a> {
+    known: Vec<u32>,
+    group: Vec<u32>,
+    children: Vec<&'a str>,
 }
 
 /// Indices of the events known at as-of, grouped by child (events without a child first, then children in byte
-/// order), each group in processing order. Grouping is a hash pass plus a counting sort; only the small groups are
-/// sorted by time — far cheaper than one global comparison sort of millions of events.
+/// order), each group in processing order. Grouping is a parallel hash pass plus a counting sort; only the small
+/// groups are sorted by time — far cheaper than one global comparison sort of millions of events.
 fn group_by_child(events: &[Event], keys: &[i64], as_of_ts: i64) -> Vec<u32> {
-    let mut group_of: Vec<u32> = Vec::with_capacity(events.len());
+    group_by_child_in(events, keys, as_of_ts, 1 << 16)
+}
+
+/// `group_by_child`, with the file read in stretches of `stretch` events (the result does not depend on it).
+fn group_by_child_in(events: &[Event], keys: &[i64], as_of_ts: i64, stretch: usize) -> Vec<u32> {
+    // Each stretch of the file numbers its own children (in parallel)…
+    let parts: Vec<Part<'_>> = events
+        .par_chunks(stretch.max(1))
+        .enumerate()
+        .map(|(n, chunk)| {
+            let base = n * stretch.max(1);
+            let mut part = Part {
+                known: Vec::with_capacity(chunk.len()),
+                group: Vec::with_capacity(chunk.len()),
+                children: Vec::new(),
+            };
+            let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+            let mut last: Option<(&str, u32)> = None;
+            for (i, e) in chunk.iter().enumerate() {
+                if key_ts(keys[base + i]) > as_of_ts {
+                    continue;
+                }
+                part.known.push((base + i) as u32);
+                let gid = match e.child.as_deref() {
+                    None => 0,
+                    Some(c) => match last {
+                        Some((lc, g)) if lc == c => g,
+                        _ => {
+                            let next = part.children.len() as u32 + 1;
+                            let g = *index.entry(c).or_insert_with(|| {
+                                part.children.push(c);
+                                next
+                            });
+                            last = Some((c, g));
+                            g
+                        }
+                    },
+                };
+                part.group.push(gid);
+            }
+            part
+        })
+        .collect();
+    // …then the stretches' children are numbered for the whole journal (few: a child's events are mostly together).
     let mut group_child: Vec<Option<&str>> = vec![None];
-    let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
-    let mut last: Option<(&str, u32)> = None;
-    let mut known: Vec<u32> = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        if keys[i] > as_of_ts {
-            continue;
-        }
-        known.push(i as u32);
-        let gid = match e.child.as_deref() {
-            None => 0,
-            Some(c) => match last {
-                Some((lc, g)) if lc == c => g,
-                _ => {
+    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+    let global: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|p| {
+            std::iter::once(0)
+                .chain(p.children.iter().map(|&c| {
                     let next = group_child.len() as u32;
-                    let g = *index.entry(c).or_insert_with(|| {
+                    *index.entry(c).or_insert_with(|| {
                         group_child.push(Some(c));
                         next
-                    });
-                    last = Some((c, g));
-                    g
-                }
-            },
-        };
-        group_of.push(gid);
-    }
+                    })
+                }))
+                .collect()
+        })
+        .collect();
+    drop(index);
     // Groups in output order: no child first, then children by byte order.
     let mut rank: Vec<u32> = (0..group_child.len() as u32).collect();
-    rank.sort_unstable_by(|&a, &b| group_child[a as usize].cmp(&group_child[b as usize]));
+    rank.par_sort_unstable_by(|&a, &b| group_child[a as usize].cmp(&group_child[b as usize]));
     let mut position = vec![0u32; group_child.len()];
     for (pos, &g) in rank.iter().enumerate() {
         position[g as usize] = pos as u32;
     }
+    // Each event's position among the groups, in parallel.
+    let slots: Vec<Vec<u32>> = parts
+        .par_iter()
+        .zip(&global)
+        .map(|(p, map)| p.group.iter().map(|&g| position[map[g as usize] as usize]).collect())
+        .collect();
     let mut start = vec![0usize; group_child.len() + 1];
-    for &g in &group_of {
-        start[position[g as usize] as usize + 1] += 1;
+    for &p in slots.iter().flatten() {
+        start[p as usize + 1] += 1;
     }
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
     let mut fill = start.clone();
-    let mut order = vec![0u32; known.len()];
-    for (&i, &g) in known.iter().zip(&group_of) {
-        let p = position[g as usize] as usize;
-        order[fill[p]] = i;
-        fill[p] += 1;
+    let total = start.last().copied().unwrap_or(0);
+    let mut order = vec![0u32; total];
+    for (part, slot) in parts.iter().zip(&slots) {
+        for (&i, &p) in part.known.iter().zip(slot) {
+            order[fill[p as usize]] = i;
+            fill[p as usize] += 1;
+        }
     }
-    // Sort each group by processing order, in parallel.
-    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(start.len());
+    drop((parts, slots));
+    // Sort each group by processing order, in parallel (by the keys; the events only for ties).
+    let mut groups: Vec<&mut [u32]> = Vec::with_capacity(start.len());
     let mut rest: &mut [u32] = &mut order;
     for w in start.windows(2) {
         let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-        slices.push(head);
+        groups.push(head);
         rest = tail;
     }
-    slices.par_iter_mut().with_min_len(256).for_each(|s| {
-        s.sort_unstable_by(|&a, &b| {
-            event_order(&events[a as usize], keys[a as usize], &events[b as usize], keys[b as usize])
+    groups.par_iter_mut().with_min_len(256).for_each(|g| {
+        g.sort_unstable_by(|&a, &b| {
+            keys[a as usize]
+                .cmp(&keys[b as usize])
+                .then_with(|| event_order_tie(&events[a as usize], &events[b as usize]))
         })
     });
     order
@@ -163,7 +235,7 @@ pub fn for_each_chunk<'p, T: Send>(
     mut emit: impl FnMut(T),
 ) {
     let as_of_ts = as_of.instant().timestamp();
-    let keys: Vec<i64> = events.par_iter().with_min_len(8192).map(known_ts).collect();
+    let keys: Vec<i64> = events.par_iter().with_min_len(8192).map(order_key).collect();
     let order = group_by_child(events, &keys, as_of_ts);
     drop(keys);
     let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
@@ -195,17 +267,21 @@ pub fn for_each_chunk<'p, T: Send>(
         }))
         .collect();
     drop((sites, signals));
-    let mut by_child: rustc_hash::FxHashMap<Ref, Vec<Obligation<'p>>> = rustc_hash::FxHashMap::default();
-    let mut no_child = Vec::new();
-    for o in shared {
-        match &o.child {
-            Some(c) => by_child.entry(c.clone()).or_default().push(o),
-            None => no_child.push(o),
+    // In the spec's order, in parallel: those without a child come first, then each child's (joined with that
+    // child's own below).
+    let mut shared = shared;
+    shared.par_sort_unstable_by(|a, b| a.child.cmp(&b.child).then_with(|| same_child_order(a, b)));
+    let no_child = shared.iter().take_while(|o| o.child.is_none()).count();
+    let mut by_child: FxHashMap<&Ref, &[Obligation<'p>]> = FxHashMap::default();
+    for run in shared[no_child..].chunk_by(|a, b| a.child == b.child) {
+        if let Some(c) = &run[0].child {
+            by_child.insert(c, run);
         }
     }
-    if !no_child.is_empty() {
-        sort(&mut no_child);
-        emit(render(no_child));
+    // The list without a child is long (every site's obligations): rendered in parallel pieces.
+    let pieces: Vec<T> = shared[..no_child].par_chunks(4096).map(|c| render(c.to_vec())).collect();
+    for piece in pieces {
+        emit(piece);
     }
 
     // Runs of one child (events without a child are first and were handled above).
@@ -228,7 +304,7 @@ pub fn for_each_chunk<'p, T: Send>(
                 let mut v = Vec::new();
                 child_rules(&ctx, run, &mut v);
                 if let Some(extra) = run[0].child.as_ref().and_then(|c| by_child.get(c)) {
-                    v.extend(extra.iter().cloned());
+                    v.extend_from_slice(extra);
                 }
                 if v.is_empty() {
                     return None;
@@ -363,8 +439,8 @@ struct Signal<'a> {
 }
 
 struct World<'a> {
-    sites: HashMap<&'a Ref, Site<'a>>,
-    signals: HashMap<&'a Ref, Signal<'a>>,
+    sites: FxHashMap<&'a Ref, Site<'a>>,
+    signals: FxHashMap<&'a Ref, Signal<'a>>,
 }
 
 impl<'a> World<'a> {
@@ -385,8 +461,8 @@ impl<'a> World<'a> {
 
     /// The world from the events it [concerns](World::concerns) (others are ignored), in processing order.
     fn build(events: &[&'a Event]) -> World<'a> {
-        let mut sites: HashMap<&'a Ref, Site<'a>> = HashMap::new();
-        let mut signals: HashMap<&'a Ref, Signal<'a>> = HashMap::new();
+        let mut sites: FxHashMap<&'a Ref, Site<'a>> = FxHashMap::default();
+        let mut signals: FxHashMap<&'a Ref, Signal<'a>> = FxHashMap::default();
         let mut handled: Vec<(&'a Ref, &'a Event)> = Vec::new();
         for &e in events {
             match &e.body {
@@ -429,7 +505,7 @@ impl<'a> World<'a> {
     }
 }
 
-fn entry<'a, 'm>(sites: &'m mut HashMap<&'a Ref, Site<'a>>, id: &'a Ref) -> &'m mut Site<'a> {
+fn entry<'a, 'm>(sites: &'m mut FxHashMap<&'a Ref, Site<'a>>, id: &'a Ref) -> &'m mut Site<'a> {
     let s = sites.entry(id).or_default();
     s.id = Some(id);
     s
@@ -956,6 +1032,46 @@ fn placement_rules<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Grouping reads the file in stretches in parallel and joins the stretches' children: the groups and their
+    /// order must not depend on where the stretches end, also when a child's events are spread over the file.
+    #[test]
+    fn grouping_does_not_depend_on_the_stretches() {
+        let cfg = crate::synth::SynthConfig {
+            children: 200,
+            seed: 5,
+            until: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            ..crate::synth::SynthConfig::default()
+        };
+        let mut events = crate::synth::generate(&cfg);
+        // Interleave: every third event moves to the end, so children recur in many stretches.
+        let (mut kept, mut moved) = (Vec::new(), Vec::new());
+        for (i, e) in events.drain(..).enumerate() {
+            if i % 3 == 0 {
+                moved.push(e)
+            } else {
+                kept.push(e)
+            }
+        }
+        kept.extend(moved);
+        let events = kept;
+        let as_of = AsOf::parse("2026-03-01").unwrap();
+        let keys: Vec<i64> = events.iter().map(order_key).collect();
+        let ts = as_of.instant().timestamp();
+        let whole = group_by_child_in(&events, &keys, ts, events.len());
+        assert!(whole.len() < events.len(), "events after as-of are left out");
+        assert!(whole.len() > events.len() / 2);
+        // Groups: children in byte order, each in processing order.
+        let child = |i: &u32| events[*i as usize].child.clone();
+        assert!(whole.windows(2).all(|w| child(&w[0]) <= child(&w[1])));
+        assert!(whole.windows(2).filter(|w| child(&w[0]) == child(&w[1])).all(|w| {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            event_order(&events[a], keys[a], &events[b], keys[b]) != Ordering::Greater
+        }));
+        for stretch in [1, 2, 7, 100, 4096] {
+            assert_eq!(group_by_child_in(&events, &keys, ts, stretch), whole, "stretch {stretch}");
+        }
+    }
 
     /// The engine builds the world from the events `World::concerns` picks out: that must be every event the world
     /// is built from, or sites and signals would silently lose events.
