@@ -92,6 +92,36 @@ fn is_blank_or_comment(line: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
+/// The lines of `text` that are not blank or comments, numbered on from `before`, and the number of the last line.
+/// Lines end at `\n` (found with SIMD search; a `\r` before it is dropped, as `lines()` does). A large text is
+/// split in two halves at a line end, read in parallel.
+fn split_lines(text: &str, before: usize) -> (Vec<(usize, &str)>, usize) {
+    const HALVES_FROM: usize = 1 << 20;
+    if text.len() >= HALVES_FROM {
+        if let Some(cut) = memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]) {
+            let (a, b) = text.split_at(text.len() / 2 + cut + 1);
+            let ((mut first, last_a), (second, last_b)) = rayon::join(|| split_lines(a, before), || split_lines(b, 0));
+            first.reserve_exact(second.len());
+            first.extend(second.into_iter().map(|(n, l)| (n + last_a, l)));
+            return (first, last_a + last_b);
+        }
+    }
+    let mut lines: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 96 + 16);
+    let mut start = 0;
+    let mut number = before;
+    let last = !text.is_empty() && !text.ends_with('\n');
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(last.then_some(text.len())) {
+        number += 1;
+        let l = &text[start..end];
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        if !is_blank_or_comment(l) {
+            lines.push((number, l));
+        }
+        start = end + 1;
+    }
+    (lines, number)
+}
+
 /// Parse JSON Lines text. Blank lines and `#` lines are skipped. Lines are parsed in parallel; the result is in
 /// file order. Every bad line is reported (up to `MAX_ERRORS`), never just dropped.
 pub fn parse_jsonl(text: &str) -> Result<Journal, JournalErrors> {
@@ -135,19 +165,7 @@ impl JsonlReader {
         let only = self.only.as_deref();
         // Split at each `\n` (found with SIMD search; a `\r` before it is dropped, as `lines()` does), numbering the
         // lines and skipping blank and comment lines; with a type filter, the lines are then filtered in parallel.
-        let mut lines: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 96 + 16);
-        let mut start = 0;
-        let mut number = self.lines_seen;
-        let last = !text.is_empty() && !text.ends_with('\n');
-        for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(last.then_some(text.len())) {
-            number += 1;
-            let l = &text[start..end];
-            let l = l.strip_suffix('\r').unwrap_or(l);
-            if !is_blank_or_comment(l) {
-                lines.push((number, l));
-            }
-            start = end + 1;
-        }
+        let (mut lines, number) = split_lines(text, self.lines_seen);
         self.lines_seen = number;
         if let Some(o) = only {
             lines = lines.into_par_iter().with_min_len(4096).filter(|(_, l)| wanted(l, o)).collect();
@@ -210,17 +228,23 @@ pub fn to_jsonl(events: &[Event]) -> String {
 
 /// Event ids are unique within a journal.
 pub fn check_unique_ids(journal: &Journal) -> Result<(), LineError> {
+    // Few events carry an id: they are picked out in parallel, then checked in file order.
+    let ids: Vec<(&str, usize)> = journal
+        .events
+        .par_iter()
+        .zip(&journal.lines)
+        .with_min_len(8192)
+        .filter_map(|(e, &line)| e.id.as_deref().map(|id| (id, line)))
+        .collect();
     let mut seen: rustc_hash::FxHashMap<&str, usize> =
-        rustc_hash::FxHashMap::with_capacity_and_hasher(journal.events.len(), Default::default());
-    for (e, &line) in journal.events.iter().zip(&journal.lines) {
-        if let Some(id) = &e.id {
-            if let Some(first) = seen.insert(id.as_str(), line) {
-                return Err(LineError {
-                    line,
-                    field: Some("id".into()),
-                    message: format!("id \"{id}\" er allerede brugt på linje {first}"),
-                });
-            }
+        rustc_hash::FxHashMap::with_capacity_and_hasher(ids.len(), Default::default());
+    for (id, line) in ids {
+        if let Some(first) = seen.insert(id, line) {
+            return Err(LineError {
+                line,
+                field: Some("id".into()),
+                message: format!("id \"{id}\" er allerede brugt på linje {first}"),
+            });
         }
     }
     Ok(())
@@ -231,8 +255,11 @@ impl Journal {
     /// `known_at`, corrections made after that instant are checked but not yet applied (the journal as it read then).
     /// The correction events stay in the journal; the engine ignores them.
     pub fn apply_corrections(&mut self, known_at: Option<AsOf>) -> Result<(), LineError> {
-        let mut corrections: Vec<usize> =
-            (0..self.events.len()).filter(|&i| matches!(self.events[i].body, Body::Correction(_))).collect();
+        let mut corrections: Vec<usize> = (0..self.events.len())
+            .into_par_iter()
+            .with_min_len(8192)
+            .filter(|&i| matches!(self.events[i].body, Body::Correction(_)))
+            .collect();
         if corrections.is_empty() {
             return Ok(());
         }
@@ -323,6 +350,32 @@ mod tests {
     }
 
     /// Line numbers run on across pieces; `\r\n` endings, an empty piece and a last line without `\n` count right.
+    /// A large text is split in halves read in parallel: the lines and their numbers are those of `str::lines`.
+    #[test]
+    fn large_texts_are_split_like_lines() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 << 20 {
+            match i % 7 {
+                0 => text.push_str("\n"),
+                1 => text.push_str("# a comment\r\n"),
+                2 => text.push_str("   \n"),
+                _ => text.push_str(&format!("{{\"n\":{i},\"pad\":\"{}\"}}\r\n", "x".repeat(i % 50))),
+            }
+            i += 1;
+        }
+        text.push_str("{\"last\":true}");
+        let expected: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .map(|(n, l)| (n + 1 + 10, l))
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
+            .collect();
+        let (lines, last) = split_lines(&text, 10);
+        assert_eq!(last, text.lines().count() + 10);
+        assert_eq!(lines, expected);
+    }
+
     #[test]
     fn lines_are_numbered_across_pieces() {
         let mut r = JsonlReader::default();
