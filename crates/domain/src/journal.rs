@@ -92,21 +92,13 @@ fn is_blank_or_comment(line: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
-/// The lines of `text` that are not blank or comments, numbered on from `before`, and the number of the last line.
-/// Lines end at `\n` (found with SIMD search; a `\r` before it is dropped, as `lines()` does). A large text is
-/// split in two halves at a line end, read in parallel.
-fn split_lines(text: &str, before: usize) -> (Vec<(usize, &str)>, usize) {
-    const HALVES_FROM: usize = 1 << 20;
-    if text.len() >= HALVES_FROM {
-        if let Some(cut) = memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]) {
-            let (a, b) = text.split_at(text.len() / 2 + cut + 1);
-            let ((mut first, last_a), (second, last_b)) = rayon::join(|| split_lines(a, before), || split_lines(b, 0));
-            first.reserve_exact(second.len());
-            first.extend(second.into_iter().map(|(n, l)| (n + last_a, l)));
-            return (first, last_a + last_b);
-        }
-    }
-    let mut lines: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 96 + 16);
+/// A line of a piece of text: its number and where it lies (byte range).
+type Span = (usize, usize, usize);
+
+/// The lines of `text` that are not blank or comments, numbered on from `before`, appended to `out` (as spans,
+/// offset by `at`); returns the number of the last line. Lines end at `\n` (found with SIMD search; a `\r` before
+/// it is dropped, as `lines()` does).
+fn split_lines(text: &str, at: usize, before: usize, out: &mut Vec<Span>) -> usize {
     let mut start = 0;
     let mut number = before;
     let last = !text.is_empty() && !text.ends_with('\n');
@@ -115,11 +107,11 @@ fn split_lines(text: &str, before: usize) -> (Vec<(usize, &str)>, usize) {
         let l = &text[start..end];
         let l = l.strip_suffix('\r').unwrap_or(l);
         if !is_blank_or_comment(l) {
-            lines.push((number, l));
+            out.push((number, at + start, at + start + l.len()));
         }
         start = end + 1;
     }
-    (lines, number)
+    number
 }
 
 /// Parse JSON Lines text. Blank lines and `#` lines are skipped. Lines are parsed in parallel; the result is in
@@ -144,6 +136,9 @@ pub struct JsonlReader {
     bytes_seen: usize,
     /// Only these event types are parsed (see [`JsonlReader::only`]).
     only: Option<Vec<&'static str>>,
+    /// The lines of the current piece, its two halves split in parallel. Kept from piece to piece so that their
+    /// memory is reused: fresh memory for each piece would cost a page fault per 4 KiB, every time.
+    halves: [Vec<Span>; 2],
 }
 
 impl JsonlReader {
@@ -165,14 +160,37 @@ impl JsonlReader {
         let only = self.only.as_deref();
         // Split at each `\n` (found with SIMD search; a `\r` before it is dropped, as `lines()` does), numbering the
         // lines and skipping blank and comment lines; with a type filter, the lines are then filtered in parallel.
-        let (mut lines, number) = split_lines(text, self.lines_seen);
-        self.lines_seen = number;
+        const HALVES_FROM: usize = 1 << 20;
+        let [first, second] = &mut self.halves;
+        first.clear();
+        second.clear();
+        let cut = if text.len() >= HALVES_FROM {
+            memchr::memchr(b'\n', &text.as_bytes()[text.len() / 2..]).map_or(text.len(), |p| text.len() / 2 + p + 1)
+        } else {
+            text.len()
+        };
+        let (a, b) = text.split_at(cut);
+        let before = self.lines_seen;
+        let (last_a, last_b) = rayon::join(|| split_lines(a, 0, before, first), || split_lines(b, cut, 0, second));
+        self.lines_seen = last_a + last_b;
+        // The second half was numbered from 0.
+        second.iter_mut().for_each(|s| s.0 += last_a);
         if let Some(o) = only {
-            lines = lines.into_par_iter().with_min_len(4096).filter(|(_, l)| wanted(l, o)).collect();
+            let kept: Vec<Span> = first
+                .par_iter()
+                .chain(second.par_iter())
+                .with_min_len(4096)
+                .filter(|&&(_, s, e)| wanted(&text[s..e], o))
+                .copied()
+                .collect();
+            *first = kept;
+            second.clear();
         }
+        let (first, second) = (&self.halves[0], &self.halves[1]);
+        let count = first.len() + second.len();
         if let (Some(total), 0) = (self.size_hint.take(), self.bytes_seen) {
             // Estimate the number of events from the first piece's bytes per event (+10 %).
-            let per_event = (text.len() / lines.len().max(1)).max(1);
+            let per_event = (text.len() / count.max(1)).max(1);
             let estimate = total / per_event + total / per_event / 10 + 16;
             self.journal.events.reserve_exact(estimate);
             self.journal.lines.reserve_exact(estimate);
@@ -181,15 +199,17 @@ impl JsonlReader {
         let errors = std::sync::Mutex::new(Vec::new());
         // Parse straight into the journal's own buffer (no intermediate copy of millions of events). A bad line
         // leaves a placeholder; a journal with errors is never returned.
-        self.journal.events.par_extend(lines.par_iter().with_min_len(2048).map(|&(line, l)| {
-            Event::parse_json(l).unwrap_or_else(|e| {
-                if let Ok(mut errs) = errors.lock() {
-                    errs.push(e.with_line(line));
-                }
-                Event::new(At::date_only(NaiveDate::MIN), None, Body::FosterSupervision { site: Ref::default() })
-            })
-        }));
-        self.journal.lines.extend(lines.iter().map(|(l, _)| *l));
+        self.journal.events.par_extend(first.par_iter().chain(second.par_iter()).with_min_len(2048).map(
+            |&(line, s, e)| {
+                Event::parse_json(&text[s..e]).unwrap_or_else(|e| {
+                    if let Ok(mut errs) = errors.lock() {
+                        errs.push(e.with_line(line));
+                    }
+                    Event::new(At::date_only(NaiveDate::MIN), None, Body::FosterSupervision { site: Ref::default() })
+                })
+            },
+        ));
+        self.journal.lines.extend(first.iter().chain(second).map(|s| s.0));
         let mut errors = errors.into_inner().unwrap_or_default();
         errors.sort_by_key(|e| e.line);
         for e in errors {
@@ -357,7 +377,7 @@ mod tests {
         let mut i = 0;
         while text.len() < 3 << 20 {
             match i % 7 {
-                0 => text.push_str("\n"),
+                0 => text.push('\n'),
                 1 => text.push_str("# a comment\r\n"),
                 2 => text.push_str("   \n"),
                 _ => text.push_str(&format!("{{\"n\":{i},\"pad\":\"{}\"}}\r\n", "x".repeat(i % 50))),
@@ -371,9 +391,13 @@ mod tests {
             .map(|(n, l)| (n + 1 + 10, l))
             .filter(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
             .collect();
-        let (lines, last) = split_lines(&text, 10);
-        assert_eq!(last, text.lines().count() + 10);
-        assert_eq!(lines, expected);
+        let mut reader = JsonlReader { lines_seen: 10, ..JsonlReader::default() };
+        reader.feed(&text);
+        assert_eq!(reader.lines_seen, text.lines().count() + 10);
+        assert!(reader.halves[1].len() > expected.len() / 3, "both halves hold lines");
+        let read: Vec<(usize, &str)> =
+            reader.halves[0].iter().chain(&reader.halves[1]).map(|&(n, s, e)| (n, &text[s..e])).collect();
+        assert_eq!(read, expected);
     }
 
     #[test]

@@ -107,12 +107,21 @@ struct Part<'a> {
 /// Indices of the events known at as-of, grouped by child (events without a child first, then children in byte
 /// order), each group in processing order. Grouping is a parallel hash pass plus a counting sort; only the small
 /// groups are sorted by time — far cheaper than one global comparison sort of millions of events.
-fn group_by_child(events: &[Event], keys: &[i64], as_of_ts: i64) -> Vec<u32> {
+fn group_by_child(events: &[Event], keys: &[i64], as_of_ts: i64) -> Grouped {
     group_by_child_in(events, keys, as_of_ts, 1 << 16)
 }
 
+/// Events grouped by child: `order` holds the indices of the events, group after group; group `g` is
+/// `order[starts[g]..starts[g + 1]]`. Group 0 holds the events without a child (it may be empty); every other group
+/// is one child's.
+#[derive(Debug, PartialEq)]
+struct Grouped {
+    order: Vec<u32>,
+    starts: Vec<usize>,
+}
+
 /// `group_by_child`, with the file read in stretches of `stretch` events (the result does not depend on it).
-fn group_by_child_in(events: &[Event], keys: &[i64], as_of_ts: i64, stretch: usize) -> Vec<u32> {
+fn group_by_child_in(events: &[Event], keys: &[i64], as_of_ts: i64, stretch: usize) -> Grouped {
     // Each stretch of the file numbers its own children (in parallel)…
     let parts: Vec<Part<'_>> = events
         .par_chunks(stretch.max(1))
@@ -152,8 +161,10 @@ fn group_by_child_in(events: &[Event], keys: &[i64], as_of_ts: i64, stretch: usi
         })
         .collect();
     // …then the stretches' children are numbered for the whole journal (few: a child's events are mostly together).
-    let mut group_child: Vec<Option<&str>> = vec![None];
-    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+    let met: usize = parts.iter().map(|p| p.children.len()).sum();
+    let mut group_child: Vec<Option<&str>> = Vec::with_capacity(met + 1);
+    group_child.push(None);
+    let mut index: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(met, Default::default());
     let global: Vec<Vec<u32>> = parts
         .iter()
         .map(|p| {
@@ -207,14 +218,18 @@ fn group_by_child_in(events: &[Event], keys: &[i64], as_of_ts: i64, stretch: usi
         groups.push(head);
         rest = tail;
     }
+    let by_order = |&a: &u32, &b: &u32| {
+        keys[a as usize].cmp(&keys[b as usize]).then_with(|| event_order_tie(&events[a as usize], &events[b as usize]))
+    };
     groups.par_iter_mut().with_min_len(256).for_each(|g| {
-        g.sort_unstable_by(|&a, &b| {
-            keys[a as usize]
-                .cmp(&keys[b as usize])
-                .then_with(|| event_order_tie(&events[a as usize], &events[b as usize]))
-        })
+        // The group without a child holds every site's events: a large group is sorted in parallel itself.
+        if g.len() > 1 << 16 {
+            g.par_sort_unstable_by(by_order);
+        } else {
+            g.sort_unstable_by(by_order);
+        }
     });
-    order
+    Grouped { order, starts: start }
 }
 
 fn evaluate<'p>(events: &[Event], as_of: AsOf, pack: &'p RulePack) -> Vec<Obligation<'p>> {
@@ -236,9 +251,9 @@ pub fn for_each_chunk<'p, T: Send>(
 ) {
     let as_of_ts = as_of.instant().timestamp();
     let keys: Vec<i64> = events.par_iter().with_min_len(8192).map(order_key).collect();
-    let order = group_by_child(events, &keys, as_of_ts);
+    let Grouped { order, starts } = group_by_child(events, &keys, as_of_ts);
     drop(keys);
-    let known: Vec<&Event> = order.iter().map(|&i| &events[i as usize]).collect();
+    let known: Vec<&Event> = order.par_iter().with_min_len(8192).map(|&i| &events[i as usize]).collect();
     drop(order);
 
     // The sites and signals, from their own events (picked out in parallel, in processing order).
@@ -284,39 +299,44 @@ pub fn for_each_chunk<'p, T: Send>(
         emit(piece);
     }
 
-    // Runs of one child (events without a child are first and were handled above).
-    let mut runs: Vec<&[&Event]> = Vec::new();
-    let mut start = 0;
-    for i in 1..=known.len() {
-        if i == known.len() || known[i].child != known[start].child {
-            if known[start].child.is_some() {
-                runs.push(&known[start..i]);
+    // Runs of one child: the groups after the first (the events without a child, handled above).
+    let runs: Vec<&[&Event]> =
+        starts.windows(2).skip(1).map(|w| &known[w[0]..w[1]]).filter(|run| !run.is_empty()).collect();
+    // Children in batches, each batch in parallel, emitted in child order. A thread of its own hands the batches
+    // to the pool, so that the pool works on the next batch while this thread emits the last.
+    const BATCH: usize = 2048;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Option<T>>>(2);
+        let (ctx, by_child, render, runs) = (&ctx, &by_child, &render, &runs);
+        scope.spawn(move || {
+            for batch in runs.chunks(BATCH) {
+                let rendered: Vec<Option<T>> = batch
+                    .par_iter()
+                    .with_min_len(64)
+                    .map(|run| {
+                        let mut v = Vec::new();
+                        child_rules(ctx, run, &mut v);
+                        if let Some(extra) = run[0].child.as_ref().and_then(|c| by_child.get(c)) {
+                            v.extend_from_slice(extra);
+                        }
+                        if v.is_empty() {
+                            return None;
+                        }
+                        v.sort_unstable_by(same_child_order);
+                        Some(render(v))
+                    })
+                    .collect();
+                if tx.send(rendered).is_err() {
+                    break;
+                }
             }
-            start = i;
+        });
+        for rendered in rx {
+            for r in rendered.into_iter().flatten() {
+                emit(r);
+            }
         }
-    }
-    // Children in batches: each batch in parallel, emitted in child order.
-    for batch in runs.chunks(8192) {
-        let rendered: Vec<Option<T>> = batch
-            .par_iter()
-            .with_min_len(64)
-            .map(|run| {
-                let mut v = Vec::new();
-                child_rules(&ctx, run, &mut v);
-                if let Some(extra) = run[0].child.as_ref().and_then(|c| by_child.get(c)) {
-                    v.extend_from_slice(extra);
-                }
-                if v.is_empty() {
-                    return None;
-                }
-                v.sort_unstable_by(same_child_order);
-                Some(render(v))
-            })
-            .collect();
-        for r in rendered.into_iter().flatten() {
-            emit(r);
-        }
-    }
+    });
 }
 
 struct Ctx<'p, 'w> {
@@ -1058,18 +1078,31 @@ mod tests {
         let as_of = AsOf::parse("2026-03-01").unwrap();
         let keys: Vec<i64> = events.iter().map(order_key).collect();
         let ts = as_of.instant().timestamp();
-        let whole = group_by_child_in(&events, &keys, ts, events.len());
+        let grouped = group_by_child_in(&events, &keys, ts, events.len());
+        let whole = &grouped.order;
         assert!(whole.len() < events.len(), "events after as-of are left out");
         assert!(whole.len() > events.len() / 2);
-        // Groups: children in byte order, each in processing order.
         let child = |i: &u32| events[*i as usize].child.clone();
+        // Each group is one child (the first: none), and the groups cover the order.
+        assert_eq!(grouped.starts.first(), Some(&0));
+        assert_eq!(grouped.starts.last(), Some(&whole.len()));
+        for (g, w) in grouped.starts.windows(2).enumerate() {
+            let children: std::collections::BTreeSet<_> = whole[w[0]..w[1]].iter().map(child).collect();
+            let one = if g == 0 {
+                children.iter().all(Option::is_none)
+            } else {
+                children.len() == 1 && !children.contains(&None)
+            };
+            assert!(one, "group {g}: {children:?}");
+        }
+        // Groups: children in byte order, each in processing order.
         assert!(whole.windows(2).all(|w| child(&w[0]) <= child(&w[1])));
         assert!(whole.windows(2).filter(|w| child(&w[0]) == child(&w[1])).all(|w| {
             let (a, b) = (w[0] as usize, w[1] as usize);
             event_order(&events[a], keys[a], &events[b], keys[b]) != Ordering::Greater
         }));
         for stretch in [1, 2, 7, 100, 4096] {
-            assert_eq!(group_by_child_in(&events, &keys, ts, stretch), whole, "stretch {stretch}");
+            assert_eq!(group_by_child_in(&events, &keys, ts, stretch), grouped, "stretch {stretch}");
         }
     }
 
