@@ -117,12 +117,22 @@ fn read_journal_of(path: &Path, only: Option<&[domain::event::EventType]>) -> Re
 /// Send blocks of complete lines (valid UTF-8, byte-order mark removed) until the end of the input; buffers come
 /// back through `back` to be filled again.
 fn read_blocks(
-    mut source: Box<dyn Read + Send>,
+    source: Box<dyn Read + Send>,
     name: &str,
     tx: &std::sync::mpsc::SyncSender<std::result::Result<String, String>>,
     back: &std::sync::mpsc::Receiver<String>,
 ) {
-    const BLOCK: usize = 16 << 20;
+    read_blocks_of(source, name, tx, back, 16 << 20)
+}
+
+/// `read_blocks` with blocks of about `block` bytes.
+fn read_blocks_of(
+    mut source: Box<dyn Read + Send>,
+    name: &str,
+    tx: &std::sync::mpsc::SyncSender<std::result::Result<String, String>>,
+    back: &std::sync::mpsc::Receiver<String>,
+    block: usize,
+) {
     let mut carry: Vec<u8> = Vec::new();
     let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut offset = 0usize;
@@ -130,12 +140,17 @@ fn read_blocks(
     loop {
         spare.extend(back.try_iter().map(String::into_bytes));
         let mut buf = spare.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&carry);
+        // The old content is overwritten in place: only bytes beyond the buffer's old length are zeroed, so a
+        // recycled buffer is not cleared and zeroed again for every block.
+        let want = carry.len().max(block / 2) + block;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        } else {
+            buf.truncate(want);
+        }
+        buf[..carry.len()].copy_from_slice(&carry);
+        let mut filled = carry.len();
         carry.clear();
-        let want = buf.len().max(BLOCK / 2) + BLOCK;
-        let mut filled = buf.len();
-        buf.resize(want, 0);
         let mut at_end = false;
         while filled < want {
             match source.read(&mut buf[filled..]) {
@@ -213,4 +228,49 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
         std::fs::write(path, text).with_context(|| format!("kunne ikke skrive {}", path.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A source that hands out its bytes in small, uneven pieces, as a pipe does.
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.1 = self.1 % 7 + 1;
+            let n = buf.len().min(self.1 * 13);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    /// Blocks end at line ends and together are the text (without the byte-order mark), also when the buffers go
+    /// back and forth and are refilled over old content of other lengths.
+    #[test]
+    fn blocks_are_the_text_cut_at_line_ends() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "æ".repeat(i % 40)));
+        }
+        text.push_str("{\"last\":true}");
+        for block in [64, 100, 1000, 1 << 20] {
+            let source = Box::new(Trickle(std::io::Cursor::new(format!("\u{feff}{text}").into_bytes()), 0));
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let (back_tx, back_rx) = std::sync::mpsc::channel();
+            let reader = std::thread::spawn(move || read_blocks_of(source, "test", &tx, &back_rx, block));
+            let mut read = String::new();
+            let mut blocks = 0;
+            for b in rx {
+                let b = b.expect("valid");
+                assert!(b.ends_with('\n') || read.len() + b.len() == text.len(), "block {blocks} of {block}");
+                read.push_str(&b);
+                blocks += 1;
+                let _ = back_tx.send(b);
+            }
+            reader.join().unwrap();
+            assert_eq!(read, text, "blocks of {block}");
+            assert!(block > text.len() || blocks > 1);
+        }
+    }
 }
