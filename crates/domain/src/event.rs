@@ -951,11 +951,13 @@ struct Fields<'a> {
     fields: FieldList<'a>,
     /// Position in `fields` of each known field (`u8::MAX`: absent), for lookups without string comparisons.
     index: [u8; KNOWN_FIELDS.len()],
+    /// How many fields have been taken (when all have, nothing is left over).
+    taken: u8,
 }
 
 impl<'a> Fields<'a> {
     fn empty() -> Fields<'a> {
-        Fields { fields: FieldList::new(), index: [u8::MAX; KNOWN_FIELDS.len()] }
+        Fields { fields: FieldList::new(), index: [u8::MAX; KNOWN_FIELDS.len()], taken: 0 }
     }
 
     /// Index the fields (read into `self.fields`), refusing a field given twice. Works in place: the list is large
@@ -986,7 +988,9 @@ impl<'a> Fields<'a> {
     #[inline]
     fn take(&mut self, field: Field) -> Option<Lit<'a>> {
         let slot = self.index[usize::from(field.0)];
-        self.fields.get_mut(usize::from(slot)).and_then(|(_, v)| v.take()).filter(|v| !matches!(v, Lit::Null))
+        let v = self.fields.get_mut(usize::from(slot)).and_then(|(_, v)| v.take())?;
+        self.taken += 1;
+        Some(v).filter(|v| !matches!(v, Lit::Null))
     }
 
     fn opt_str(&mut self, name: Field) -> Result<Option<Cow<'a, str>>, FieldError> {
@@ -1008,7 +1012,10 @@ impl<'a> Fields<'a> {
     fn opt_ref(&mut self, name: Field) -> Result<Option<Ref>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
-            Some(s) if s.trim().is_empty() => Err(FieldError::at(name.name(), "må ikke være tom")),
+            // A visible ASCII first character is the common case, and cannot be blank.
+            Some(s) if !s.as_bytes().first().is_some_and(|&c| c > b' ' && c < 0x7f) && s.trim().is_empty() => {
+                Err(FieldError::at(name.name(), "må ikke være tom"))
+            }
             Some(s) => Ok(Some(Ref::from(s.as_ref()))),
         }
     }
@@ -1138,6 +1145,9 @@ impl<'a> Fields<'a> {
     /// The fields nobody took. Built with `push` on purpose: an in-place `collect` would keep the whole (large)
     /// buffer of the raw fields alive inside every event.
     fn rest(&mut self) -> Vec<(String, Value)> {
+        if usize::from(self.taken) == self.fields.len() {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for (k, v) in self.fields.drain(..) {
             if let Some(v) = v {
