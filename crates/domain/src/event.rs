@@ -1122,23 +1122,27 @@ impl<'a> Fields<'a> {
     /// A plan's goals: read straight from the line's text when they are plain, else through `serde_json::Value`
     /// (which also words any error).
     fn goals(&mut self) -> Result<Vec<Goal>, FieldError> {
-        match self.take(fld!("goals")) {
-            Some(Lit::Raw(r)) => match plain_goals(r) {
-                Some(goals) => Ok(goals),
-                None => parse_goals(Some(Lit::Raw(r).into_value())),
-            },
-            other => parse_goals(other.map(Lit::into_value)),
-        }
+        self.list(fld!("goals"), plain_goals, parse_goals)
     }
 
     /// A follow-up's progress per goal, read like `goals`.
     fn goal_progress(&mut self) -> Result<Vec<GoalProgress>, FieldError> {
-        match self.take(fld!("goal_progress")) {
-            Some(Lit::Raw(r)) => match plain_progress(r) {
-                Some(progress) => Ok(progress),
-                None => parse_progress(Some(Lit::Raw(r).into_value())),
+        self.list(fld!("goal_progress"), plain_progress, parse_progress)
+    }
+
+    /// A list field: read by `plain` from the line's text when it can, else by `from_value` from a `Value`.
+    fn list<T>(
+        &mut self,
+        field: Field,
+        plain: fn(&str) -> Option<Vec<T>>,
+        from_value: fn(Option<Value>) -> Result<Vec<T>, FieldError>,
+    ) -> Result<Vec<T>, FieldError> {
+        match self.take(field) {
+            Some(Lit::Raw(r)) => match plain(r) {
+                Some(items) => Ok(items),
+                None => from_value(Some(Lit::Raw(r).into_value())),
             },
-            other => parse_progress(other.map(Lit::into_value)),
+            other => from_value(other.map(Lit::into_value)),
         }
     }
 
