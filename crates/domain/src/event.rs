@@ -8,7 +8,6 @@ use crate::flatjson::Scalar;
 use crate::municipality::MunicipalityCode;
 use crate::time::{parse_date, At};
 use chrono::NaiveDate;
-use compact_str::CompactString;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -17,8 +16,21 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt;
 
-/// A reference to an object inside a journal (child, notification, plan, placement, site …).
-pub type Ref = CompactString;
+/// A reference to an object inside a journal (child, notification, plan, placement, site …). Sixteen bytes, and
+/// an `Option<Ref>` too: references up to 16 bytes (all the usual ones) are kept inline, longer ones on the heap.
+/// Events are held by the million, each with two to four references.
+pub type Ref = lean_string::LeanString;
+
+/// `format!` into a [`Ref`] (a short reference is built without a heap allocation).
+macro_rules! format_ref {
+    ($($arg:tt)*) => {{
+        let mut r = $crate::event::Ref::new();
+        // Writing to a `Ref` cannot fail (it grows like a `String`).
+        let _ = ::std::fmt::Write::write_fmt(&mut r, format_args!($($arg)*));
+        r
+    }};
+}
+pub(crate) use format_ref;
 
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $da:literal),+ $(,)? }) => {
@@ -1921,7 +1933,8 @@ mod size {
     /// Events are held by the million: their size is a performance budget.
     #[test]
     fn event_stays_small() {
-        assert!(std::mem::size_of::<super::Body>() <= 80, "Body is {} bytes", std::mem::size_of::<super::Body>());
-        assert!(std::mem::size_of::<super::Event>() <= 160, "Event is {} bytes", std::mem::size_of::<super::Event>());
+        assert_eq!(std::mem::size_of::<Option<super::Ref>>(), 16, "an optional reference costs nothing extra");
+        assert!(std::mem::size_of::<super::Body>() <= 64, "Body is {} bytes", std::mem::size_of::<super::Body>());
+        assert!(std::mem::size_of::<super::Event>() <= 128, "Event is {} bytes", std::mem::size_of::<super::Event>());
     }
 }

@@ -25,7 +25,7 @@ use crate::event::{
 use crate::municipality::{MunicipalityCode, Region};
 use crate::time::{at_local, At};
 use chrono::{Datelike, Duration, NaiveDate};
-use compact_str::format_compact;
+use crate::event::format_ref;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -740,7 +740,7 @@ impl<'a> World<'a> {
             for _ in 0..n {
                 index += 1;
                 let mut d = Dice::new(self.cfg.seed, STREAM_SITE_PLAN, index as u64);
-                let id = format_compact!("s{index:0width$}");
+                let id = format_ref!("s{index:0width$}");
                 let plan = self.plan_site(&mut d, id, t);
                 self.by_type[t as usize].push(self.sites.len());
                 self.sites.push(plan);
@@ -1108,14 +1108,14 @@ fn site_events(world: &World, plan: &SitePlan, d: &mut Dice, child: Option<&Ref>
             }
             n += 1;
             let date = d.date(lo, hi);
-            let signal = format_compact!("{site}-f{n}");
+            let signal = format_ref!("{site}-f{n}");
             let s = SignalAt { signal, site: Some(site.clone()), placement: None, date, grave: false };
             danger_signal(world, d, out, None, s);
         }
         if let Some((r, _)) = plan.revoked {
             n += 1;
             let date = (r - d.days(20, 120)).max(first);
-            let signal = format_compact!("{site}-f{n}");
+            let signal = format_ref!("{site}-f{n}");
             let s = SignalAt { signal, site: Some(site.clone()), placement: None, date, grave: true };
             danger_signal(world, d, out, None, s);
         }
@@ -1258,7 +1258,7 @@ impl<'w> ChildGen<'w> {
         ChildGen {
             world,
             d: Dice::new(world.cfg.seed, STREAM_CHILD, index as u64),
-            child: format_compact!("b{:0width$}", index + 1, width = world.child_width),
+            child: format_ref!("b{:0width$}", index + 1, width = world.child_width),
             birth: world.start,
             municipality: world.municipalities[0],
             surname: "",
@@ -1271,7 +1271,7 @@ impl<'w> ChildGen<'w> {
 
     fn next_id(&mut self, kind: usize) -> Ref {
         self.counters[kind] += 1;
-        format_compact!("{}-{}{}", self.child, PREFIX[kind], self.counters[kind])
+        format_ref!("{}-{}{}", self.child, PREFIX[kind], self.counters[kind])
     }
 
     fn push(&mut self, at: At, body: Body) {
@@ -1695,7 +1695,7 @@ impl<'w> ChildGen<'w> {
             if (theme == GoalTheme::Independence && !teen) || goals.iter().any(|g| g.theme == theme) {
                 continue;
             }
-            goals.push(Goal { id: format_compact!("g{}", goals.len() + 1), theme, text: text.to_string() });
+            goals.push(Goal { id: format_ref!("g{}", goals.len() + 1), theme, text: text.to_string() });
         }
         goals
     }

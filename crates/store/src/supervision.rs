@@ -584,7 +584,7 @@ impl Store {
             let mut notified = false;
             for (h, _) in &handled {
                 if let Body::DangerSignalHandled { signal, action, socialtilsyn_notified } = &h.body {
-                    if signal == d.signal {
+                    if *signal == d.signal {
                         notified |= *socialtilsyn_notified;
                         if first.as_ref().is_none_or(|(fd, _)| h.at.date() < *fd) {
                             first = Some((h.at.date(), action.clone()));
