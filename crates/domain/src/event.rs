@@ -857,16 +857,21 @@ fn field_id(name: &str) -> Option<u8> {
 }
 
 /// Byte equality for short texts without a call to `memcmp`: two overlapping word compares.
-#[inline]
+#[inline(always)]
 fn short_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
-    let word = |s: &[u8], at: usize| {
-        u64::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3], s[at + 4], s[at + 5], s[at + 6], s[at + 7]])
-    };
-    let half = |s: &[u8], at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]]);
+    // One load each (the lengths below keep them in bounds; out of bounds would only compare as unequal).
+    #[inline(always)]
+    fn word(s: &[u8], at: usize) -> Option<u64> {
+        Some(u64::from_le_bytes(*s.get(at..)?.first_chunk::<8>()?))
+    }
+    #[inline(always)]
+    fn half(s: &[u8], at: usize) -> Option<u32> {
+        Some(u32::from_le_bytes(*s.get(at..)?.first_chunk::<4>()?))
+    }
     match n {
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
