@@ -1183,51 +1183,66 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Goals read with the flat scanner; `None` for anything but a list of objects with a non-empty `id`, a known
-/// `theme` and a text `text` (the `Value` path then decides, with the same result or the error).
+/// Goals read with the flat scanner, in one pass over the text; `None` for anything but a list of objects with a
+/// non-empty `id`, a known `theme` and a text `text` (the `Value` path then decides, with the same result or the
+/// error).
 fn plain_goals(raw: &str) -> Option<Vec<Goal>> {
-    let mut goals = Vec::new();
-    crate::flatjson::scan_array_of_objects(raw, |obj| {
-        let (mut id, mut theme, mut text) = (None, None, None);
-        crate::flatjson::scan_fields(obj, |k, v| {
-            match (k.as_ref(), v) {
-                ("id", Scalar::Str(s)) => id = Some(s),
-                ("theme", Scalar::Str(s)) => theme = Some(s),
-                ("text", Scalar::Str(s)) => text = Some(s),
-                ("id" | "theme" | "text", _) => return None,
-                _ => {}
-            }
-            Some(())
-        })?;
+    type Parts<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+    fn goal((id, theme, text): Parts<'_>) -> Option<Goal> {
         let id = id.filter(|s| !s.is_empty())?;
         let theme = GoalTheme::parse(&theme?)?;
-        goals.push(Goal { id: Ref::from(id.as_ref()), theme, text: text.map(Cow::into_owned).unwrap_or_default() });
+        Some(Goal { id: Ref::from(id.as_ref()), theme, text: text.map(Cow::into_owned).unwrap_or_default() })
+    }
+    let mut goals = Vec::new();
+    let (mut at, mut parts): (usize, Parts<'_>) = (0, (None, None, None));
+    let count = crate::flatjson::scan_array_of_objects(raw, |i, k, v| {
+        if i != at {
+            goals.push(goal(std::mem::take(&mut parts))?);
+            at = i;
+        }
+        match (k.as_ref(), v) {
+            ("id", Scalar::Str(s)) => parts.0 = Some(s),
+            ("theme", Scalar::Str(s)) => parts.1 = Some(s),
+            ("text", Scalar::Str(s)) => parts.2 = Some(s),
+            ("id" | "theme" | "text", _) => return None,
+            _ => {}
+        }
         Some(())
     })?;
-    Some(goals)
+    if count > 0 {
+        goals.push(goal(parts)?);
+    }
+    // An object without fields handed over nothing: then the counts differ.
+    (goals.len() == count).then_some(goals)
 }
 
-/// Progress read with the flat scanner; `None` for anything but a list of `{goal, score}` with a non-empty goal and
-/// a whole score from 1 to 10.
+/// Progress read with the flat scanner, in one pass over the text; `None` for anything but a list of
+/// `{goal, score}` with a non-empty goal and a whole score from 1 to 10.
 fn plain_progress(raw: &str) -> Option<Vec<GoalProgress>> {
-    let mut progress = Vec::new();
-    crate::flatjson::scan_array_of_objects(raw, |obj| {
-        let (mut goal, mut score) = (None, None);
-        crate::flatjson::scan_fields(obj, |k, v| {
-            match (k.as_ref(), v) {
-                ("goal", Scalar::Str(s)) => goal = Some(s),
-                ("score", Scalar::Num(n)) => score = Some(n.as_u64()?),
-                ("goal" | "score", _) => return None,
-                _ => {}
-            }
-            Some(())
-        })?;
+    fn progress((goal, score): (Option<Cow<'_, str>>, Option<u64>)) -> Option<GoalProgress> {
         let goal = goal.filter(|s| !s.is_empty())?;
         let score = score.filter(|s| (1..=10).contains(s))?;
-        progress.push(GoalProgress { goal: Ref::from(goal.as_ref()), score: score as u8 });
+        Some(GoalProgress { goal: Ref::from(goal.as_ref()), score: score as u8 })
+    }
+    let mut list = Vec::new();
+    let (mut at, mut parts) = (0, (None, None));
+    let count = crate::flatjson::scan_array_of_objects(raw, |i, k, v| {
+        if i != at {
+            list.push(progress(std::mem::take(&mut parts))?);
+            at = i;
+        }
+        match (k.as_ref(), v) {
+            ("goal", Scalar::Str(s)) => parts.0 = Some(s),
+            ("score", Scalar::Num(n)) => parts.1 = Some(n.as_u64()?),
+            ("goal" | "score", _) => return None,
+            _ => {}
+        }
         Some(())
     })?;
-    Some(progress)
+    if count > 0 {
+        list.push(progress(parts)?);
+    }
+    (list.len() == count).then_some(list)
 }
 
 fn parse_goals(v: Option<Value>) -> Result<Vec<Goal>, FieldError> {
@@ -1874,10 +1889,22 @@ mod plain {
         let progress = r#"[{"goal":"g1","score":4},{"goal":"g2","score":10}]"#;
         assert_eq!(plain_progress(progress), Some(parse_progress(serde_json::from_str(progress).ok()).unwrap()));
         // Anything unusual is left to the `Value` path, which words the error.
-        for odd in [r#"[{"id":"","theme":"family"}]"#, r#"[{"id":"g1","theme":"fun"}]"#, r#"[1]"#, r#"{"id":"g1"}"#] {
+        for odd in [
+            r#"[{"id":"","theme":"family"}]"#,
+            r#"[{"id":"g1","theme":"fun"}]"#,
+            r#"[1]"#,
+            r#"{"id":"g1"}"#,
+            r#"[{"id":"g1","theme":"family"},{}]"#,
+            r#"[{},{"id":"g1","theme":"family"}]"#,
+        ] {
             assert_eq!(plain_goals(odd), None, "{odd}");
         }
-        for odd in [r#"[{"goal":"g1","score":0}]"#, r#"[{"goal":"g1","score":4.5}]"#, r#"[{"goal":"g1"}]"#] {
+        for odd in [
+            r#"[{"goal":"g1","score":0}]"#,
+            r#"[{"goal":"g1","score":4.5}]"#,
+            r#"[{"goal":"g1"}]"#,
+            r#"[{"goal":"g1","score":4},{}]"#,
+        ] {
             assert_eq!(plain_progress(odd), None, "{odd}");
         }
     }

@@ -374,50 +374,27 @@ pub fn scan_object(s: &str) -> Option<Vec<(Cow<'_, str>, Scalar<'_>)>> {
 /// nothing then.
 pub fn scan_fields<'a>(s: &'a str, mut each: impl FnMut(Cow<'a, str>, Scalar<'a>) -> Option<()>) -> Option<()> {
     let mut p = Scanner::new(s);
-    p.eat(b'{')?;
-    if p.peek()? == b'}' {
-        p.i += 1;
-    } else {
-        loop {
-            if p.peek()? != b'"' {
-                return None;
-            }
-            let key = p.string()?;
-            p.eat(b':')?;
-            let v = p.value()?;
-            each(key, v)?;
-            match p.peek()? {
-                b',' => p.i += 1,
-                b'}' => {
-                    p.i += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    p.ws();
-    if p.i != s.len() {
-        return None;
-    }
-    Some(())
+    p.object(&mut each)?;
+    p.at_end()
 }
 
-/// Scan a JSON array of objects, handing the text of each object to `each` (checked to be valid JSON) in order.
-/// `None` when the text is not such an array, or when `each` returns `None`.
-pub fn scan_array_of_objects<'a>(s: &'a str, mut each: impl FnMut(&'a str) -> Option<()>) -> Option<()> {
+/// Scan a JSON array of objects in one pass, handing each field to `each` with the number of the object it is in
+/// (0, 1, …); the number of objects is returned (an empty object has no fields to hand over, so compare it with the
+/// objects seen). `None` when the text is not such an array, or when `each` returns `None`.
+pub fn scan_array_of_objects<'a>(
+    s: &'a str,
+    mut each: impl FnMut(usize, Cow<'a, str>, Scalar<'a>) -> Option<()>,
+) -> Option<usize> {
     let mut p = Scanner::new(s);
     p.eat(b'[')?;
+    let mut count = 0;
     if p.peek()? == b']' {
         p.i += 1;
     } else {
         loop {
-            if p.peek()? != b'{' {
-                return None;
-            }
-            let start = p.i;
-            p.skip_value(1)?;
-            each(&s[start..p.i])?;
+            let n = count;
+            p.object(&mut |k, v| each(n, k, v))?;
+            count += 1;
             match p.peek()? {
                 b',' => p.i += 1,
                 b']' => {
@@ -428,11 +405,42 @@ pub fn scan_array_of_objects<'a>(s: &'a str, mut each: impl FnMut(&'a str) -> Op
             }
         }
     }
-    p.ws();
-    if p.i != s.len() {
-        return None;
+    p.at_end()?;
+    Some(count)
+}
+
+impl<'a> Scanner<'a> {
+    /// One object (whitespace first), its fields handed to `each`; `self.i` ends just after it.
+    fn object(&mut self, each: &mut impl FnMut(Cow<'a, str>, Scalar<'a>) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.eat(b':')?;
+            let v = self.value()?;
+            each(key, v)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
     }
-    Some(())
+
+    /// Only whitespace is left.
+    fn at_end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.s.len()).then_some(())
+    }
 }
 
 #[cfg(test)]
@@ -505,18 +513,26 @@ mod tests {
     #[test]
     fn arrays_of_objects_are_handed_over_one_by_one() {
         let mut seen = Vec::new();
-        let text = r#" [ {"id":"g1","n":[1,{"x":null}]} , {} ] "#;
-        assert!(scan_array_of_objects(text, |o| {
-            seen.push(o);
+        let text = r#" [ {"id":"g1","n":[1,{"x":null}]} , {} , {"id":"g3"} ] "#;
+        let count = scan_array_of_objects(text, |i, k, v| {
+            seen.push((i, k.into_owned(), v.clone()));
             Some(())
-        })
-        .is_some());
-        assert_eq!(seen, [r#"{"id":"g1","n":[1,{"x":null}]}"#, "{}"]);
-        for bad in ["[1]", "[{}", "[{},]", "{}", "[{}] x", "[{\"a\":}]"] {
-            assert!(scan_array_of_objects(bad, |_| Some(())).is_none(), "{bad}");
+        });
+        assert_eq!(count, Some(3), "the empty object counts");
+        assert_eq!(
+            seen,
+            [
+                (0, "id".to_string(), Scalar::Str("g1".into())),
+                (0, "n".to_string(), Scalar::Raw(r#"[1,{"x":null}]"#)),
+                (2, "id".to_string(), Scalar::Str("g3".into())),
+            ]
+        );
+        for bad in ["[1]", "[{}", "[{},]", "{}", "[{}] x", "[{\"a\":}]", "[{\"a\":1}{}]", "[{\"a\" 1}]"] {
+            assert!(scan_array_of_objects(bad, |_, _, _| Some(())).is_none(), "{bad}");
         }
-        assert!(scan_array_of_objects("[]", |_| None).is_some());
-        assert!(scan_array_of_objects("[{}]", |_| None).is_none());
+        assert_eq!(scan_array_of_objects("[]", |_, _, _| None), Some(0));
+        assert_eq!(scan_array_of_objects("[{}]", |_, _, _| None), Some(1), "no field, so `each` is never asked");
+        assert!(scan_array_of_objects(r#"[{"a":1}]"#, |_, _, _| None).is_none(), "`each` refused");
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

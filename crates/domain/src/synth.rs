@@ -18,6 +18,7 @@
 
 use crate::calendar::{add_months, add_working_days, is_working_day};
 use crate::cpr::{Cpr, Gender};
+use crate::event::format_ref;
 use crate::event::{
     AssessmentOutcome, Body, ConversationPurpose, EndReason, Event, Goal, GoalProgress, GoalTheme, PlacementType, Ref,
     Severity, SignalSource,
@@ -25,7 +26,6 @@ use crate::event::{
 use crate::municipality::{MunicipalityCode, Region};
 use crate::time::{at_local, At};
 use chrono::{Datelike, Duration, NaiveDate};
-use crate::event::format_ref;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
