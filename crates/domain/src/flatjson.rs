@@ -102,9 +102,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
-        self.ws();
-        if self.b.get(self.i) == Some(&c) {
+        if self.peek()? == c {
             self.i += 1;
             Some(())
         } else {
@@ -112,7 +112,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The next byte that is not whitespace. Journal lines have none between tokens: one compare then.
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        if c > b' ' {
+            return Some(c);
+        }
         self.ws();
         self.b.get(self.i).copied()
     }
