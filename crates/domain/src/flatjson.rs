@@ -21,9 +21,9 @@ pub enum Scalar<'a> {
 const MAX_DEPTH: usize = 32;
 
 /// The length of the run of bytes that need no attention inside a string: up to the first quote, backslash or
-/// control character (or the end).
+/// control character (or the end). Also used when writing: a text whose run is its whole length needs no escapes.
 #[inline]
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
