@@ -166,7 +166,7 @@ pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Day of the month of the last Sunday of March or October (31-day months), by Sakamoto's weekday formula.
-fn last_sunday_of(year: i32, month: u32) -> u32 {
+const fn last_sunday_of(year: i32, month: u32) -> u32 {
     const T: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let y = if month < 3 { year - 1 } else { year };
     let weekday_31 = (y + y / 4 - y / 100 + y / 400 + T[(month - 1) as usize] + 31).rem_euclid(7);
@@ -210,23 +210,47 @@ pub fn end_of_day_ts(d: NaiveDate) -> i64 {
     d.and_time(NaiveTime::MIN).and_utc().timestamp() + 86_399 - offset
 }
 
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
+const fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year as i64 - 1 } else { year as i64 };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The years of the summer-time table (Denmark has followed the EU rule since 1996).
+const DST_FIRST: i32 = 1996;
+const DST_YEARS: usize = 42;
+
+/// The instants (Unix seconds) when summer time starts and ends in 1996–2037, in order: 01:00 UTC on the last Sunday
+/// of March, then of October, each year. Built at compile time.
+const DST_SWITCHES: [i64; 2 * DST_YEARS] = {
+    let mut out = [0i64; 2 * DST_YEARS];
+    let mut i = 0;
+    while i < DST_YEARS {
+        let year = DST_FIRST + i as i32;
+        out[2 * i] = days_from_civil(year, 3, last_sunday_of(year, 3)) * 86_400 + 3600;
+        out[2 * i + 1] = days_from_civil(year, 10, last_sunday_of(year, 10)) * 86_400 + 3600;
+        i += 1;
+    }
+    out
+};
+
 /// Copenhagen's UTC offset in seconds at a Unix timestamp (fast path 1996–2037: summer time from 01:00 UTC on
-/// the last Sunday of March to 01:00 UTC on the last Sunday of October; the time-zone database otherwise).
+/// the last Sunday of March to 01:00 UTC on the last Sunday of October, looked up in a table built at compile time;
+/// the time-zone database otherwise).
 pub fn copenhagen_offset_secs(ts: i64) -> i32 {
+    const START: i64 = days_from_civil(DST_FIRST, 1, 1) * 86_400;
+    const END: i64 = days_from_civil(DST_FIRST + DST_YEARS as i32, 1, 1) * 86_400;
+    if (START..END).contains(&ts) {
+        // Inside summer time exactly when an odd number of switches have passed.
+        return if DST_SWITCHES.partition_point(|&s| s <= ts) % 2 == 1 { 7200 } else { 3600 };
+    }
     let Some(t) = DateTime::from_timestamp(ts, 0) else { return 3600 };
-    let year = t.year();
-    if !(1996..=2037).contains(&year) {
-        return TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
-    }
-    let last_sunday_01utc = |month: u32| {
-        let sunday = NaiveDate::from_ymd_opt(year, month, last_sunday_of(year, month)).unwrap_or(NaiveDate::MIN);
-        sunday.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc().timestamp()
-    };
-    if ts >= last_sunday_01utc(3) && ts < last_sunday_01utc(10) {
-        7200
-    } else {
-        3600
-    }
+    TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
 }
 
 /// The Copenhagen local date of an instant.
@@ -377,6 +401,30 @@ mod tests {
         assert_eq!(format_rfc3339_local(t), "2024-10-27T02:30:00+02:00");
         assert_eq!(format_dk(d("2026-11-24")), "24.11.2026");
         assert_eq!(week_number(d("2026-11-24")), 48);
+    }
+
+    /// Around every switch of the table (a second before, at, after) and at the table's edges, the offset is the
+    /// time-zone database's.
+    #[test]
+    fn summer_time_table_matches_tz_database_at_every_switch() {
+        let tz_offset = |ts: i64| {
+            let t = DateTime::from_timestamp(ts, 0).unwrap();
+            TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
+        };
+        let start = days_from_civil(DST_FIRST, 1, 1) * 86_400;
+        let end = days_from_civil(DST_FIRST + DST_YEARS as i32, 1, 1) * 86_400;
+        assert_eq!(start, d("1996-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
+        assert_eq!(end, d("2038-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
+        let mut checked = 0;
+        for &switch in DST_SWITCHES.iter().chain(&[start, end]) {
+            for ts in [switch - 3601, switch - 1, switch, switch + 1, switch + 3600] {
+                assert_eq!(copenhagen_offset_secs(ts), tz_offset(ts), "at {ts}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5 * (2 * DST_YEARS + 2));
+        assert_eq!(copenhagen_offset_secs(d("2024-03-31").and_hms_opt(1, 0, 0).unwrap().and_utc().timestamp()), 7200);
+        assert_eq!(copenhagen_offset_secs(d("2024-03-31").and_hms_opt(0, 59, 59).unwrap().and_utc().timestamp()), 3600);
     }
 
     proptest! {
