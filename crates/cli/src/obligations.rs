@@ -64,6 +64,11 @@ pub fn run(args: Args) -> input::Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// Each engine worker's writer, keeping the rules' heads from child to child.
+    static WRITER: std::cell::RefCell<domain::obligation::JsonWriter> = Default::default();
+}
+
 /// The JSON array of the contract: each child's obligations are formatted on the engine's worker threads and
 /// written in order, so the full list never exists in memory.
 fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut (impl Write + Send)) -> std::io::Result<()> {
@@ -89,10 +94,12 @@ fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut (impl Wr
             pack,
             |chunk| {
                 let mut s = String::with_capacity(chunk.len() * 200);
-                for o in &chunk {
-                    s.push_str(",\n");
-                    o.write_json(&mut s);
-                }
+                WRITER.with_borrow_mut(|writer| {
+                    for o in &chunk {
+                        s.push_str(",\n");
+                        writer.write(o, &mut s);
+                    }
+                });
                 s
             },
             |text| {

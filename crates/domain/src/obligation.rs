@@ -133,11 +133,21 @@ pub struct Obligation<'p> {
 impl Obligation<'_> {
     /// Append the obligation as one JSON object (the contract's field order).
     pub fn write_json(&self, out: &mut String) {
+        self.write_head(out);
+        self.write_tail(out);
+    }
+
+    /// `{"rule":…,"law":…,"child":` — the same for every obligation of a rule (see [`JsonWriter`]).
+    fn write_head(&self, out: &mut String) {
         out.push_str("{\"rule\":");
         json_str(out, self.rule);
         out.push_str(",\"law\":");
         json_str(out, self.law);
         out.push_str(",\"child\":");
+    }
+
+    /// The rest of the object, after the head.
+    fn write_tail(&self, out: &mut String) {
         match &self.child {
             Some(c) => json_str(out, c),
             None => out.push_str("null"),
@@ -165,12 +175,41 @@ impl Obligation<'_> {
     }
 }
 
+/// Writes many obligations as JSON (the same text as [`Obligation::write_json`]), keeping the written head of each
+/// rule's objects: the rule's name and its § are then copied, not checked for characters to escape again for each of
+/// millions of obligations. It owns what it keeps, so one writer can serve a thread for any number of rule packs.
+#[derive(Debug, Default)]
+pub struct JsonWriter {
+    /// By the address of the rule's name (a `&'static str`, so the address is never reused): the § texts met with
+    /// that rule (compared by content) and the head written for each.
+    heads: rustc_hash::FxHashMap<usize, Vec<(Box<str>, Box<str>)>>,
+}
+
+impl JsonWriter {
+    /// Append one obligation as a JSON object.
+    pub fn write(&mut self, o: &Obligation<'_>, out: &mut String) {
+        let known = self.heads.entry(o.rule.as_ptr() as usize).or_default();
+        let head = match known.iter().position(|(law, _)| **law == *o.law) {
+            Some(i) => &known[i].1,
+            None => {
+                let mut head = String::with_capacity(o.rule.len() + o.law.len() + 32);
+                o.write_head(&mut head);
+                known.push((o.law.into(), head.into()));
+                &known[known.len() - 1].1
+            }
+        };
+        out.push_str(head);
+        o.write_tail(out);
+    }
+}
+
 /// Write a list of obligations as one JSON array, one obligation per line.
 pub fn write_json_array(list: &[Obligation<'_>], out: &mut String) {
     out.push('[');
+    let mut writer = JsonWriter::default();
     for (i, o) in list.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
-        o.write_json(out);
+        writer.write(o, out);
     }
     out.push_str(if list.is_empty() { "]\n" } else { "\n]\n" });
 }
@@ -209,6 +248,37 @@ mod tests {
             s,
             r#"{"rule":"notification-assessment-24h","law":"Barnets lov § 136","child":"b1","subject":"n1","due":"2024-03-05T10:15:00+01:00","status":"met","met_at":"2024-03-05T09:00:00+01:00"}"#
         );
+    }
+
+    /// The writer that keeps the rules' heads writes what `write_json` writes, for every rule, § and child.
+    #[test]
+    fn writer_writes_what_write_json_writes() {
+        let at = At::parse("2024-03-05T09:00:00+01:00").unwrap();
+        let pairs = [("a-rule", "SEL § 50"), ("b-rule", "BL § 20"), ("a-rule", "BL § 20"), ("a-rule", "SEL § 50")];
+        let laws: Vec<(&str, String)> = (0..12)
+            .map(|i| {
+                let (rule, law) = pairs[i % pairs.len()];
+                (rule, format!("{law}{}", if i % 3 == 0 { ", stk. \"2\"" } else { "" }))
+            })
+            .collect();
+        let mut writer = JsonWriter::default();
+        let (mut plain, mut kept) = (String::new(), String::new());
+        for (i, (rule, law)) in laws.iter().enumerate() {
+            let o = Obligation {
+                rule,
+                law,
+                child: (i % 2 == 0).then(|| Ref::from(format!("b{i}"))),
+                subject: format!("s{i}").into(),
+                due: Deadline::EndOfDay(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap()),
+                due_ts: 0,
+                status: if i % 2 == 0 { Status::Met } else { Status::Overdue },
+                met_at: (i % 2 == 0).then_some(at),
+            };
+            o.write_json(&mut plain);
+            writer.write(&o, &mut kept);
+        }
+        assert_eq!(kept, plain);
+        assert!(plain.contains(r#""law":"SEL § 50, stk. \"2\"""#), "{plain}");
     }
 
     /// References are free text: whatever they hold, the written JSON reads back as the same text.
