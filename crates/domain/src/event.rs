@@ -879,6 +879,34 @@ fn short_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// A field of the wrong kind (kept out of line: the accessors that can fail so are on the parser's hot path).
+#[cold]
+#[inline(never)]
+fn wrong_kind(name: Field, expected: &str, got: &Lit<'_>) -> FieldError {
+    FieldError::at(name.name(), format!("forventede {expected}, fik {}", got.describe()))
+}
+
+/// A date field that is not a date.
+#[cold]
+#[inline(never)]
+fn bad_date(name: Field, text: &str) -> FieldError {
+    FieldError::at(name.name(), format!("ugyldig dato \"{text}\" (forventet ÅÅÅÅ-MM-DD, en dato der findes)"))
+}
+
+/// A value outside a field's vocabulary.
+#[cold]
+#[inline(never)]
+fn unknown_value(name: Field, text: &str, allowed: fn() -> String) -> FieldError {
+    FieldError::at(name.name(), format!("ukendt værdi \"{text}\" (tilladt: {})", allowed()))
+}
+
+/// A reference that is empty or only whitespace.
+#[cold]
+#[inline(never)]
+fn blank(name: Field) -> FieldError {
+    FieldError::at(name.name(), "må ikke være tom")
+}
+
 /// A known field, by number (see `fld!`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Field(u8);
@@ -1010,44 +1038,48 @@ impl<'a> Fields<'a> {
         Some(v).filter(|v| !matches!(v, Lit::Null))
     }
 
+    #[inline]
     fn opt_str(&mut self, name: Field) -> Result<Option<Cow<'a, str>>, FieldError> {
         match self.take(name) {
             None => Ok(None),
             Some(Lit::Str(s)) => Ok(Some(s)),
-            Some(other) => Err(FieldError::at(name.name(), format!("forventede tekst, fik {}", other.describe()))),
+            Some(other) => Err(wrong_kind(name, "tekst", &other)),
         }
     }
 
+    #[inline]
     fn req_str(&mut self, name: Field) -> Result<Cow<'a, str>, FieldError> {
         self.opt_str(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler"))
     }
 
+    #[inline]
     fn opt_text(&mut self, name: Field) -> Result<Option<String>, FieldError> {
         Ok(self.opt_str(name)?.map(Cow::into_owned))
     }
 
+    #[inline]
     fn opt_ref(&mut self, name: Field) -> Result<Option<Ref>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
             // A visible ASCII first character is the common case, and cannot be blank.
             Some(s) if !s.as_bytes().first().is_some_and(|&c| c > b' ' && c < 0x7f) && s.trim().is_empty() => {
-                Err(FieldError::at(name.name(), "må ikke være tom"))
+                Err(blank(name))
             }
             Some(s) => Ok(Some(Ref::from(s.as_ref()))),
         }
     }
 
+    #[inline]
     fn req_ref(&mut self, name: Field) -> Result<Ref, FieldError> {
         self.opt_ref(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler"))
     }
 
+    #[inline]
     fn opt_bool(&mut self, name: Field) -> Result<Option<bool>, FieldError> {
         match self.take(name) {
             None => Ok(None),
             Some(Lit::Bool(b)) => Ok(Some(b)),
-            Some(other) => {
-                Err(FieldError::at(name.name(), format!("forventede true eller false, fik {}", other.describe())))
-            }
+            Some(other) => Err(wrong_kind(name, "true eller false", &other)),
         }
     }
 
@@ -1067,7 +1099,7 @@ impl<'a> Fields<'a> {
                 .filter(|x| x.is_finite())
                 .map(Some)
                 .ok_or_else(|| FieldError::at(name.name(), "ugyldigt tal")),
-            Some(other) => Err(FieldError::at(name.name(), format!("forventede et tal, fik {}", other.describe()))),
+            Some(other) => Err(wrong_kind(name, "et tal", &other)),
         }
     }
 
@@ -1089,18 +1121,15 @@ impl<'a> Fields<'a> {
                 Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
                 _ => Err(FieldError::at(name.name(), format!("forventede et helt tal fra {min} til {max}, fik {n}"))),
             },
-            Some(other) => {
-                Err(FieldError::at(name.name(), format!("forventede et helt tal, fik {}", other.describe())))
-            }
+            Some(other) => Err(wrong_kind(name, "et helt tal", &other)),
         }
     }
 
+    #[inline]
     fn opt_date(&mut self, name: Field) -> Result<Option<NaiveDate>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
-            Some(s) => parse_date(&s).map(Some).ok_or_else(|| {
-                FieldError::at(name.name(), format!("ugyldig dato \"{s}\" (forventet ÅÅÅÅ-MM-DD, en dato der findes)"))
-            }),
+            Some(s) => parse_date(&s).map(Some).ok_or_else(|| bad_date(name, &s)),
         }
     }
 
@@ -1108,6 +1137,7 @@ impl<'a> Fields<'a> {
         self.opt_date(name)?.ok_or_else(|| FieldError::at(name.name(), "feltet mangler (dato ÅÅÅÅ-MM-DD)"))
     }
 
+    #[inline]
     fn opt_enum<T>(
         &mut self,
         name: Field,
@@ -1116,9 +1146,7 @@ impl<'a> Fields<'a> {
     ) -> Result<Option<T>, FieldError> {
         match self.opt_str(name)? {
             None => Ok(None),
-            Some(s) => parse(&s)
-                .map(Some)
-                .ok_or_else(|| FieldError::at(name.name(), format!("ukendt værdi \"{s}\" (tilladt: {})", allowed()))),
+            Some(s) => parse(&s).map(Some).ok_or_else(|| unknown_value(name, &s, allowed)),
         }
     }
 
