@@ -70,46 +70,45 @@ thread_local! {
 }
 
 /// The JSON array of the contract: each child's obligations are formatted on the engine's worker threads and
-/// written in order, so the full list never exists in memory.
-fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut (impl Write + Send)) -> std::io::Result<()> {
+/// written in order, so the full list never exists in memory. The writing is a copy into the buffered output on
+/// the calling thread, which otherwise only waits for the workers (no thread of its own: handing each child's text
+/// over to one cost a wake-up per child).
+fn write_json(events: &[Event], as_of: AsOf, pack: &RulePack, out: &mut impl Write) -> std::io::Result<()> {
     out.write_all(b"[")?;
-    // Writing happens on its own thread, so the engine's workers never wait for the output.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(64);
-    std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            let mut first = true;
-            for text in rx {
+    let mut first = true;
+    let mut failed = None;
+    domain::rules::for_each_chunk(
+        events,
+        as_of,
+        pack,
+        |chunk| {
+            let mut s = String::with_capacity(chunk.len() * 200);
+            WRITER.with_borrow_mut(|writer| {
+                for o in &chunk {
+                    s.push_str(",\n");
+                    writer.write(o, &mut s);
+                }
+            });
+            s
+        },
+        |text| {
+            // After a failed write (a reader that stopped) nothing more is written; the error is reported below.
+            if failed.is_none() {
                 let text = if first { &text[1..] } else { &text[..] };
                 first = false;
-                out.write_all(text.as_bytes())?;
+                if let Err(e) = out.write_all(text.as_bytes()) {
+                    failed = Some(e);
+                }
             }
-            if !first {
-                out.write_all(b"\n")?;
-            }
-            out.write_all(b"]\n")
-        });
-        domain::rules::for_each_chunk(
-            events,
-            as_of,
-            pack,
-            |chunk| {
-                let mut s = String::with_capacity(chunk.len() * 200);
-                WRITER.with_borrow_mut(|writer| {
-                    for o in &chunk {
-                        s.push_str(",\n");
-                        writer.write(o, &mut s);
-                    }
-                });
-                s
-            },
-            |text| {
-                // A failed writer has stopped receiving; its error is reported below.
-                let _ = tx.send(text);
-            },
-        );
-        drop(tx);
-        writer.join().unwrap_or_else(|_| Err(std::io::Error::other("skrivetråden stoppede")))
-    })
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !first {
+        out.write_all(b"\n")?;
+    }
+    out.write_all(b"]\n")
 }
 
 /// Print this process's peak resident memory (for `vaern bench`), from /proc/self/status.

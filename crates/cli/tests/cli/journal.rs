@@ -354,3 +354,32 @@ fn the_national_placement_table_agrees_with_the_indicator_files() {
     }
     assert!(compared > 10, "only {compared} municipalities published their total");
 }
+
+/// `vaern obligations` writes the whole JSON array (it parses, one obligation per line), and a reader that stops
+/// early (`| head`) ends the command quietly: exit 0, nothing on stderr.
+#[test]
+fn obligations_are_written_whole_and_a_reader_may_stop_early() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = demo_journal(dir.path(), 300);
+    let args = ["obligations", "--events", journal.to_str().unwrap(), "--as-of", "2026-11-27", "--format", "json"];
+    let (code, stdout, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout).expect("one JSON array");
+    assert!(list.len() > 1000, "{} obligations", list.len());
+    assert_eq!(stdout.lines().count(), list.len() + 2, "[, one line per obligation, ]");
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vaern"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut start = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+    // The pipe is closed here, with most of the output still to come.
+    let out = child.wait_with_output().unwrap();
+    assert!(start.starts_with(b"[\n{\"rule\":"), "{}", String::from_utf8_lossy(&start));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
