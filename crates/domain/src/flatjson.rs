@@ -51,37 +51,29 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
     i
 }
 
-/// Whether a text has no backslash: then every string in it ends at the next quote (or is invalid).
+/// Whether a text has no backslash and no control character: then every string in it ends at the next quote, and
+/// is valid as it stands. (Journal lines have neither; tabs between tokens are the rare exception.)
 #[inline]
 fn is_clean(b: &[u8]) -> bool {
-    memchr::memchr(b'\\', b).is_none()
-}
-
-/// The position of the first quote or control character.
-#[inline]
-fn find_quote(b: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-        let quote = w ^ (LO * u64::from(b'"'));
-        // A byte's high bit is set where it is a quote (or below 0x20); the lowest such byte is exact, which is
-        // all that is used.
-        let hit = ((quote.wrapping_sub(LO) & !quote) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
-        if hit != 0 {
-            return Some(i + (hit.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+    if memchr::memchr(b'\\', b).is_some() {
+        return false;
     }
-    b.get(i..)?.iter().position(|&c| c == b'"' || c < 0x20).map(|p| i + p)
+    let mut words = b.chunks_exact(8);
+    // A byte's high bit is set where it is below 0x20 (exact for the lowest; any hit is all that is asked).
+    let control = words.by_ref().fold(0, |acc, w| {
+        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        acc | (w.wrapping_sub(LO * 0x20) & !w)
+    }) & HI;
+    control == 0 && words.remainder().iter().all(|&c| c >= 0x20)
 }
 
 struct Scanner<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
-    /// The text has no backslash (`is_clean`).
+    /// The text has no backslash and no control character (`is_clean`).
     clean: bool,
 }
 
@@ -139,10 +131,7 @@ impl<'a> Scanner<'a> {
         self.i += 1;
         let start = self.i;
         if self.clean {
-            let end = start + find_quote(self.b.get(start..)?)?;
-            if self.b.get(end) != Some(&b'"') {
-                return None; // a control character
-            }
+            let end = start + memchr::memchr(b'"', self.b.get(start..)?)?;
             self.i = end + 1;
             return self.s.get(start..end).map(Cow::Borrowed);
         }
@@ -514,6 +503,25 @@ mod tests {
         assert!(scan_object(&deep).is_none());
         let ok = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(scan_object(&ok).is_some());
+    }
+
+    /// A control character or a backslash anywhere (in the eight-byte words or in the remainder) makes a text
+    /// unclean.
+    #[test]
+    fn clean_texts_have_no_backslash_and_no_control_character() {
+        let base = r#"{"type":"child_conversation","child":"b1"}"#;
+        assert!(is_clean(base.as_bytes()));
+        assert!(is_clean(b""));
+        for at in 0..base.len() {
+            for odd in [b'\\', 0x00, b'\t', 0x1f] {
+                let mut text = base.as_bytes().to_vec();
+                text[at] = odd;
+                assert!(!is_clean(&text), "{odd:#x} at {at}");
+            }
+            let mut text = base.as_bytes().to_vec();
+            text[at] = b' ';
+            assert!(is_clean(&text), "a space at {at}");
+        }
     }
 
     #[test]
