@@ -512,15 +512,17 @@ impl<'a> World<'a> {
                 s.handled.push(e);
             }
         }
-        for s in sites.values_mut() {
+        // Each site's and signal's lists are sorted on their own, in parallel.
+        let mut each_site: Vec<&mut Site<'a>> = sites.values_mut().collect();
+        each_site.par_iter_mut().with_min_len(64).for_each(|s| {
             sort_by_fulfilment(&mut s.trainings);
             sort_by_fulfilment(&mut s.supervisions);
             sort_by_fulfilment(&mut s.operational);
             s.approvals.sort_by(|a, b| event_order(a, a.at.trigger_ts(), b, b.at.trigger_ts()));
-        }
-        for s in signals.values_mut() {
-            sort_by_fulfilment(&mut s.handled);
-        }
+        });
+        let mut each_signal: Vec<&mut Signal<'a>> = signals.values_mut().collect();
+        each_signal.par_iter_mut().with_min_len(64).for_each(|s| sort_by_fulfilment(&mut s.handled));
+        drop((each_site, each_signal));
         World { sites, signals }
     }
 }
@@ -531,9 +533,16 @@ fn entry<'a, 'm>(sites: &'m mut FxHashMap<&'a Ref, Site<'a>>, id: &'a Ref) -> &'
     s
 }
 
-/// Sort events by when they fulfil (ties: processing order).
+/// Sort events by when they fulfil (ties: processing order). Each instant is computed once, not per comparison.
 fn sort_by_fulfilment(v: &mut [&Event]) {
-    v.sort_by(|a, b| event_order(a, a.at.fulfil_ts(), b, b.at.fulfil_ts()));
+    if v.len() < 2 {
+        return;
+    }
+    let mut keyed: Vec<(i64, &Event)> = v.iter().map(|e| (e.at.fulfil_ts(), *e)).collect();
+    keyed.sort_by(|(ta, a), (tb, b)| event_order(a, *ta, b, *tb));
+    for (slot, (_, e)) in v.iter_mut().zip(keyed) {
+        *slot = e;
+    }
 }
 
 /// The earliest of some events by fulfilment instant (ties: processing order).
