@@ -182,8 +182,11 @@ impl Obligation<'_> {
 pub struct JsonWriter {
     /// By the address of the rule's name (a `&'static str`, so the address is never reused): the § texts met with
     /// that rule (compared by content) and the head written for each.
-    heads: rustc_hash::FxHashMap<usize, Vec<(Box<str>, Box<str>)>>,
+    heads: rustc_hash::FxHashMap<usize, Vec<Head>>,
 }
+
+/// A § text and the head written for it.
+type Head = (Box<str>, Box<str>);
 
 impl JsonWriter {
     /// Append one obligation as a JSON object.
