@@ -1211,66 +1211,74 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Goals read with the flat scanner, in one pass over the text; `None` for anything but a list of objects with a
-/// non-empty `id`, a known `theme` and a text `text` (the `Value` path then decides, with the same result or the
-/// error).
-fn plain_goals(raw: &str) -> Option<Vec<Goal>> {
-    type Parts<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>, Option<Cow<'a, str>>);
-    fn goal((id, theme, text): Parts<'_>) -> Option<Goal> {
-        let id = id.filter(|s| !s.is_empty())?;
-        let theme = GoalTheme::parse(&theme?)?;
-        Some(Goal { id: Ref::from(id.as_ref()), theme, text: text.map(Cow::into_owned).unwrap_or_default() })
-    }
-    let mut goals = Vec::new();
-    let (mut at, mut parts): (usize, Parts<'_>) = (0, (None, None, None));
+/// A list of objects read with the flat scanner in one pass over the text: `read` gathers each object's fields into
+/// a `P`, and `finish` makes the item of it; `None` when either declines (the `Value` path then decides, with the
+/// same result or the error).
+fn plain_list<'a, P: Default, T>(
+    raw: &'a str,
+    mut read: impl FnMut(&mut P, &str, Scalar<'a>) -> Option<()>,
+    finish: impl Fn(P) -> Option<T>,
+) -> Option<Vec<T>> {
+    let mut items = Vec::new();
+    let (mut at, mut parts) = (0, P::default());
     let count = crate::flatjson::scan_array_of_objects(raw, |i, k, v| {
         if i != at {
-            goals.push(goal(std::mem::take(&mut parts))?);
+            items.push(finish(std::mem::take(&mut parts))?);
             at = i;
         }
-        match (k.as_ref(), v) {
-            ("id", Scalar::Str(s)) => parts.0 = Some(s),
-            ("theme", Scalar::Str(s)) => parts.1 = Some(s),
-            ("text", Scalar::Str(s)) => parts.2 = Some(s),
-            ("id" | "theme" | "text", _) => return None,
-            _ => {}
-        }
-        Some(())
+        read(&mut parts, &k, v)
     })?;
     if count > 0 {
-        goals.push(goal(parts)?);
+        items.push(finish(parts)?);
     }
     // An object without fields handed over nothing: then the counts differ.
-    (goals.len() == count).then_some(goals)
+    (items.len() == count).then_some(items)
 }
 
-/// Progress read with the flat scanner, in one pass over the text; `None` for anything but a list of
-/// `{goal, score}` with a non-empty goal and a whole score from 1 to 10.
+/// Goals read with the flat scanner; `None` for anything but a list of objects with a non-empty `id`, a known
+/// `theme` and a text `text`.
+fn plain_goals(raw: &str) -> Option<Vec<Goal>> {
+    type Parts<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+    plain_list(
+        raw,
+        |parts: &mut Parts<'_>, k, v| {
+            match (k, v) {
+                ("id", Scalar::Str(s)) => parts.0 = Some(s),
+                ("theme", Scalar::Str(s)) => parts.1 = Some(s),
+                ("text", Scalar::Str(s)) => parts.2 = Some(s),
+                ("id" | "theme" | "text", _) => return None,
+                _ => {}
+            }
+            Some(())
+        },
+        |(id, theme, text)| {
+            let id = id.filter(|s| !s.is_empty())?;
+            let theme = GoalTheme::parse(&theme?)?;
+            Some(Goal { id: Ref::from(id.as_ref()), theme, text: text.map(Cow::into_owned).unwrap_or_default() })
+        },
+    )
+}
+
+/// Progress read with the flat scanner; `None` for anything but a list of `{goal, score}` with a non-empty goal
+/// and a whole score from 1 to 10.
 fn plain_progress(raw: &str) -> Option<Vec<GoalProgress>> {
-    fn progress((goal, score): (Option<Cow<'_, str>>, Option<u64>)) -> Option<GoalProgress> {
-        let goal = goal.filter(|s| !s.is_empty())?;
-        let score = score.filter(|s| (1..=10).contains(s))?;
-        Some(GoalProgress { goal: Ref::from(goal.as_ref()), score: score as u8 })
-    }
-    let mut list = Vec::new();
-    let (mut at, mut parts) = (0, (None, None));
-    let count = crate::flatjson::scan_array_of_objects(raw, |i, k, v| {
-        if i != at {
-            list.push(progress(std::mem::take(&mut parts))?);
-            at = i;
-        }
-        match (k.as_ref(), v) {
-            ("goal", Scalar::Str(s)) => parts.0 = Some(s),
-            ("score", Scalar::Num(n)) => parts.1 = Some(n.as_u64()?),
-            ("goal" | "score", _) => return None,
-            _ => {}
-        }
-        Some(())
-    })?;
-    if count > 0 {
-        list.push(progress(parts)?);
-    }
-    (list.len() == count).then_some(list)
+    plain_list(
+        raw,
+        |parts: &mut (Option<Cow<'_, str>>, Option<u64>), k, v| {
+            match (k, v) {
+                ("goal", Scalar::Str(s)) => parts.0 = Some(s),
+                ("score", Scalar::Num(n)) => parts.1 = Some(n.as_u64()?),
+                ("goal" | "score", _) => return None,
+                _ => {}
+            }
+            Some(())
+        },
+        |(goal, score)| {
+            let goal = goal.filter(|s| !s.is_empty())?;
+            let score = score.filter(|s| (1..=10).contains(s))?;
+            Some(GoalProgress { goal: Ref::from(goal.as_ref()), score: score as u8 })
+        },
+    )
 }
 
 fn parse_goals(v: Option<Value>) -> Result<Vec<Goal>, FieldError> {
