@@ -224,6 +224,9 @@ const fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
 /// The years of the summer-time table (Denmark has followed the EU rule since 1996).
 const DST_FIRST: i32 = 1996;
 const DST_YEARS: usize = 42;
+/// The table covers [DST_START, DST_END): 1996-01-01 to 2038-01-01, 00:00 UTC.
+const DST_START: i64 = days_from_civil(DST_FIRST, 1, 1) * 86_400;
+const DST_END: i64 = days_from_civil(DST_FIRST + DST_YEARS as i32, 1, 1) * 86_400;
 
 /// The instants (Unix seconds) when summer time starts and ends in 1996–2037, in order: 01:00 UTC on the last Sunday
 /// of March, then of October, each year. Built at compile time.
@@ -243,9 +246,7 @@ const DST_SWITCHES: [i64; 2 * DST_YEARS] = {
 /// the last Sunday of March to 01:00 UTC on the last Sunday of October, looked up in a table built at compile time;
 /// the time-zone database otherwise).
 pub fn copenhagen_offset_secs(ts: i64) -> i32 {
-    const START: i64 = days_from_civil(DST_FIRST, 1, 1) * 86_400;
-    const END: i64 = days_from_civil(DST_FIRST + DST_YEARS as i32, 1, 1) * 86_400;
-    if (START..END).contains(&ts) {
+    if (DST_START..DST_END).contains(&ts) {
         // Inside summer time exactly when an odd number of switches have passed.
         return if DST_SWITCHES.partition_point(|&s| s <= ts) % 2 == 1 { 7200 } else { 3600 };
     }
@@ -411,12 +412,10 @@ mod tests {
             let t = DateTime::from_timestamp(ts, 0).unwrap();
             TZ.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
         };
-        let start = days_from_civil(DST_FIRST, 1, 1) * 86_400;
-        let end = days_from_civil(DST_FIRST + DST_YEARS as i32, 1, 1) * 86_400;
-        assert_eq!(start, d("1996-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
-        assert_eq!(end, d("2038-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
+        assert_eq!(DST_START, d("1996-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
+        assert_eq!(DST_END, d("2038-01-01").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
         let mut checked = 0;
-        for &switch in DST_SWITCHES.iter().chain(&[start, end]) {
+        for &switch in DST_SWITCHES.iter().chain(&[DST_START, DST_END]) {
             for ts in [switch - 3601, switch - 1, switch, switch + 1, switch + 3600] {
                 assert_eq!(copenhagen_offset_secs(ts), tz_offset(ts), "at {ts}");
                 checked += 1;

@@ -98,11 +98,7 @@ impl At {
         if s.len() < 16 {
             return Err(err());
         }
-        if let Some(t) = parse_plain_rfc3339(s) {
-            let date = local_date(t.with_timezone(&Utc));
-            return Ok(At { date, instant: Some(t) });
-        }
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        if let Some(t) = parse_plain_rfc3339(s).or_else(|| DateTime::parse_from_rfc3339(s).ok()) {
             let date = local_date(t.with_timezone(&Utc));
             return Ok(At { date, instant: Some(t) });
         }
